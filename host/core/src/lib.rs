@@ -1,0 +1,14 @@
+//! `coop-core`: the types every other crate shares and the workflow state
+//! machine. This crate does no I/O: no files, no clock, no network, no
+//! processes. Everything it decides is a pure function of its inputs, which is
+//! what lets the workflow be tested exhaustively and replayed exactly.
+
+pub mod exit;
+pub mod hash;
+pub mod types;
+pub mod verify;
+pub mod workflow;
+
+pub use exit::Outcome;
+pub use types::*;
+pub use verify::*;

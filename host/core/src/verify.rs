@@ -1,0 +1,144 @@
+//! Results of Go verification (gofmt, go vet, go build, go test -json) as the
+//! sandbox reports them.
+
+use serde::{Deserialize, Serialize};
+
+/// One verification step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyStep {
+    Gofmt,
+    Vet,
+    Build,
+    Test,
+}
+
+impl VerifyStep {
+    pub const ALL: [VerifyStep; 4] = [VerifyStep::Gofmt, VerifyStep::Vet, VerifyStep::Build, VerifyStep::Test];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyStep::Gofmt => "gofmt",
+            VerifyStep::Vet => "vet",
+            VerifyStep::Build => "build",
+            VerifyStep::Test => "test",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    TimedOut,
+    /// Not run because an earlier step it depends on failed.
+    Skipped,
+}
+
+/// Outcome of one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub step: VerifyStep,
+    pub status: StepStatus,
+    pub exit_code: Option<i64>,
+    pub duration_ms: u64,
+    /// Combined output, capped; `truncated` says whether the cap was hit.
+    pub output: String,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestStatus {
+    Pass,
+    Fail,
+    Skip,
+}
+
+/// One test (or subtest) from `go test -json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub name: String,
+    pub status: TestStatus,
+    pub elapsed_s: f64,
+    /// Output lines of the test (capped), useful mainly for failures.
+    pub output: String,
+}
+
+/// One package from `go test -json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageResult {
+    pub package: String,
+    pub status: TestStatus,
+    pub elapsed_s: f64,
+    pub tests: Vec<TestResult>,
+    /// Package-level output (build failures show up here).
+    pub output: String,
+}
+
+/// A compiler or vet diagnostic with a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub step: VerifyStep,
+    pub file: String,
+    pub line: u32,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// The whole verification report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerificationReport {
+    pub passed: bool,
+    pub steps: Vec<StepResult>,
+    pub packages: Vec<PackageResult>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files `gofmt -l` listed.
+    pub unformatted: Vec<String>,
+    pub image: String,
+    pub duration_ms: u64,
+}
+
+impl VerificationReport {
+    /// A compact text form for a model prompt: failures first, bounded.
+    pub fn summary_for_model(&self, max_chars: usize) -> String {
+        let mut out = String::new();
+        out.push_str(if self.passed { "Verification PASSED.\n" } else { "Verification FAILED.\n" });
+        for s in &self.steps {
+            out.push_str(&format!("- {}: {:?}\n", s.step.as_str(), s.status));
+        }
+        if !self.unformatted.is_empty() {
+            out.push_str(&format!("gofmt would reformat: {}\n", self.unformatted.join(", ")));
+        }
+        for d in &self.diagnostics {
+            let col = d.column.map(|c| format!(":{c}")).unwrap_or_default();
+            out.push_str(&format!("{} {}:{}{}: {}\n", d.step.as_str(), d.file, d.line, col, d.message));
+        }
+        for p in &self.packages {
+            for t in p.tests.iter().filter(|t| t.status == TestStatus::Fail) {
+                out.push_str(&format!("FAIL {} {}\n{}\n", p.package, t.name, t.output.trim_end()));
+            }
+            if p.status == TestStatus::Fail && p.tests.iter().all(|t| t.status != TestStatus::Fail) {
+                out.push_str(&format!("FAIL {}\n{}\n", p.package, p.output.trim_end()));
+            }
+        }
+        for s in &self.steps {
+            if s.status == StepStatus::Failed || s.status == StepStatus::TimedOut {
+                if s.step != VerifyStep::Test && self.diagnostics.iter().all(|d| d.step != s.step) {
+                    out.push_str(&format!("{} output:\n{}\n", s.step.as_str(), s.output.trim_end()));
+                }
+            }
+        }
+        truncate_chars(&out, max_chars)
+    }
+}
+
+/// Cut `s` to at most `max` chars on a char boundary, marking the cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(20)).collect();
+    t.push_str("\n[... truncated]\n");
+    t
+}

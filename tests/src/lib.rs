@@ -1,0 +1,1 @@
+//! coop-e2e: shared helpers for the end-to-end tests
