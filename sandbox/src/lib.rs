@@ -1,1 +1,360 @@
-//! coop-sandbox
+//! coop-sandbox: Go verification (gofmt, go vet, go build, go test -json) of a
+//! worktree inside a locked-down Docker container.
+//!
+//! The image (`coop-go:<go version>`, built by `sandbox/build-image.sh`) is
+//! FROM scratch with a Go distribution and the static `coop-verify`
+//! entrypoint, which runs the four steps and prints one JSON line per step.
+//! This crate starts that container with no network, no capabilities, a
+//! read-only rootfs and resource limits, collects its output with a cap, and
+//! parses it into [`coop_core::VerificationReport`].
+
+pub mod parse;
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
+};
+use coop_core::VerificationReport;
+use futures_util::StreamExt;
+
+pub use parse::{ContainerRun, GoTestOutput, build_report, parse_diagnostics, parse_go_test_json, parse_gofmt};
+
+/// The image tag build-image.sh produces for the pinned Go version.
+pub const DEFAULT_IMAGE: &str = "coop-go:1.27.3";
+/// Label put on every verification container so leftovers can be found.
+pub const CONTAINER_LABEL: &str = "coop.sandbox";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("Docker is not reachable ({reason}); start the Docker daemon or set DOCKER_HOST")]
+    DockerUnavailable { reason: String },
+    #[error("verification image {image} is missing; build it with sandbox/build-image.sh")]
+    ImageMissing { image: String },
+    #[error("worktree {path}: {reason}")]
+    Worktree { path: PathBuf, reason: String },
+    #[error("Docker call `{op}` timed out after {after:?}")]
+    ApiTimeout { op: &'static str, after: Duration },
+    #[error("Docker call `{op}` failed: {source}")]
+    Docker {
+        op: &'static str,
+        #[source]
+        source: DockerError,
+    },
+}
+
+/// Limits and knobs of one verification run.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub image: String,
+    /// Wall clock of the whole container; on expiry it is killed and the
+    /// unfinished steps are reported `TimedOut`/`Skipped`.
+    pub timeout: Duration,
+    /// Timeout of each step inside the container. `go test` additionally gets
+    /// `-timeout` of 3/4 of this so a hung test is reported by name.
+    pub step_timeout: Duration,
+    pub memory_bytes: i64,
+    /// CPU quota in units of 1e-9 CPUs.
+    pub nano_cpus: i64,
+    pub pids_limit: i64,
+    /// Cap of each output string in the report (and of each stream per step
+    /// inside the container).
+    pub output_cap: usize,
+    /// Cap of `go test -json` stdout inside the container; larger than
+    /// `output_cap` because the JSON event stream is verbose.
+    pub test_output_cap: usize,
+    /// Size of the /tmp tmpfs (GOCACHE, build dirs). Counts against memory.
+    pub tmpfs_bytes: i64,
+    /// Timeout of each Docker API call (create, start, inspect, remove, ...).
+    pub api_timeout: Duration,
+    /// Mount the worktree read-only (default). Go's build/vet/test write
+    /// nothing into the module with the image's settings, so a write attempt
+    /// means a test misbehaves.
+    pub read_only_worktree: bool,
+    /// `uid:gid` to run as. `None`: the worktree owner's, or 65534:65534
+    /// (nobody) when the owner is root.
+    pub user: Option<String>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            image: DEFAULT_IMAGE.to_string(),
+            timeout: Duration::from_secs(600),
+            step_timeout: Duration::from_secs(300),
+            memory_bytes: 2 << 30,
+            nano_cpus: 2_000_000_000,
+            pids_limit: 512,
+            output_cap: 64 * 1024,
+            test_output_cap: 8 << 20,
+            tmpfs_bytes: 1 << 30,
+            api_timeout: Duration::from_secs(30),
+            read_only_worktree: true,
+            user: None,
+        }
+    }
+}
+
+/// A connection to Docker plus the limits to verify with.
+pub struct Sandbox {
+    docker: Docker,
+    cfg: SandboxConfig,
+}
+
+async fn with_timeout<T>(
+    op: &'static str,
+    after: Duration,
+    fut: impl Future<Output = Result<T, DockerError>>,
+) -> Result<T, SandboxError> {
+    match tokio::time::timeout(after, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(source)) => Err(SandboxError::Docker { op, source }),
+        Err(_) => Err(SandboxError::ApiTimeout { op, after }),
+    }
+}
+
+/// Removes the container if `verify` is cancelled (its future dropped) before
+/// the explicit removal ran; async cleanup cannot run in `Drop`, so it is
+/// spawned on the current runtime.
+struct RemoveGuard {
+    docker: Docker,
+    id: Option<String>,
+}
+
+impl Drop for RemoveGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                let docker = self.docker.clone();
+                handle.spawn(async move {
+                    let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+                    let _ = tokio::time::timeout(Duration::from_secs(30), docker.remove_container(&id, Some(opts))).await;
+                });
+            }
+        }
+    }
+}
+
+impl Sandbox {
+    /// Connect to Docker (DOCKER_HOST or the local socket) and check that the
+    /// daemon answers.
+    pub async fn connect(cfg: SandboxConfig) -> Result<Self, SandboxError> {
+        let docker =
+            Docker::connect_with_defaults().map_err(|e| SandboxError::DockerUnavailable { reason: e.to_string() })?;
+        match tokio::time::timeout(cfg.api_timeout, docker.ping()).await {
+            Ok(Ok(_)) => Ok(Self { docker, cfg }),
+            Ok(Err(e)) => Err(SandboxError::DockerUnavailable { reason: e.to_string() }),
+            Err(_) => Err(SandboxError::DockerUnavailable { reason: format!("ping timed out after {:?}", cfg.api_timeout) }),
+        }
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.cfg
+    }
+
+    /// Check that the verification image exists locally. It is never pulled:
+    /// it is built from a local Go distribution by sandbox/build-image.sh.
+    pub async fn ensure_image(&self) -> Result<(), SandboxError> {
+        match tokio::time::timeout(self.cfg.api_timeout, self.docker.inspect_image(&self.cfg.image)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(DockerError::DockerResponseServerError { status_code: 404, .. })) => {
+                Err(SandboxError::ImageMissing { image: self.cfg.image.clone() })
+            }
+            Ok(Err(source)) => Err(SandboxError::Docker { op: "inspect image", source }),
+            Err(_) => Err(SandboxError::ApiTimeout { op: "inspect image", after: self.cfg.api_timeout }),
+        }
+    }
+
+    /// Run gofmt/vet/build/test on the Go module at `worktree`. Failures of
+    /// the code under test are reported in the `VerificationReport`; `Err`
+    /// means the sandbox itself could not run.
+    pub async fn verify(&self, worktree: &Path) -> Result<VerificationReport, SandboxError> {
+        let started = Instant::now();
+        let (path, user) = self.prepare_worktree(worktree)?;
+        let id = self.create(&path, &user).await?;
+        let mut guard = RemoveGuard { docker: self.docker.clone(), id: Some(id.clone()) };
+        let result = self.run(&id).await;
+        // Remove explicitly (and wait for it) so no container outlives the
+        // call; the guard only covers cancellation.
+        let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        let removed = with_timeout("remove container", self.cfg.api_timeout, self.docker.remove_container(&id, Some(opts))).await;
+        guard.id = None;
+        let run = result?;
+        if let Err(e) = removed {
+            tracing::warn!(container = %id, error = %e, "could not remove verification container");
+        }
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(build_report(&run, &self.cfg.image, duration_ms, self.cfg.output_cap))
+    }
+
+    fn prepare_worktree(&self, worktree: &Path) -> Result<(PathBuf, String), SandboxError> {
+        let wt_err = |reason: String| SandboxError::Worktree { path: worktree.to_path_buf(), reason };
+        let path = worktree.canonicalize().map_err(|e| wt_err(e.to_string()))?;
+        let meta = std::fs::metadata(&path).map_err(|e| wt_err(e.to_string()))?;
+        if !meta.is_dir() {
+            return Err(wt_err("not a directory".into()));
+        }
+        if !path.join("go.mod").is_file() {
+            return Err(wt_err("no go.mod (the sandbox verifies one Go module)".into()));
+        }
+        // Docker's bind syntax splits on ':'.
+        if path.to_string_lossy().contains(':') {
+            return Err(wt_err("path contains ':' which Docker bind mounts cannot express".into()));
+        }
+        let user = match &self.cfg.user {
+            Some(u) => u.clone(),
+            None if meta.uid() != 0 => format!("{}:{}", meta.uid(), meta.gid()),
+            None => {
+                // Running as nobody: the tree must be world-readable, or Go
+                // fails with confusing "permission denied" errors later.
+                if meta.mode() & 0o005 != 0o005 {
+                    return Err(wt_err(format!(
+                        "owned by root with mode {:o}; the sandbox runs as nobody (65534), so make it world-readable (chmod -R a+rX) or set SandboxConfig::user",
+                        meta.mode() & 0o7777
+                    )));
+                }
+                "65534:65534".to_string()
+            }
+        };
+        Ok((path, user))
+    }
+
+    async fn create(&self, path: &Path, user: &str) -> Result<String, SandboxError> {
+        let cfg = &self.cfg;
+        let mode = if cfg.read_only_worktree { "ro" } else { "rw" };
+        let host_config = HostConfig {
+            binds: Some(vec![format!("{}:/work:{mode}", path.display())]),
+            network_mode: Some("none".into()),
+            cap_drop: Some(vec!["ALL".into()]),
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            readonly_rootfs: Some(true),
+            // exec: go test runs the compiled test binaries from /tmp.
+            tmpfs: Some(HashMap::from([(
+                "/tmp".to_string(),
+                format!("rw,exec,nosuid,nodev,size={}", cfg.tmpfs_bytes),
+            )])),
+            memory: Some(cfg.memory_bytes),
+            // Same as memory: no swap, so the memory limit is a real limit.
+            memory_swap: Some(cfg.memory_bytes),
+            nano_cpus: Some(cfg.nano_cpus),
+            pids_limit: Some(cfg.pids_limit),
+            ..Default::default()
+        };
+        let step_secs = cfg.step_timeout.as_secs().max(1);
+        let body = ContainerCreateBody {
+            image: Some(cfg.image.clone()),
+            cmd: Some(vec![
+                "-dir".into(),
+                "/work".into(),
+                "-step-timeout".into(),
+                format!("{step_secs}s"),
+                "-cap".into(),
+                cfg.output_cap.to_string(),
+                "-test-cap".into(),
+                cfg.test_output_cap.to_string(),
+            ]),
+            user: Some(user.to_string()),
+            working_dir: Some("/work".into()),
+            network_disabled: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(false),
+            labels: Some(HashMap::from([(CONTAINER_LABEL.to_string(), "verify".to_string())])),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        let opts = CreateContainerOptionsBuilder::default().build();
+        let resp = match tokio::time::timeout(cfg.api_timeout, self.docker.create_container(Some(opts), body)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(DockerError::DockerResponseServerError { status_code: 404, .. })) => {
+                return Err(SandboxError::ImageMissing { image: cfg.image.clone() });
+            }
+            Ok(Err(source)) => return Err(SandboxError::Docker { op: "create container", source }),
+            Err(_) => return Err(SandboxError::ApiTimeout { op: "create container", after: cfg.api_timeout }),
+        };
+        Ok(resp.id)
+    }
+
+    /// Start the container, follow its output until it exits or the wall
+    /// clock runs out, and return what it printed.
+    async fn run(&self, id: &str) -> Result<ContainerRun, SandboxError> {
+        let cfg = &self.cfg;
+        with_timeout("start container", cfg.api_timeout, self.docker.start_container(id, None)).await?;
+        // The verifier caps each step's streams; JSON escaping can grow them,
+        // so allow some slack before the host stops collecting.
+        let log_cap = 4 * (4 * cfg.output_cap + cfg.test_output_cap) + (1 << 20);
+        let mut logs_buf = LogBuffers::default();
+
+        let followed = tokio::time::timeout(cfg.timeout, async {
+            let opts = LogsOptionsBuilder::default().follow(true).stdout(true).stderr(true).build();
+            let mut logs = self.docker.logs(id, Some(opts));
+            while let Some(item) = logs.next().await {
+                match item {
+                    Ok(chunk) => logs_buf.collect(chunk, log_cap),
+                    Err(source) => return Err(SandboxError::Docker { op: "container logs", source }),
+                }
+            }
+            // The log stream ends when the container stops; wait only
+            // fetches the exit code.
+            let opts = WaitContainerOptionsBuilder::default().condition("not-running").build();
+            let mut wait = self.docker.wait_container(id, Some(opts));
+            match wait.next().await {
+                Some(Ok(r)) => Ok(Some(r.status_code)),
+                Some(Err(DockerError::DockerContainerWaitError { code, .. })) => Ok(Some(code)),
+                Some(Err(source)) => Err(SandboxError::Docker { op: "wait container", source }),
+                None => Ok(None),
+            }
+        })
+        .await;
+
+        let mut run = ContainerRun {
+            stdout: String::from_utf8_lossy(&logs_buf.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&logs_buf.stderr).into_owned(),
+            logs_truncated: logs_buf.truncated,
+            ..Default::default()
+        };
+        match followed {
+            Ok(r) => run.exit_code = r?,
+            Err(_) => {
+                run.timed_out = true;
+                let opts = KillContainerOptionsBuilder::default().signal("SIGKILL").build();
+                if let Err(e) = with_timeout("kill container", cfg.api_timeout, self.docker.kill_container(id, Some(opts))).await {
+                    tracing::warn!(container = %id, error = %e, "could not kill timed-out verification container");
+                }
+            }
+        }
+        Ok(run)
+    }
+}
+
+/// Raw container output. Kept as bytes until the end because the logs
+/// endpoint may split a line (and a UTF-8 sequence) across frames.
+#[derive(Default)]
+struct LogBuffers {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    truncated: bool,
+}
+
+impl LogBuffers {
+    fn collect(&mut self, chunk: LogOutput, cap: usize) {
+        let (buf, msg) = match &chunk {
+            LogOutput::StdOut { message } | LogOutput::Console { message } => (&mut self.stdout, message),
+            LogOutput::StdErr { message } => (&mut self.stderr, message),
+            LogOutput::StdIn { .. } => return,
+        };
+        let room = cap.saturating_sub(buf.len());
+        if msg.len() > room {
+            self.truncated = true;
+        }
+        buf.extend_from_slice(msg.get(..msg.len().min(room)).unwrap_or_default());
+    }
+}

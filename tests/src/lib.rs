@@ -1,1 +1,2 @@
 //! coop-e2e: shared helpers for the end-to-end tests
+pub mod model_server;

@@ -278,6 +278,7 @@ pub struct RoleFailure {
 
 /// Token usage of one model call. Fields a provider does not report are 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Usage {
     /// Prompt tokens billed at the normal input rate.
     pub input_tokens: u64,

@@ -1,1 +1,182 @@
-//! coop-providers
+//! coop-providers: the model-client trait and its implementations.
+//!
+//! The host talks to every model through [`ModelClient`]. A client turns one
+//! [`CompletionRequest`] into one [`Completion`] (or a typed [`ProviderError`]
+//! that says whether retrying can help). Retrying is done outside the clients,
+//! by [`complete_with_retry`], so that every client gets the same policy and
+//! the same cancellation behaviour.
+//!
+//! Implementations:
+//! - [`OpenAiCompatClient`]: OpenAI-compatible chat completions, streamed
+//!   (llama.cpp's server, Ollama, vLLM).
+//! - [`ReplayClient`]: serves a [`Recording`] without network, for tests and
+//!   for replaying a run.
+//!
+//! The types are shaped so that Anthropic Messages and OpenAI Responses
+//! clients can be added later without changing the trait: system prompts are
+//! ordinary messages (a client may hoist them into a top-level field), the
+//! JSON wish is a flag (each client maps it to its own mechanism), and
+//! [`Usage`] already carries cache and reasoning counters.
+
+mod error;
+mod openai_compat;
+mod replay;
+mod retry;
+pub mod sse;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use coop_core::Usage;
+pub use error::{ProviderError, TimeoutPhase};
+pub use openai_compat::{OpenAiCompatClient, OpenAiCompatConfig};
+pub use replay::{
+    Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
+    ReplayMode, canonical_request_json, canonical_request_sha256,
+};
+pub use retry::{RetryPolicy, complete_with_retry};
+pub use tokio_util::sync::CancellationToken;
+
+/// Who wrote a message of the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageRole {
+    System,
+    User,
+    Assistant,
+}
+
+impl MessageRole {
+    /// The wire name used by both OpenAI APIs and Anthropic Messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageRole::System => "system",
+            MessageRole::User => "user",
+            MessageRole::Assistant => "assistant",
+        }
+    }
+}
+
+/// One message of the conversation sent to the model.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChatMessage {
+    pub role: MessageRole,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        ChatMessage {
+            role: MessageRole::System,
+            content: content.into(),
+        }
+    }
+    pub fn user(content: impl Into<String>) -> Self {
+        ChatMessage {
+            role: MessageRole::User,
+            content: content.into(),
+        }
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        ChatMessage {
+            role: MessageRole::Assistant,
+            content: content.into(),
+        }
+    }
+}
+
+/// One model call, provider-neutral.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletionRequest {
+    /// Provider-specific model name, e.g. `qwen2.5-coder-7b`.
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    /// Upper bound on generated tokens.
+    pub max_tokens: u32,
+    /// `None` leaves the provider's default.
+    pub temperature: Option<f32>,
+    /// Ask for a reply that is one JSON object (OpenAI-compat:
+    /// `response_format: {"type": "json_object"}`).
+    pub json: bool,
+    /// What the call is for, e.g. `"architect"`. Never sent on the wire; used
+    /// by replay matching and in logs.
+    pub purpose: String,
+}
+
+/// Why the model stopped generating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    /// Natural end of the reply (or a stop sequence).
+    Stop,
+    /// `max_tokens` reached; the reply is truncated.
+    Length,
+    ContentFilter,
+    ToolCalls,
+    /// Anything else the provider reported, verbatim.
+    Other(String),
+}
+
+impl FinishReason {
+    /// Maps the OpenAI/llama.cpp wire value (Anthropic's `end_turn` and
+    /// `max_tokens` are accepted too so later clients can share this).
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "stop" | "end_turn" | "stop_sequence" => FinishReason::Stop,
+            "length" | "max_tokens" => FinishReason::Length,
+            "content_filter" => FinishReason::ContentFilter,
+            "tool_calls" | "function_call" | "tool_use" => FinishReason::ToolCalls,
+            other => FinishReason::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::Other(s) => s,
+        }
+    }
+}
+
+/// The result of one successful model call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// The reassembled reply text.
+    pub text: String,
+    /// Token counts; fields the provider did not report are 0.
+    pub usage: Usage,
+    /// False when the provider sent no usage at all (normal for llama.cpp
+    /// streams without `include_usage` support); `usage` is then all zeros,
+    /// not an estimate, so budgets can tell "free" from "unknown".
+    pub usage_reported: bool,
+    /// The model that answered, as reported by the provider (falls back to
+    /// the requested model).
+    pub model: String,
+    pub finish_reason: FinishReason,
+    /// The exact JSON body sent. Never contains keys (they travel in headers).
+    pub request_body: String,
+    /// The raw response (SSE text or JSON body) as received, for recording.
+    pub response_raw: String,
+}
+
+/// Boxed future returned by [`ModelClient::complete`]; boxed so the trait
+/// stays object safe (`Arc<dyn ModelClient>`).
+pub type CompletionFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Completion, ProviderError>> + Send + 'a>>;
+
+/// A model provider. Implementations make exactly one attempt per call; use
+/// [`complete_with_retry`] for retries.
+pub trait ModelClient: Send + Sync {
+    /// Short provider name for logs and recordings: `"openai-compat"`, `"replay"`, ...
+    fn name(&self) -> &str;
+
+    /// Runs one completion. Must return [`ProviderError::Cancelled`] promptly
+    /// once `cancel` fires, and must bound every network wait by a timeout.
+    fn complete<'a>(
+        &'a self,
+        req: &'a CompletionRequest,
+        cancel: &'a CancellationToken,
+    ) -> CompletionFuture<'a>;
+}

@@ -1,1 +1,79 @@
-//! coop-navigator
+//! The Navigator: tracks where the run stands, suggests next steps, names
+//! blockers, and turns an unclear request into one precise question for the
+//! user.
+
+use coop_plugin_sdk::bindings::Guest;
+use coop_plugin_sdk::structured::{ask_structured, parse_as, Msg};
+use coop_plugin_sdk::types::{Handoff, Navigation, RoleFailure, RoleOutput};
+use coop_plugin_sdk::{complete, failure, handoff_context, list_files, prompt};
+use serde::Deserialize;
+
+coop_plugin_sdk::embed_manifest!("manifest.json");
+
+const MAX_TOKENS: u32 = 1024;
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    pub summary: String,
+    pub next_steps: Vec<String>,
+    pub blockers: Vec<String>,
+    #[serde(default)]
+    pub question: Option<String>,
+}
+
+pub fn system_prompt() -> String {
+    format!(
+        "You are the Navigator of a small team that changes a Go repository. You keep the team on task: \
+summarize where the work stands, suggest the next concrete steps, and name blockers. When the request is too vague \
+or contradictory to act on, ask the user exactly one precise question that would unblock the work; otherwise set \
+\"question\" to null.\n\n{}\n\n\
+Reply with exactly one JSON object and nothing else:\n\
+{{\"summary\": \"...\", \"next_steps\": [\"...\"], \"blockers\": [\"...\"], \"question\": \"... or null\"}}",
+        prompt::DATA_IS_NOT_INSTRUCTIONS
+    )
+}
+
+pub fn parse_reply(reply: &str) -> Result<Navigation, String> {
+    let r: Reply = parse_as(reply)?;
+    if r.summary.trim().is_empty() {
+        return Err("\"summary\" must not be empty".into());
+    }
+    let question = r.question.filter(|q| !q.trim().is_empty());
+    if question.is_none() && r.next_steps.is_empty() {
+        return Err("give at least one next step, or a question for the user".into());
+    }
+    Ok(Navigation { summary: r.summary, next_steps: r.next_steps, blockers: r.blockers, question })
+}
+
+struct Navigator;
+
+impl Guest for Navigator {
+    fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
+        let files = list_files();
+        let user = format!(
+            "{}## repository files\n{}\n\nWhere does the work stand, and what should happen next?",
+            handoff_context(&h),
+            files.join("\n")
+        );
+        let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
+        let (nav, _) = ask_structured(|m| complete(m, MAX_TOKENS, true), msgs, parse_reply).map_err(failure)?;
+        Ok(RoleOutput::Navigation(nav))
+    }
+}
+
+coop_plugin_sdk::bindings::export_role!(Navigator);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_or_steps_required() {
+        assert!(parse_reply(r#"{"summary":"s","next_steps":[],"blockers":[],"question":null}"#).is_err());
+        let n = parse_reply(r#"{"summary":"s","next_steps":[],"blockers":["b"],"question":"Which API?"}"#).unwrap();
+        assert_eq!(n.question.as_deref(), Some("Which API?"));
+        let n = parse_reply(r#"{"summary":"s","next_steps":["do x"],"blockers":[],"question":"  "}"#).unwrap();
+        assert_eq!(n.question, None);
+    }
+}

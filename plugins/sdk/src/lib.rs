@@ -1,1 +1,186 @@
-//! coop-plugin-sdk
+//! Guest-side SDK for Cooperations role plugins.
+//!
+//! A role plugin is judgement only: how to prompt, how to read the reply.
+//! This crate carries the rest:
+//! - [`bindings`]: the wit-bindgen bindings of the `coop:mob` `role` world,
+//!   and the `export_role!` macro a plugin uses to export itself;
+//! - [`structured`]: the "ask for JSON, validate, retry once with the parse
+//!   error, then fail" loop every role uses;
+//! - [`prompt`]: rendering handoffs and repository content as fenced,
+//!   provenance-labelled data, never as instructions.
+//!
+//! Everything except the raw import calls is plain Rust, so plugins unit-test
+//! their prompts and parsers natively with `cargo test`.
+
+pub mod manifest;
+pub mod prompt;
+pub mod structured;
+
+/// Bindings for the `role` world of `wit/mob.wit`.
+#[allow(clippy::all, unsafe_code, missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "role",
+        path: "../../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_role",
+        default_bindings_module: "coop_plugin_sdk::bindings",
+    });
+}
+
+pub use bindings::coop::mob::types;
+use bindings::coop::mob::{log, model};
+
+/// Send a conversation to the model the host assigned to this role.
+///
+/// The host picks provider and model, enforces the grant and the budget, and
+/// records the exchange; a denial comes back as a typed error.
+pub fn complete(
+    messages: &[structured::Msg],
+    max_tokens: u32,
+    json: bool,
+) -> Result<String, structured::AskError> {
+    let req = model::CompletionRequest {
+        messages: messages
+            .iter()
+            .map(|m| model::Message {
+                role: match m.role {
+                    structured::MsgRole::System => model::MessageRole::System,
+                    structured::MsgRole::User => model::MessageRole::User,
+                    structured::MsgRole::Assistant => model::MessageRole::Assistant,
+                },
+                content: m.content.clone(),
+            })
+            .collect(),
+        max_tokens,
+        temperature: Some(0.0),
+        json,
+    };
+    match model::complete(&req) {
+        Ok(c) => Ok(c.text),
+        Err(model::ModelError::Denied(m)) => Err(structured::AskError::Denied(m)),
+        Err(model::ModelError::BudgetExceeded(m)) => Err(structured::AskError::Budget(m)),
+        Err(model::ModelError::Provider(m)) => Err(structured::AskError::Model(m)),
+        Err(model::ModelError::Cancelled) => Err(structured::AskError::Model("cancelled".into())),
+    }
+}
+
+/// Log a line into the run's audit log (if the plugin was granted `log`).
+pub fn info(msg: &str) {
+    log::write(log::Level::Info, msg);
+}
+
+/// Map an [`structured::AskError`] or parse failure onto the WIT failure type.
+pub fn failure(err: structured::StructuredError) -> types::RoleFailure {
+    use structured::{AskError, StructuredError};
+    let kind = match &err {
+        StructuredError::Ask(AskError::Denied(_)) => types::FailureKind::Denied,
+        StructuredError::Ask(AskError::Budget(_)) => types::FailureKind::BudgetExceeded,
+        StructuredError::Ask(AskError::Model(_)) => types::FailureKind::ModelError,
+        StructuredError::Unparseable { .. } => types::FailureKind::UnparseableReply,
+    };
+    types::RoleFailure { kind, message: err.to_string() }
+}
+
+/// Render the parts of a handoff every role needs, as fenced data.
+pub fn handoff_context(h: &types::Handoff) -> String {
+    let mut sections: Vec<prompt::Section> = Vec::new();
+    sections.push(prompt::Section::data("task", "the user's request", &h.task.text));
+    if !h.goals.is_empty() {
+        sections.push(prompt::Section::list("goals for this step", &h.goals));
+    }
+    if !h.constraints.is_empty() {
+        sections.push(prompt::Section::list("constraints", &h.constraints));
+    }
+    if !h.files_in_scope.is_empty() {
+        sections.push(prompt::Section::list("files in scope", &h.files_in_scope));
+    }
+    if !h.decisions.is_empty() {
+        let lines: Vec<String> = h
+            .decisions
+            .iter()
+            .map(|d| format!("{} decided: {} (why: {})", role_name(d.by), d.what, d.why))
+            .collect();
+        sections.push(prompt::Section::list("decisions so far", &lines));
+    }
+    if !h.blockers.is_empty() {
+        sections.push(prompt::Section::list("open blockers", &h.blockers));
+    }
+    if let Some(notes) = &h.design_notes {
+        sections.push(prompt::Section::data("design", "the architect's design notes", notes));
+    }
+    if let Some(v) = &h.verification {
+        sections.push(prompt::Section::data("verification", "output of gofmt/go vet/go build/go test", v));
+    }
+    if let Some(d) = &h.diff {
+        sections.push(prompt::Section::data("diff", "the current change as a unified diff", d));
+    }
+    if !h.findings.is_empty() {
+        let lines: Vec<String> = h.findings.iter().map(finding_line).collect();
+        sections.push(prompt::Section::list("review findings to address", &lines));
+    }
+    prompt::render(&sections)
+}
+
+/// Read the files in scope (as far as the grant allows) as fenced data.
+/// Files that cannot be read are listed with the reason instead.
+pub fn files_context(paths: &[String], max_total_chars: usize) -> String {
+    use bindings::coop::mob::workspace;
+    let mut sections = Vec::new();
+    let mut used = 0usize;
+    for p in paths {
+        match workspace::read_file(p) {
+            Ok(text) => {
+                if used + text.len() > max_total_chars {
+                    sections.push(prompt::Section::note(&format!(
+                        "file {p} omitted: the prompt's file budget is spent"
+                    )));
+                    continue;
+                }
+                used += text.len();
+                sections.push(prompt::Section::data(&format!("file {p}"), "repository content", &text));
+            }
+            Err(workspace::WorkspaceError::NotFound(_)) => {
+                sections.push(prompt::Section::note(&format!("file {p} does not exist yet")));
+            }
+            Err(e) => {
+                sections.push(prompt::Section::note(&format!("file {p} could not be read: {e:?}")));
+            }
+        }
+    }
+    prompt::render(&sections)
+}
+
+/// List the repository's files (paths only) if the grant allows.
+pub fn list_files() -> Vec<String> {
+    use bindings::coop::mob::workspace;
+    match workspace::list_files() {
+        Ok(files) => files.into_iter().map(|f| f.path).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+pub fn role_name(r: types::Role) -> &'static str {
+    match r {
+        types::Role::Architect => "architect",
+        types::Role::Implementer => "implementer",
+        types::Role::Reviewer => "reviewer",
+        types::Role::Navigator => "navigator",
+    }
+}
+
+pub fn finding_line(f: &types::Finding) -> String {
+    let sev = match f.severity {
+        types::Severity::Info => "info",
+        types::Severity::Minor => "minor",
+        types::Severity::Major => "major",
+        types::Severity::Blocking => "blocking",
+    };
+    let loc = match (&f.file, f.line) {
+        (Some(file), Some(line)) => format!(" {file}:{line}"),
+        (Some(file), None) => format!(" {file}"),
+        _ => String::new(),
+    };
+    let sugg = f.suggestion.as_deref().map(|s| format!(" (suggestion: {s})")).unwrap_or_default();
+    format!("[{sev}]{loc} {}{sugg}", f.message)
+}

@@ -1,0 +1,515 @@
+//! The engine, loading, linking by grant, limits, and calls.
+
+use crate::bindings::role::coop::mob::{edits, log, model, types, workspace};
+use crate::bindings::role::Role as RoleWorld;
+use crate::bindings::router::Router as RouterWorld;
+use crate::grants::{Effective, Grants};
+use crate::manifest::{self, Manifest, World};
+use crate::{
+    convert, LogLevel, ModelCallError, PluginError, PluginMessage, PluginMessageRole, PluginModelRequest, RoleServices,
+    WorkspaceCallError,
+};
+use coop_core::hash::sha256_hex;
+use coop_core::{Handoff, RepoFacts, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Limits applied to every plugin call.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Linear memory cap per instance.
+    pub memory_bytes: usize,
+    /// Guest time allowed per call (host-call time excluded).
+    pub call_timeout: Duration,
+    /// Cap on the serialized size of what a plugin returns.
+    pub max_output_bytes: usize,
+    /// Cap on one log message.
+    pub max_log_bytes: usize,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            memory_bytes: 256 << 20,
+            call_timeout: Duration::from_secs(10),
+            max_output_bytes: 4 << 20,
+            max_log_bytes: 8 << 10,
+        }
+    }
+}
+
+/// Epoch tick: the granularity of the guest-time deadline.
+const TICK: Duration = Duration::from_millis(5);
+
+/// The plugin host: one engine and its epoch ticker.
+pub struct PluginHost {
+    engine: Engine,
+    cfg: HostConfig,
+    stop: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Drop for PluginHost {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A compiled plugin with its manifest and digest.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    pub path: String,
+    pub sha256: String,
+    pub manifest: Manifest,
+    pub size_bytes: u64,
+    /// Names of the component's imports (e.g. `coop:mob/model@0.1.0`).
+    pub imports: Vec<String>,
+    component: Component,
+}
+
+impl PluginHost {
+    pub fn new(cfg: HostConfig) -> Result<PluginHost, PluginError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| PluginError::Engine(e.to_string()))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let engine = engine.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("coop-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(TICK);
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(|e| PluginError::Engine(format!("cannot start epoch thread: {e}")))?
+        };
+        Ok(PluginHost { engine, cfg, stop, ticker: Some(ticker) })
+    }
+
+    pub fn config(&self) -> &HostConfig {
+        &self.cfg
+    }
+
+    /// Read, check and compile a plugin. `pin` is the sha256 the
+    /// configuration pins, if any.
+    pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
+        let p = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| PluginError::Read { path: p.clone(), source })?;
+        self.load_bytes(&p, &bytes, pin)
+    }
+
+    pub fn load_bytes(&self, p: &str, bytes: &[u8], pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
+        let sha = sha256_hex(bytes);
+        if let Some(expected) = pin {
+            if !expected.eq_ignore_ascii_case(&sha) {
+                return Err(PluginError::DigestMismatch { path: p.into(), expected: expected.into(), actual: sha });
+            }
+        }
+        let manifest = manifest::extract(bytes).map_err(|reason| PluginError::Manifest { path: p.into(), reason })?;
+        let component =
+            Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile { path: p.into(), reason: format!("{e:#}") })?;
+        let imports = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        Ok(LoadedPlugin { path: p.into(), sha256: sha, manifest, size_bytes: bytes.len() as u64, imports, component })
+    }
+
+    /// Check that every `coop:mob` import of the plugin is granted, and
+    /// build a linker with exactly those interfaces (plus bare WASI).
+    fn linker_for(&self, plugin: &LoadedPlugin, eff: &Effective) -> Result<Linker<State>, PluginError> {
+        let linked = eff.linked_interfaces();
+        for imp in &plugin.imports {
+            if let Some(rest) = imp.strip_prefix("coop:mob/") {
+                let iface = rest.split('@').next().unwrap_or(rest);
+                if iface != "types" && !linked.contains(&iface) {
+                    return Err(PluginError::ImportNotGranted { plugin: plugin.manifest.name.clone(), import: imp.clone() });
+                }
+            }
+        }
+        let mut linker: Linker<State> = Linker::new(&self.engine);
+        let e = |err: wasmtime::Error| PluginError::Engine(format!("{err:#}"));
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(e)?;
+        types::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+        if eff.model.is_some() {
+            model::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+        }
+        if eff.read.is_some() {
+            workspace::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+        }
+        if eff.edits.is_some() {
+            edits::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+        }
+        if eff.log {
+            log::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+        }
+        Ok(linker)
+    }
+
+    fn store(&self, plugin: &LoadedPlugin, eff: Effective, role: Option<Role>, services: Box<dyn RoleServices>) -> Store<State> {
+        let state = State {
+            plugin: plugin.manifest.name.clone(),
+            role,
+            eff,
+            services,
+            // Bare WASI: nothing inherited, no preopens, no network.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limiter: Limiter { cap: self.cfg.memory_bytes, hit: false },
+            model_calls: 0,
+            host_time: Duration::ZERO,
+            started: Instant::now(),
+            limit: self.cfg.call_timeout,
+            max_log: self.cfg.max_log_bytes,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| {
+            let s = ctx.data();
+            let guest = s.started.elapsed().saturating_sub(s.host_time);
+            if guest >= s.limit { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Continue(1)) }
+        });
+        store
+    }
+
+    fn classify(&self, plugin: &LoadedPlugin, err: wasmtime::Error, store: &Store<State>) -> PluginError {
+        let name = plugin.manifest.name.clone();
+        if store.data().limiter.hit {
+            return PluginError::MemoryLimit { plugin: name, limit_bytes: self.cfg.memory_bytes };
+        }
+        if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
+            return PluginError::Timeout { plugin: name, limit_ms: self.cfg.call_timeout.as_millis() as u64 };
+        }
+        PluginError::Trap { plugin: name, reason: format!("{err:#}") }
+    }
+
+    /// Run a role plugin on a handoff.
+    pub fn run_role(
+        &self,
+        plugin: &LoadedPlugin,
+        grants: &Grants,
+        role: Role,
+        services: Box<dyn RoleServices>,
+        handoff: &Handoff,
+    ) -> Result<Result<RoleOutput, RoleFailure>, PluginError> {
+        if plugin.manifest.world != World::Role {
+            return Err(PluginError::WrongWorld {
+                plugin: plugin.manifest.name.clone(),
+                expected: "role".into(),
+                found: plugin.manifest.world.as_str().into(),
+            });
+        }
+        let eff = Effective::compute(&plugin.manifest.capabilities, grants)
+            .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
+        let linker = self.linker_for(plugin, &eff)?;
+        let mut store = self.store(plugin, eff, Some(role), services);
+        let inst = match RoleWorld::instantiate(&mut store, &plugin.component, &linker) {
+            Ok(i) => i,
+            Err(e) => {
+                return Err(PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") });
+            }
+        };
+        store.data_mut().started = Instant::now();
+        store.data_mut().host_time = Duration::ZERO;
+        let res = match inst.call_run(&mut store, &convert::handoff_to_wit(handoff)) {
+            Ok(r) => r,
+            Err(e) => return Err(self.classify(plugin, e, &store)),
+        };
+        let out = match res {
+            Ok(o) => Ok(convert::output_from_wit(o)),
+            Err(f) => Err(convert::failure_from_wit(f)),
+        };
+        let size = serde_json::to_vec(&out).map(|v| v.len()).unwrap_or(usize::MAX);
+        if size > self.cfg.max_output_bytes {
+            return Err(PluginError::OutputTooLarge {
+                plugin: plugin.manifest.name.clone(),
+                bytes: size,
+                cap: self.cfg.max_output_bytes,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Run a router plugin.
+    pub fn route(
+        &self,
+        plugin: &LoadedPlugin,
+        grants: &Grants,
+        services: Box<dyn RoleServices>,
+        task: &Task,
+        facts: &RepoFacts,
+    ) -> Result<RoutingDecision, PluginError> {
+        if plugin.manifest.world != World::Router {
+            return Err(PluginError::WrongWorld {
+                plugin: plugin.manifest.name.clone(),
+                expected: "router".into(),
+                found: plugin.manifest.world.as_str().into(),
+            });
+        }
+        let eff = Effective::compute(&plugin.manifest.capabilities, grants)
+            .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
+        let linker = self.linker_for(plugin, &eff)?;
+        let mut store = self.store(plugin, eff, None, services);
+        let inst = RouterWorld::instantiate(&mut store, &plugin.component, &linker)
+            .map_err(|e| PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") })?;
+        store.data_mut().started = Instant::now();
+        let t = types::Task { id: task.id.clone(), text: task.text.clone() };
+        let d = match inst.call_route(&mut store, &t, &convert::facts_to_wit(facts)) {
+            Ok(d) => d,
+            Err(e) => return Err(self.classify(plugin, e, &store)),
+        };
+        let d = convert::decision_from_wit(d);
+        if !(0.0..=1.0).contains(&d.confidence) || d.confidence.is_nan() {
+            return Err(PluginError::InvalidOutput {
+                plugin: plugin.manifest.name.clone(),
+                reason: format!("confidence {} is outside 0..=1", d.confidence),
+            });
+        }
+        if d.workflow.is_empty() {
+            return Err(PluginError::InvalidOutput { plugin: plugin.manifest.name.clone(), reason: "empty workflow".into() });
+        }
+        if d.rationale.len() > 200 || d.rationale.iter().map(|r| r.len()).sum::<usize>() > self.cfg.max_output_bytes {
+            return Err(PluginError::OutputTooLarge {
+                plugin: plugin.manifest.name.clone(),
+                bytes: d.rationale.iter().map(|r| r.len()).sum(),
+                cap: self.cfg.max_output_bytes,
+            });
+        }
+        Ok(d)
+    }
+}
+
+/// Memory limiter that remembers whether it refused a growth.
+struct Limiter {
+    cap: usize,
+    hit: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// Per-call store data.
+struct State {
+    plugin: String,
+    role: Option<Role>,
+    eff: Effective,
+    services: Box<dyn RoleServices>,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+    model_calls: u32,
+    host_time: Duration,
+    started: Instant,
+    limit: Duration,
+    max_log: usize,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl State {
+    /// Run `f` as host time: excluded from the guest's deadline.
+    fn timed<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        let t = Instant::now();
+        let r = f(self);
+        self.host_time += t.elapsed();
+        r
+    }
+}
+
+impl types::Host for State {}
+
+impl model::Host for State {
+    fn complete(&mut self, request: model::CompletionRequest) -> Result<model::Completion, model::ModelError> {
+        self.timed(|s| {
+            let Some(grant) = s.eff.model.clone() else {
+                return Err(model::ModelError::Denied("model access is not granted".into()));
+            };
+            let Some(role) = s.role else {
+                return Err(model::ModelError::Denied("only role plugins may call the model".into()));
+            };
+            if s.model_calls >= grant.max_calls {
+                let msg = format!("the grant allows {} model calls per step; all are used", grant.max_calls);
+                s.services.denied(&s.plugin, "model", &msg);
+                return Err(model::ModelError::Denied(msg));
+            }
+            if request.max_tokens > grant.max_tokens_per_call {
+                let msg = format!(
+                    "max-tokens {} is above the grant of {} per call",
+                    request.max_tokens, grant.max_tokens_per_call
+                );
+                s.services.denied(&s.plugin, "model", &msg);
+                return Err(model::ModelError::Denied(msg));
+            }
+            s.model_calls += 1;
+            let req = PluginModelRequest {
+                messages: request
+                    .messages
+                    .into_iter()
+                    .map(|m| PluginMessage {
+                        role: match m.role {
+                            model::MessageRole::System => PluginMessageRole::System,
+                            model::MessageRole::User => PluginMessageRole::User,
+                            model::MessageRole::Assistant => PluginMessageRole::Assistant,
+                        },
+                        content: m.content,
+                    })
+                    .collect(),
+                max_tokens: request.max_tokens,
+                temperature: request.temperature,
+                json: request.json,
+            };
+            match s.services.complete(role, req) {
+                Ok(r) => Ok(model::Completion {
+                    text: r.text,
+                    usage: model::Usage {
+                        input_tokens: r.usage.input_tokens,
+                        output_tokens: r.usage.output_tokens,
+                        cached_input_tokens: r.usage.cached_input_tokens,
+                    },
+                    model: r.model,
+                    truncated: r.truncated,
+                }),
+                Err(ModelCallError::Denied(m)) => Err(model::ModelError::Denied(m)),
+                Err(ModelCallError::BudgetExceeded(m)) => Err(model::ModelError::BudgetExceeded(m)),
+                Err(ModelCallError::Provider(m)) => Err(model::ModelError::Provider(m)),
+                Err(ModelCallError::Cancelled) => Err(model::ModelError::Cancelled),
+            }
+        })
+    }
+}
+
+fn ws_err(e: WorkspaceCallError) -> workspace::WorkspaceError {
+    match e {
+        WorkspaceCallError::Denied(m) => workspace::WorkspaceError::Denied(m),
+        WorkspaceCallError::NotFound(m) => workspace::WorkspaceError::NotFound(m),
+        WorkspaceCallError::TooLarge(n) => workspace::WorkspaceError::TooLarge(n),
+        WorkspaceCallError::Invalid(m) => workspace::WorkspaceError::Invalid(m),
+    }
+}
+
+impl workspace::Host for State {
+    fn list_files(&mut self) -> Result<Vec<types::FileFact>, workspace::WorkspaceError> {
+        self.timed(|s| {
+            let Some(read) = s.eff.read.clone() else {
+                return Err(workspace::WorkspaceError::Denied("workspace read is not granted".into()));
+            };
+            let files = s.services.list_files().map_err(ws_err)?;
+            Ok(files.iter().filter(|f| read.allows(&f.path)).map(convert::file_fact_to_wit).collect())
+        })
+    }
+
+    fn read_file(&mut self, path: String) -> Result<String, workspace::WorkspaceError> {
+        self.timed(|s| {
+            let Some(read) = s.eff.read.clone() else {
+                return Err(workspace::WorkspaceError::Denied("workspace read is not granted".into()));
+            };
+            if !read.allows(&path) {
+                let msg = format!("{path} is outside the granted read globs");
+                s.services.denied(&s.plugin, "workspace.read", &msg);
+                return Err(workspace::WorkspaceError::Denied(msg));
+            }
+            s.services.read_file(&path).map_err(ws_err)
+        })
+    }
+}
+
+impl edits::Host for State {
+    fn propose(&mut self, proposed: Vec<types::FileEdit>) -> Vec<types::EditOutcome> {
+        self.timed(|s| {
+            let Some(grant) = s.eff.edits.clone() else {
+                return proposed
+                    .into_iter()
+                    .map(|e| {
+                        let p = convert::edit_from_wit(e).path().to_string();
+                        types::EditOutcome::Rejected(types::EditRejection { path: p, reason: "edits are not granted".into() })
+                    })
+                    .collect();
+            };
+            // Grant check first; only allowed edits reach the workspace.
+            let mut slots: Vec<Option<types::EditOutcome>> = Vec::new();
+            let mut allowed = Vec::new();
+            for e in proposed {
+                let e = convert::edit_from_wit(e);
+                if grant.allows(e.path()) {
+                    slots.push(None);
+                    allowed.push(e);
+                } else {
+                    let reason = format!("{} is outside the granted edit globs", e.path());
+                    s.services.denied(&s.plugin, "edits", &reason);
+                    slots.push(Some(types::EditOutcome::Rejected(types::EditRejection {
+                        path: e.path().to_string(),
+                        reason,
+                    })));
+                }
+            }
+            let mut results = s.services.propose_edits(allowed).into_iter();
+            slots
+                .into_iter()
+                .map(|slot| match slot {
+                    Some(o) => o,
+                    None => results.next().map(convert::outcome_to_wit).unwrap_or_else(|| {
+                        types::EditOutcome::Rejected(types::EditRejection {
+                            path: String::new(),
+                            reason: "the host returned no outcome for this edit".into(),
+                        })
+                    }),
+                })
+                .collect()
+        })
+    }
+}
+
+impl log::Host for State {
+    fn write(&mut self, level: log::Level, message: String) {
+        self.timed(|s| {
+            if !s.eff.log {
+                return;
+            }
+            let mut m = message;
+            if m.len() > s.max_log {
+                let mut cut = s.max_log;
+                while !m.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                m.truncate(cut);
+                m.push_str(" [truncated]");
+            }
+            let lvl = match level {
+                log::Level::Debug => LogLevel::Debug,
+                log::Level::Info => LogLevel::Info,
+                log::Level::Warn => LogLevel::Warn,
+                log::Level::Error => LogLevel::Error,
+            };
+            s.services.log(&s.plugin, lvl, &m);
+        })
+    }
+}

@@ -1,0 +1,614 @@
+//! OpenAI-compatible chat completions over a streamed response, as spoken by
+//! llama.cpp's server, Ollama and vLLM.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::sse::{SseEvent, SseParser};
+use crate::{
+    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError,
+    TimeoutPhase, Usage,
+};
+
+/// Error bodies are for humans and logs; a few KiB say everything.
+const MAX_ERROR_BODY_BYTES: usize = 16 * 1024;
+
+/// Settings of an [`OpenAiCompatClient`]. `Debug` never prints the key.
+#[derive(Clone)]
+pub struct OpenAiCompatConfig {
+    /// Base URL including the API prefix, e.g. `http://127.0.0.1:8080/v1`.
+    pub base_url: String,
+    /// Sent as `Authorization: Bearer ...` when set. Local servers need none.
+    pub api_key: Option<String>,
+    /// TCP/TLS connect bound.
+    pub connect_timeout: Duration,
+    /// From sending the request to the first body byte; generous because a
+    /// local model may process a long prompt before emitting anything.
+    pub first_byte_timeout: Duration,
+    /// Longest silence between two body reads once the stream is flowing.
+    pub idle_timeout: Duration,
+    /// Cap on the raw response size; protects memory from a runaway server.
+    pub max_response_bytes: usize,
+}
+
+impl OpenAiCompatConfig {
+    /// Defaults: 10 s connect, 120 s first byte, 60 s idle, 4 MiB cap, no key.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        OpenAiCompatConfig {
+            base_url: base_url.into(),
+            api_key: None,
+            connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(60),
+            max_response_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+impl fmt::Debug for OpenAiCompatConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiCompatConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("first_byte_timeout", &self.first_byte_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// Client for `POST {base_url}/chat/completions` with `stream: true`.
+#[derive(Debug)]
+pub struct OpenAiCompatClient {
+    cfg: OpenAiCompatConfig,
+    url: reqwest::Url,
+    http: reqwest::Client,
+}
+
+impl OpenAiCompatClient {
+    pub fn new(cfg: OpenAiCompatConfig) -> Result<Self, ProviderError> {
+        let joined = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
+        // The parse error is reported without the URL: it may carry userinfo.
+        let url = reqwest::Url::parse(&joined)
+            .map_err(|e| ProviderError::Config(format!("invalid base_url: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ProviderError::Config(
+                "base_url must be http or https".into(),
+            ));
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .user_agent(concat!("coop/", env!("CARGO_PKG_VERSION")));
+        // A proxy from the environment must not intercept a local model
+        // server (and loopback tests).
+        let host = url
+            .host_str()
+            .unwrap_or("")
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
+        Ok(OpenAiCompatClient { cfg, url, http })
+    }
+
+    pub fn config(&self) -> &OpenAiCompatConfig {
+        &self.cfg
+    }
+
+    /// The JSON body sent for `req` (exposed for recording and tests).
+    pub fn request_body(req: &CompletionRequest) -> Value {
+        let messages: Vec<Value> = req
+            .messages
+            .iter()
+            .map(|m| json!({"role": m.role.as_str(), "content": m.content}))
+            .collect();
+        let mut body = json!({
+            "model": req.model,
+            "messages": messages,
+            "max_tokens": req.max_tokens,
+            "stream": true,
+            "stream_options": {"include_usage": true},
+        });
+        if let Some(obj) = body.as_object_mut() {
+            if let Some(t) = req.temperature {
+                obj.insert("temperature".into(), json!(t));
+            }
+            if req.json {
+                obj.insert("response_format".into(), json!({"type": "json_object"}));
+            }
+        }
+        body
+    }
+
+    /// Removes the API key from text that came from the server or from
+    /// transport errors before it becomes part of an error.
+    fn redact(&self, s: String) -> String {
+        match &self.cfg.api_key {
+            Some(k) if !k.is_empty() && s.contains(k.as_str()) => {
+                s.replace(k.as_str(), "[REDACTED]")
+            }
+            _ => s,
+        }
+    }
+
+    fn map_send_error(&self, e: reqwest::Error) -> ProviderError {
+        let msg = self.redact(error_chain(&e));
+        if e.is_connect() {
+            if e.is_timeout() || msg.contains("timed out") {
+                return ProviderError::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    after: self.cfg.connect_timeout,
+                };
+            }
+            return ProviderError::Connect(msg);
+        }
+        if e.is_builder() {
+            return ProviderError::Config(msg);
+        }
+        ProviderError::Transport(msg)
+    }
+
+    async fn run(
+        &self,
+        req: &CompletionRequest,
+        cancel: &CancellationToken,
+    ) -> Result<Completion, ProviderError> {
+        if cancel.is_cancelled() {
+            return Err(ProviderError::Cancelled);
+        }
+        let request_body = serde_json::to_string(&Self::request_body(req))
+            .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+        let mut rb = self
+            .http
+            .post(self.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "text/event-stream")
+            .body(request_body.clone());
+        if let Some(key) = &self.cfg.api_key {
+            rb = rb.bearer_auth(key);
+        }
+        tracing::debug!(provider = "openai-compat", purpose = %req.purpose, model = %req.model, "sending model request");
+
+        // One deadline covers connect + headers + first body chunk.
+        let first_deadline = Instant::now() + self.cfg.first_byte_timeout;
+        let resp = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
+            r = tokio::time::timeout_at(first_deadline, rb.send()) => match r {
+                Err(_) => return Err(ProviderError::Timeout {
+                    phase: TimeoutPhase::FirstByte,
+                    after: self.cfg.first_byte_timeout,
+                }),
+                Ok(Err(e)) => return Err(self.map_send_error(e)),
+                Ok(Ok(resp)) => resp,
+            },
+        };
+
+        let status = resp.status();
+        if !status.is_success() {
+            let retry_after = parse_retry_after(resp.headers());
+            let body = self.read_error_body(resp, cancel).await?;
+            return Err(ProviderError::Http {
+                status: status.as_u16(),
+                body,
+                retry_after,
+            });
+        }
+        // Some servers ignore `stream: true` (or a proxy buffers); accept a
+        // plain JSON completion too.
+        let is_json_body = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.trim_start().starts_with("application/json"));
+
+        let mut stream = resp.bytes_stream();
+        let mut raw: Vec<u8> = Vec::new();
+        let mut parser = SseParser::new();
+        let mut state = StreamState::default();
+        let mut got_first = false;
+        loop {
+            let (deadline, phase, after) = if got_first {
+                (
+                    Instant::now() + self.cfg.idle_timeout,
+                    TimeoutPhase::Idle,
+                    self.cfg.idle_timeout,
+                )
+            } else {
+                (
+                    first_deadline,
+                    TimeoutPhase::FirstByte,
+                    self.cfg.first_byte_timeout,
+                )
+            };
+            let next = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
+                r = tokio::time::timeout_at(deadline, stream.next()) => match r {
+                    Err(_) => return Err(ProviderError::Timeout { phase, after }),
+                    Ok(n) => n,
+                },
+            };
+            let chunk = match next {
+                None => break,
+                Some(Err(e)) => {
+                    return Err(ProviderError::StreamCut {
+                        received_bytes: raw.len(),
+                        detail: Some(self.redact(error_chain(&e))),
+                    });
+                }
+                Some(Ok(c)) => c,
+            };
+            got_first = true;
+            if raw.len() + chunk.len() > self.cfg.max_response_bytes {
+                return Err(ProviderError::ResponseTooLarge {
+                    limit_bytes: self.cfg.max_response_bytes,
+                });
+            }
+            raw.extend_from_slice(&chunk);
+            if !is_json_body {
+                for ev in parser.push(&chunk) {
+                    state.handle(&ev).map_err(|e| self.redact_error(e))?;
+                }
+                // `[DONE]` ends the reply even if the server keeps the
+                // connection open.
+                if state.done {
+                    break;
+                }
+            }
+        }
+
+        if is_json_body {
+            state
+                .handle_json_body(&raw)
+                .map_err(|e| self.redact_error(e))?;
+        } else if !state.done
+            && let Some(ev) = parser.finish()
+        {
+            state.handle(&ev).map_err(|e| self.redact_error(e))?;
+        }
+        let finish_reason = match (&state.finish, state.done) {
+            (Some(f), _) => FinishReason::from_wire(f),
+            // `[DONE]` without a finish reason: the server considered the
+            // reply complete but did not say why.
+            (None, true) => FinishReason::Other("unspecified".into()),
+            (None, false) => {
+                return Err(ProviderError::StreamCut {
+                    received_bytes: raw.len(),
+                    detail: None,
+                });
+            }
+        };
+        Ok(Completion {
+            text: state.text,
+            usage_reported: state.usage.is_some(),
+            usage: state.usage.unwrap_or_default(),
+            model: state.model.unwrap_or_else(|| req.model.clone()),
+            finish_reason,
+            request_body,
+            response_raw: String::from_utf8_lossy(&raw).into_owned(),
+        })
+    }
+
+    fn redact_error(&self, e: ProviderError) -> ProviderError {
+        match e {
+            ProviderError::ServerEvent { kind, message } => ProviderError::ServerEvent {
+                kind,
+                message: self.redact(message),
+            },
+            ProviderError::MalformedEvent {
+                message,
+                data_excerpt,
+            } => ProviderError::MalformedEvent {
+                message,
+                data_excerpt: self.redact(data_excerpt),
+            },
+            other => other,
+        }
+    }
+
+    /// Reads at most [`MAX_ERROR_BODY_BYTES`] of an error response, bounded
+    /// by the idle timeout; a body we cannot read is described instead.
+    async fn read_error_body(
+        &self,
+        resp: reqwest::Response,
+        cancel: &CancellationToken,
+    ) -> Result<String, ProviderError> {
+        let mut stream = resp.bytes_stream();
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
+                r = tokio::time::timeout(self.cfg.idle_timeout, stream.next()) => r,
+            };
+            match next {
+                Ok(Some(Ok(chunk))) => {
+                    let room = MAX_ERROR_BODY_BYTES.saturating_sub(buf.len());
+                    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if buf.len() >= MAX_ERROR_BODY_BYTES {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Ok(Some(Err(_))) | Err(_) => {
+                    buf.extend_from_slice(b" [body read failed]");
+                    break;
+                }
+            }
+        }
+        Ok(self.redact(String::from_utf8_lossy(&buf).into_owned()))
+    }
+}
+
+impl ModelClient for OpenAiCompatClient {
+    fn name(&self) -> &str {
+        "openai-compat"
+    }
+
+    fn complete<'a>(
+        &'a self,
+        req: &'a CompletionRequest,
+        cancel: &'a CancellationToken,
+    ) -> CompletionFuture<'a> {
+        Box::pin(self.run(req, cancel))
+    }
+}
+
+/// `Display` of a reqwest error plus its sources ("connection refused" is
+/// only in the source chain). Never includes headers, so never the key.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
+
+/// `retry-after-ms` (OpenAI) wins over `retry-after`; seconds may be
+/// fractional. HTTP-date values are not supported (returns `None`).
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let positive = |x: f64| {
+        if x.is_finite() && x >= 0.0 {
+            Some(x)
+        } else {
+            None
+        }
+    };
+    if let Some(ms) = get("retry-after-ms")
+        .and_then(|s| s.parse::<f64>().ok())
+        .and_then(positive)
+    {
+        return Duration::try_from_secs_f64(ms / 1000.0).ok();
+    }
+    get("retry-after")
+        .and_then(|s| s.parse::<f64>().ok())
+        .and_then(positive)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+fn excerpt(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+/// Accumulates the reply from chunk events.
+#[derive(Debug, Default)]
+struct StreamState {
+    text: String,
+    finish: Option<String>,
+    usage: Option<Usage>,
+    model: Option<String>,
+    done: bool,
+}
+
+impl StreamState {
+    fn handle(&mut self, ev: &SseEvent) -> Result<(), ProviderError> {
+        let data = ev.data.trim();
+        if data == "[DONE]" {
+            self.done = true;
+            return Ok(());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let v: Value = serde_json::from_str(data).map_err(|e| ProviderError::MalformedEvent {
+            message: e.to_string(),
+            data_excerpt: excerpt(data),
+        })?;
+        if !v.is_object() {
+            return Err(ProviderError::MalformedEvent {
+                message: "event payload is not a JSON object".into(),
+                data_excerpt: excerpt(data),
+            });
+        }
+        if let Some(err) = v.get("error") {
+            return Err(server_error(err));
+        }
+        if ev.event.as_deref() == Some("error") {
+            return Err(server_error(&v));
+        }
+        self.absorb(&v, "delta")
+    }
+
+    /// Takes model, usage, text and finish reason from one chunk (`delta`)
+    /// or from a whole non-streamed completion (`message`).
+    fn absorb(&mut self, v: &Value, content_key: &str) -> Result<(), ProviderError> {
+        if let Some(m) = v.get("model").and_then(Value::as_str) {
+            self.model = Some(m.to_string());
+        }
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            self.usage = Some(parse_usage(u));
+        }
+        match v.get("choices") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(choices)) => {
+                // We never ask for n > 1, so only the first choice matters.
+                if let Some(c0) = choices.first() {
+                    if let Some(s) = c0
+                        .get(content_key)
+                        .and_then(|d| d.get("content"))
+                        .and_then(Value::as_str)
+                    {
+                        self.text.push_str(s);
+                    }
+                    if let Some(f) = c0.get("finish_reason").and_then(Value::as_str) {
+                        self.finish = Some(f.to_string());
+                    }
+                }
+            }
+            Some(_) => {
+                return Err(ProviderError::MalformedEvent {
+                    message: "`choices` is not an array".into(),
+                    data_excerpt: excerpt(&v.to_string()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_json_body(&mut self, raw: &[u8]) -> Result<(), ProviderError> {
+        let text = String::from_utf8_lossy(raw);
+        let v: Value = serde_json::from_slice(raw).map_err(|e| ProviderError::MalformedEvent {
+            message: format!("non-streamed body: {e}"),
+            data_excerpt: excerpt(&text),
+        })?;
+        if let Some(err) = v.get("error") {
+            return Err(server_error(err));
+        }
+        self.absorb(&v, "message")?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+fn server_error(err: &Value) -> ProviderError {
+    let kind = err
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            err.get("code").map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c.to_string())
+            })
+        })
+        .unwrap_or_else(|| "error".into());
+    let message = err
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| excerpt(&err.to_string()));
+    ProviderError::ServerEvent { kind, message }
+}
+
+/// OpenAI's `prompt_tokens` includes cached tokens; [`Usage::input_tokens`]
+/// counts only the tokens billed at the normal rate, so the cached part is
+/// moved to `cached_input_tokens`.
+fn parse_usage(u: &Value) -> Usage {
+    let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
+    let prompt = n(u.get("prompt_tokens"));
+    let cached = n(u
+        .get("prompt_tokens_details")
+        .and_then(|d| d.get("cached_tokens")));
+    Usage {
+        input_tokens: prompt.saturating_sub(cached),
+        output_tokens: n(u.get("completion_tokens")),
+        cached_input_tokens: cached,
+        cache_creation_input_tokens: 0,
+        reasoning_tokens: n(u
+            .get("completion_tokens_details")
+            .and_then(|d| d.get("reasoning_tokens"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_moves_cached_tokens() {
+        let u = parse_usage(&json!({
+            "prompt_tokens": 100, "completion_tokens": 20,
+            "prompt_tokens_details": {"cached_tokens": 30},
+            "completion_tokens_details": {"reasoning_tokens": 5}
+        }));
+        assert_eq!(
+            (
+                u.input_tokens,
+                u.cached_input_tokens,
+                u.output_tokens,
+                u.reasoning_tokens
+            ),
+            (70, 30, 20, 5)
+        );
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            reqwest::header::HeaderValue::from_static("2"),
+        );
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(
+            "retry-after-ms",
+            reqwest::header::HeaderValue::from_static("1500"),
+        );
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_millis(1500)));
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn debug_hides_key() {
+        let mut c = OpenAiCompatConfig::new("http://127.0.0.1:1/v1");
+        c.api_key = Some("sk-secret-123".into());
+        assert!(!format!("{c:?}").contains("sk-secret"));
+    }
+
+    #[test]
+    fn server_event_parsing() {
+        let e = server_error(&json!({"type": "overloaded_error", "message": "busy"}));
+        assert!(e.is_retryable());
+        let e = server_error(&json!({"code": 500, "message": "boom"}));
+        assert!(matches!(e, ProviderError::ServerEvent { ref kind, .. } if kind == "500"));
+    }
+}

@@ -1,0 +1,305 @@
+//! Recorded exchanges: the file format, a recorder, and a replaying client.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use coop_core::hash::sha256_hex;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError,
+    Usage,
+};
+
+/// Whether a file is a hand-written fixture or a recording of a real run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordingKind {
+    TestFixture,
+    Recording,
+}
+
+/// Descriptive header of a recording file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingMeta {
+    pub kind: RecordingKind,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Which server produced it, e.g. `llama.cpp b4600` or a base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// RFC 3339 timestamp; written by the host (this crate has no clock dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
+}
+
+/// One recorded model call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub purpose: String,
+    /// [`canonical_request_sha256`] of the request, or `null` in
+    /// hand-written fixtures (then matched by order per purpose).
+    #[serde(default)]
+    pub request_sha256: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub usage: Usage,
+    #[serde(default)]
+    pub model: String,
+}
+
+/// A recording file: `{ "meta": {...}, "exchanges": [...] }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    pub meta: RecordingMeta,
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
+}
+
+/// Reading or parsing a recording file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("cannot read recording {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid recording {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+impl Recording {
+    pub fn new(meta: RecordingMeta) -> Self {
+        Recording {
+            meta,
+            exchanges: Vec::new(),
+        }
+    }
+
+    pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
+    /// Blocking read; call from `spawn_blocking` in async code if the file may be large.
+    pub fn load(path: &Path) -> Result<Self, RecordingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text).map_err(|source| RecordingError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    pub fn to_json_pretty(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+}
+
+#[derive(Serialize)]
+struct CanonicalMessage<'a> {
+    role: &'a str,
+    content: &'a str,
+}
+
+/// Field order is fixed by the struct, so the JSON is deterministic.
+#[derive(Serialize)]
+struct CanonicalRequest<'a> {
+    /// Bumped if the canonical form ever changes, so old hashes stop matching
+    /// loudly instead of silently.
+    v: u32,
+    purpose: &'a str,
+    messages: Vec<CanonicalMessage<'a>>,
+    max_tokens: u32,
+    json: bool,
+}
+
+/// The canonical JSON hashed by [`canonical_request_sha256`]:
+/// `{"v":1,"purpose":..,"messages":[{"role":..,"content":..}],"max_tokens":..,"json":..}`.
+///
+/// Deliberately excluded: `model` (a recording made with one model must
+/// replay under another model name or provider) and `temperature` (sampling
+/// settings do not change what was asked).
+pub fn canonical_request_json(req: &CompletionRequest) -> String {
+    let canon = CanonicalRequest {
+        v: 1,
+        purpose: &req.purpose,
+        messages: req
+            .messages
+            .iter()
+            .map(|m| CanonicalMessage {
+                role: m.role.as_str(),
+                content: &m.content,
+            })
+            .collect(),
+        max_tokens: req.max_tokens,
+        json: req.json,
+    };
+    // Serializing strings, bools and integers cannot fail; the fallback only
+    // keeps this function total without an `expect`.
+    serde_json::to_string(&canon).unwrap_or_default()
+}
+
+/// Lower-case hex sha256 of [`canonical_request_json`].
+pub fn canonical_request_sha256(req: &CompletionRequest) -> String {
+    sha256_hex(canonical_request_json(req).as_bytes())
+}
+
+/// Collects exchanges while a run talks to a real provider; the host writes
+/// [`Recorder::snapshot`] to the run directory.
+#[derive(Debug)]
+pub struct Recorder {
+    inner: Mutex<Recording>,
+}
+
+impl Recorder {
+    pub fn new(meta: RecordingMeta) -> Self {
+        Recorder {
+            inner: Mutex::new(Recording::new(meta)),
+        }
+    }
+
+    /// Appends the exchange for a successful call and returns it.
+    pub fn record(&self, req: &CompletionRequest, completion: &Completion) -> Exchange {
+        let ex = Exchange {
+            purpose: req.purpose.clone(),
+            request_sha256: Some(canonical_request_sha256(req)),
+            text: completion.text.clone(),
+            usage: completion.usage,
+            model: completion.model.clone(),
+        };
+        // A poisoned lock only means another thread panicked mid-push; the
+        // Vec is still valid, so keep recording.
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.exchanges.push(ex.clone());
+        ex
+    }
+
+    pub fn snapshot(&self) -> Recording {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .exchanges
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How strictly replay matches requests to exchanges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplayMode {
+    /// A recorded hash must match: the next exchange of the purpose is served
+    /// only if it has no hash (fixture style).
+    #[default]
+    Strict,
+    /// When no hash matches, serve the next exchange of the purpose anyway
+    /// (prompts changed since recording, but the script is still wanted).
+    Lenient,
+}
+
+/// Serves a [`Recording`] without network.
+///
+/// For each request, in this order:
+/// 1. the first unused exchange whose `request_sha256` equals the request's
+///    [`canonical_request_sha256`];
+/// 2. else the first unused exchange with the same `purpose` (so the n-th
+///    call with purpose X gets the n-th exchange with purpose X), provided it
+///    has no hash or the mode is [`ReplayMode::Lenient`];
+/// 3. else [`ProviderError::NoRecording`].
+///
+/// Each exchange is served once.
+#[derive(Debug)]
+pub struct ReplayClient {
+    recording: Recording,
+    mode: ReplayMode,
+    used: Mutex<HashSet<usize>>,
+}
+
+impl ReplayClient {
+    pub fn new(recording: Recording, mode: ReplayMode) -> Self {
+        ReplayClient {
+            recording,
+            mode,
+            used: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Number of exchanges not served yet (a test can assert the script was used up).
+    pub fn remaining(&self) -> usize {
+        let used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        self.recording.exchanges.len() - used.len()
+    }
+
+    fn pick(&self, req: &CompletionRequest) -> Result<Exchange, ProviderError> {
+        let hash = canonical_request_sha256(req);
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        let ex = &self.recording.exchanges;
+        let by_hash = (0..ex.len())
+            .find(|i| !used.contains(i) && ex[*i].request_sha256.as_deref() == Some(hash.as_str()));
+        let chosen = by_hash.or_else(|| {
+            (0..ex.len())
+                .find(|i| !used.contains(i) && ex[*i].purpose == req.purpose)
+                .filter(|i| ex[*i].request_sha256.is_none() || self.mode == ReplayMode::Lenient)
+        });
+        match chosen {
+            Some(i) => {
+                used.insert(i);
+                Ok(ex[i].clone())
+            }
+            None => Err(ProviderError::NoRecording {
+                purpose: req.purpose.clone(),
+                request_sha256: hash,
+            }),
+        }
+    }
+}
+
+impl ModelClient for ReplayClient {
+    fn name(&self) -> &str {
+        "replay"
+    }
+
+    fn complete<'a>(
+        &'a self,
+        req: &'a CompletionRequest,
+        cancel: &'a CancellationToken,
+    ) -> CompletionFuture<'a> {
+        Box::pin(async move {
+            if cancel.is_cancelled() {
+                return Err(ProviderError::Cancelled);
+            }
+            let ex = self.pick(req)?;
+            tracing::debug!(provider = "replay", purpose = %req.purpose, "serving recorded exchange");
+            let response_raw = serde_json::to_string(&ex).unwrap_or_default();
+            Ok(Completion {
+                text: ex.text,
+                usage: ex.usage,
+                usage_reported: true,
+                model: if ex.model.is_empty() {
+                    req.model.clone()
+                } else {
+                    ex.model
+                },
+                finish_reason: FinishReason::Stop,
+                // No wire request exists; the canonical form is what was matched.
+                request_body: canonical_request_json(req),
+                response_raw,
+            })
+        })
+    }
+}

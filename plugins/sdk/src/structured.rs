@@ -1,0 +1,203 @@
+//! The structured-reply loop: ask for one JSON object, validate it, retry once
+//! with the parse error shown to the model, then fail. A reply that does not
+//! validate is never accepted.
+
+use std::fmt;
+
+/// Speaker of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgRole {
+    System,
+    User,
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub role: MsgRole,
+    pub content: String,
+}
+
+impl Msg {
+    pub fn system(s: impl Into<String>) -> Msg {
+        Msg { role: MsgRole::System, content: s.into() }
+    }
+    pub fn user(s: impl Into<String>) -> Msg {
+        Msg { role: MsgRole::User, content: s.into() }
+    }
+    pub fn assistant(s: impl Into<String>) -> Msg {
+        Msg { role: MsgRole::Assistant, content: s.into() }
+    }
+}
+
+/// Why the model could not be asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskError {
+    Denied(String),
+    Budget(String),
+    Model(String),
+}
+
+/// Why no structured reply was obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StructuredError {
+    Ask(AskError),
+    /// Both the first reply and the retry failed validation.
+    Unparseable { first: String, second: String },
+}
+
+impl fmt::Display for StructuredError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StructuredError::Ask(AskError::Denied(m)) => write!(f, "model access denied: {m}"),
+            StructuredError::Ask(AskError::Budget(m)) => write!(f, "budget exceeded: {m}"),
+            StructuredError::Ask(AskError::Model(m)) => write!(f, "model call failed: {m}"),
+            StructuredError::Unparseable { first, second } => write!(
+                f,
+                "the model's reply did not match the required structure twice; first: {first}; after retry: {second}"
+            ),
+        }
+    }
+}
+
+/// Ask with `messages`; parse with `parse`; on a parse error, show the error
+/// to the model once and ask again. Returns the parsed value and the number of
+/// model calls made.
+pub fn ask_structured<T>(
+    mut ask: impl FnMut(&[Msg]) -> Result<String, AskError>,
+    mut messages: Vec<Msg>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<(T, u32), StructuredError> {
+    let first_reply = ask(&messages).map_err(StructuredError::Ask)?;
+    let first_err = match parse(&first_reply) {
+        Ok(v) => return Ok((v, 1)),
+        Err(e) => e,
+    };
+    messages.push(Msg::assistant(first_reply));
+    messages.push(Msg::user(format!(
+        "Your reply could not be used: {first_err}\n\
+         Reply again with only the JSON object described in the instructions: \
+         no prose, no markdown, every required field present."
+    )));
+    let second_reply = ask(&messages).map_err(StructuredError::Ask)?;
+    match parse(&second_reply) {
+        Ok(v) => Ok((v, 2)),
+        Err(second_err) => Err(StructuredError::Unparseable { first: first_err, second: second_err }),
+    }
+}
+
+/// Extract the single JSON object a reply must consist of.
+///
+/// Accepted: the whole reply is one JSON object (surrounding whitespace
+/// allowed), or the whole reply is one fenced code block holding one. Prose
+/// around the object is rejected: the instructions ask for the object alone,
+/// and guessing which braces the model meant is how wrong output slips in.
+pub fn extract_json_object(reply: &str) -> Result<serde_json::Value, String> {
+    let t = reply.trim();
+    let body = if let Some(rest) = t.strip_prefix("```") {
+        let rest = rest.strip_prefix("json").unwrap_or(rest);
+        match rest.strip_suffix("```") {
+            Some(inner) => inner.trim(),
+            None => return Err("the reply opens a code fence that is never closed".into()),
+        }
+    } else {
+        t
+    };
+    if body.is_empty() {
+        return Err("the reply is empty".into());
+    }
+    if !body.starts_with('{') {
+        return Err("the reply must be a single JSON object, but it does not start with '{'".into());
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| format!("the reply is not valid JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("the reply must be a JSON object".into());
+    }
+    Ok(v)
+}
+
+/// Deserialize a validated object into `T`, with serde's message as the error.
+pub fn parse_as<T: serde::de::DeserializeOwned>(reply: &str) -> Result<T, String> {
+    let v = extract_json_object(reply)?;
+    serde_json::from_value(v).map_err(|e| format!("the JSON object does not match the schema: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct X {
+        a: u32,
+    }
+
+    #[test]
+    fn accepts_bare_and_fenced_objects() {
+        assert_eq!(parse_as::<X>(" {\"a\": 1}\n").unwrap(), X { a: 1 });
+        assert_eq!(parse_as::<X>("```json\n{\"a\": 2}\n```").unwrap(), X { a: 2 });
+    }
+
+    #[test]
+    fn rejects_prose_arrays_and_wrong_fields() {
+        assert!(parse_as::<X>("Here you go: {\"a\": 1}").is_err());
+        assert!(parse_as::<X>("[1]").is_err());
+        assert!(parse_as::<X>("{\"b\": 1}").unwrap_err().contains("schema"));
+        assert!(parse_as::<X>("```json\n{\"a\": 1}").is_err());
+        assert!(parse_as::<X>("").is_err());
+    }
+
+    #[test]
+    fn retries_once_with_error_then_succeeds() {
+        let mut calls = Vec::new();
+        let replies = ["not json", "{\"a\": 3}"];
+        let r = ask_structured(
+            |m: &[Msg]| {
+                calls.push(m.to_vec());
+                Ok(replies[calls.len() - 1].to_string())
+            },
+            vec![Msg::system("s"), Msg::user("u")],
+            parse_as::<X>,
+        )
+        .unwrap();
+        assert_eq!(r, (X { a: 3 }, 2));
+        assert_eq!(calls.len(), 2);
+        let retry = &calls[1];
+        assert_eq!(retry.len(), 4);
+        assert_eq!(retry[2], Msg::assistant("not json"));
+        assert!(retry[3].content.contains("could not be used"));
+        assert!(retry[3].content.contains("does not start with"));
+    }
+
+    #[test]
+    fn fails_after_second_bad_reply_and_never_asks_a_third_time() {
+        let mut n = 0;
+        let r = ask_structured(
+            |_m: &[Msg]| {
+                n += 1;
+                Ok("nope".to_string())
+            },
+            vec![Msg::user("u")],
+            parse_as::<X>,
+        );
+        assert!(matches!(r, Err(StructuredError::Unparseable { .. })));
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn ask_errors_are_not_retried() {
+        let mut n = 0;
+        let r = ask_structured(
+            |_m: &[Msg]| {
+                n += 1;
+                Err(AskError::Denied("no".into()))
+            },
+            vec![Msg::user("u")],
+            parse_as::<X>,
+        );
+        assert_eq!(r, Err(StructuredError::Ask(AskError::Denied("no".into()))));
+        assert_eq!(n, 1);
+    }
+}

@@ -1,0 +1,3 @@
+module coop/verify
+
+go 1.22

@@ -1,0 +1,262 @@
+// coop-verify is the entrypoint of the coop verification image.
+//
+// The image is FROM scratch (no shell), so this small static program runs the
+// Go toolchain steps itself, each with its own timeout, and reports them as
+// JSON: one line per step as soon as the step finishes, then a final "done"
+// line. Streaming per step (instead of one document at the end) means the
+// host still learns which steps finished when it has to kill the container on
+// its wall-clock limit.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Line is one JSON line on stdout.
+type Line struct {
+	Kind string `json:"kind"` // "start", "step" or "done"
+
+	// kind == "start"
+	GoVersion   string `json:"go_version,omitempty"`
+	CacheSeedMs int64  `json:"cache_seed_ms,omitempty"`
+	CacheSeeded bool   `json:"cache_seeded,omitempty"`
+
+	// kind == "step"
+	Step            string `json:"step,omitempty"`
+	ExitCode        *int   `json:"exit_code,omitempty"`
+	DurationMs      int64  `json:"duration_ms"`
+	Stdout          string `json:"stdout,omitempty"`
+	Stderr          string `json:"stderr,omitempty"`
+	StdoutTruncated bool   `json:"stdout_truncated,omitempty"`
+	StderrTruncated bool   `json:"stderr_truncated,omitempty"`
+	TimedOut        bool   `json:"timed_out,omitempty"`
+	Skipped         bool   `json:"skipped,omitempty"`
+	Error           string `json:"error,omitempty"`
+}
+
+// capBuffer keeps the first max bytes written and silently discards the
+// rest, so a chatty test cannot exhaust memory, while still draining the pipe
+// so the child never blocks on a full pipe.
+type capBuffer struct {
+	buf       bytes.Buffer
+	max       int
+	truncated bool
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	room := c.max - c.buf.Len()
+	if room <= 0 {
+		if len(p) > 0 {
+			c.truncated = true
+		}
+		return len(p), nil
+	}
+	if len(p) > room {
+		c.buf.Write(p[:room])
+		c.truncated = true
+		return len(p), nil
+	}
+	c.buf.Write(p)
+	return len(p), nil
+}
+
+var enc = json.NewEncoder(os.Stdout)
+
+func emit(l Line) {
+	// Encode errors mean stdout is gone; nothing useful is left to do.
+	_ = enc.Encode(l)
+}
+
+func run(stepName string, timeout time.Duration, capBytes int, dir string, name string, args ...string) Line {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	// go test runs test binaries as grandchildren; a process group lets the
+	// timeout kill the whole tree instead of leaving a spinning test behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		if cmd.Process == nil {
+			return nil
+		}
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	// Bound the wait for pipes held open by orphaned grandchildren.
+	cmd.WaitDelay = 2 * time.Second
+	stdout := &capBuffer{max: capBytes}
+	stderr := &capBuffer{max: capBytes}
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
+	start := time.Now()
+	err := cmd.Run()
+	l := Line{Kind: "step", Step: stepName, DurationMs: time.Since(start).Milliseconds()}
+	if ctx.Err() == context.DeadlineExceeded {
+		l.TimedOut = true
+	}
+	if cmd.ProcessState != nil {
+		code := cmd.ProcessState.ExitCode()
+		l.ExitCode = &code
+	} else if err != nil {
+		l.Error = err.Error()
+	}
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) && l.Error == "" && !l.TimedOut {
+		l.Error = err.Error()
+	}
+	l.Stdout, l.StdoutTruncated = stdout.buf.String(), stdout.truncated
+	l.Stderr, l.StderrTruncated = stderr.buf.String(), stderr.truncated
+	return l
+}
+
+// goFiles lists the .go files the go command itself would consider: it skips
+// vendor, testdata and directories starting with "." or "_", since testdata
+// often holds deliberately malformed Go.
+func goFiles(root string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (name == "vendor" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".go") && d.Type().IsRegular() {
+			rel, rerr := filepath.Rel(root, path)
+			if rerr != nil {
+				return rerr
+			}
+			files = append(files, rel)
+		}
+		return nil
+	})
+	return files, err
+}
+
+func gofmtStep(timeout time.Duration, capBytes int, dir string) Line {
+	start := time.Now()
+	files, err := goFiles(dir)
+	if err != nil {
+		return Line{Kind: "step", Step: "gofmt", Error: "listing go files: " + err.Error(), DurationMs: time.Since(start).Milliseconds()}
+	}
+	if len(files) == 0 {
+		zero := 0
+		return Line{Kind: "step", Step: "gofmt", ExitCode: &zero, DurationMs: time.Since(start).Milliseconds()}
+	}
+	l := run("gofmt", timeout, capBytes, dir, "gofmt", append([]string{"-l"}, files...)...)
+	l.DurationMs = time.Since(start).Milliseconds()
+	return l
+}
+
+// seedCache copies the build cache baked into the image onto the writable
+// tmpfs: the image's rootfs is read-only, the go command needs a writable
+// cache, and a warm cache saves compiling fmt/testing/... on every run.
+func seedCache(seed, dst string) (bool, error) {
+	if _, err := os.Stat(seed); err != nil {
+		return false, nil
+	}
+	err := filepath.WalkDir(seed, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(seed, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+	return err == nil, err
+}
+
+func main() {
+	dir := flag.String("dir", "/work", "module directory to verify")
+	stepTimeout := flag.Duration("step-timeout", 5*time.Minute, "timeout of each step")
+	testTimeout := flag.Duration("test-timeout", 0, "go test -timeout (0: 3/4 of step-timeout)")
+	capBytes := flag.Int("cap", 256*1024, "max bytes kept per stream per step")
+	seed := flag.String("cache-seed", "/opt/coop/gocache-seed", "build cache copied into GOCACHE at start")
+	testCap := flag.Int("test-cap", 8<<20, "max bytes kept of go test -json stdout (the event stream is verbose)")
+	strict := flag.Bool("strict", false, "exit 1 unless every step passed (used by the image build's warm-up)")
+	flag.Parse()
+
+	seedStart := time.Now()
+	seeded := false
+	if gc := os.Getenv("GOCACHE"); gc != "" && *seed != "" {
+		ok, err := seedCache(*seed, gc)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "coop-verify: seeding build cache: %v\n", err)
+		}
+		seeded = ok
+	}
+	emit(Line{Kind: "start", GoVersion: runtime.Version(), CacheSeeded: seeded, CacheSeedMs: time.Since(seedStart).Milliseconds()})
+
+	tt := *testTimeout
+	if tt <= 0 {
+		tt = *stepTimeout * 3 / 4
+	}
+
+	// gofmt findings never block the other steps: they say nothing about
+	// whether the code compiles or its tests pass.
+	failed := false
+	check := func(l Line) Line {
+		if l.Skipped || l.TimedOut || l.Error != "" || l.ExitCode == nil || *l.ExitCode != 0 || (l.Step == "gofmt" && strings.TrimSpace(l.Stdout) != "") {
+			failed = true
+		}
+		return l
+	}
+	emit(check(gofmtStep(*stepTimeout, *capBytes, *dir)))
+	emit(check(run("vet", *stepTimeout, *capBytes, *dir, "go", "vet", "./...")))
+	// -o /dev/null: compile and link everything but write nothing into the
+	// worktree (a single main package would otherwise leave a binary there).
+	build := run("build", *stepTimeout, *capBytes, *dir, "go", "build", "-o", "/dev/null", "./...")
+	emit(check(build))
+	buildOK := build.ExitCode != nil && *build.ExitCode == 0 && !build.TimedOut
+	if buildOK {
+		// -timeout below the step timeout makes go test itself report the
+		// hung test by name (with a goroutine dump) instead of being killed
+		// silently.
+		emit(check(run("test", *stepTimeout, *testCap, *dir, "go", "test", "-json", "-timeout", tt.String(), "./...")))
+	} else {
+		// Tests cannot run when the code does not build; go test would only
+		// repeat the build errors.
+		emit(check(Line{Kind: "step", Step: "test", Skipped: true}))
+	}
+	emit(Line{Kind: "done"})
+	if *strict && failed {
+		fmt.Fprintln(os.Stderr, "coop-verify: some step failed")
+		os.Exit(1)
+	}
+}

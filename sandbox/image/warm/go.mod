@@ -1,0 +1,3 @@
+module coop/warm
+
+go 1.22

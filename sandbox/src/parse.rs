@@ -1,0 +1,663 @@
+//! Pure parsers: the verifier's JSON lines, `go test -json` events, and
+//! compiler/vet diagnostics. No I/O here so everything is unit- and
+//! property-testable; none of these functions may panic on any input.
+
+use std::collections::HashMap;
+
+use coop_core::{
+    Diagnostic, PackageResult, StepResult, StepStatus, TestResult, TestStatus, VerificationReport, VerifyStep,
+};
+use serde::Deserialize;
+
+/// One line printed by `coop-verify` (see sandbox/image/verify/main.go).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct VerifierLine {
+    pub kind: String,
+    #[serde(default)]
+    pub go_version: Option<String>,
+    #[serde(default)]
+    pub cache_seed_ms: Option<u64>,
+    #[serde(default)]
+    pub cache_seeded: bool,
+    #[serde(default)]
+    pub step: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub stdout: String,
+    #[serde(default)]
+    pub stderr: String,
+    #[serde(default)]
+    pub stdout_truncated: bool,
+    #[serde(default)]
+    pub stderr_truncated: bool,
+    #[serde(default)]
+    pub timed_out: bool,
+    #[serde(default)]
+    pub skipped: bool,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Everything the host learned from one container run.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerRun {
+    /// Container stdout (the verifier's JSON lines), possibly capped.
+    pub stdout: String,
+    /// Container stderr (the verifier's own complaints), possibly capped.
+    pub stderr: String,
+    /// The host hit its wall-clock limit and killed the container.
+    pub timed_out: bool,
+    /// The host stopped reading logs at its cap.
+    pub logs_truncated: bool,
+    pub exit_code: Option<i64>,
+}
+
+/// Parse the verifier's stdout into its lines, ignoring anything that is not
+/// a JSON object (a line cut by the log cap, stray prints).
+pub fn parse_verifier_lines(stdout: &str) -> Vec<VerifierLine> {
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .filter_map(|l| serde_json::from_str::<VerifierLine>(l).ok())
+        .collect()
+}
+
+/// `gofmt -l` prints one path per line.
+pub fn parse_gofmt(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(normalize_path)
+        .collect()
+}
+
+/// Make a path repo-relative: Go prints `./pkg/x.go`, sometimes the absolute
+/// mount path `/work/pkg/x.go`.
+pub fn normalize_path(p: &str) -> String {
+    let p = p.trim();
+    let p = p.strip_prefix("/work/").unwrap_or(p);
+    let mut p = p;
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p.to_string()
+}
+
+fn is_source_file(file: &str) -> bool {
+    let base = file.rsplit('/').next().unwrap_or(file);
+    !file.is_empty()
+        && !file.starts_with(char::is_whitespace)
+        && (base.ends_with(".go") || matches!(base, "go.mod" | "go.sum" | "go.work"))
+}
+
+/// Parse `file:line[:col]: message` diagnostics as printed by `go build` and
+/// `go vet`. Indented lines right after a diagnostic (e.g. `\thave (int)` /
+/// `\twant (string)`) are continuation lines and are appended to its message.
+/// Package headers (`# pkg`) and other chatter are skipped.
+pub fn parse_diagnostics(step: VerifyStep, text: &str) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut last_was_diag = false;
+    for raw in text.lines() {
+        if (raw.starts_with('\t') || raw.starts_with("    ")) && last_was_diag {
+            if let Some(d) = out.last_mut() {
+                d.message.push('\n');
+                d.message.push_str(raw.trim());
+            }
+            continue;
+        }
+        last_was_diag = false;
+        let line = raw.trim_end();
+        // vet prefixes type-checking errors with "vet: ".
+        let line = line.strip_prefix("vet: ").unwrap_or(line);
+        if let Some(d) = parse_diagnostic_line(step, line) {
+            out.push(d);
+            last_was_diag = true;
+        }
+    }
+    out
+}
+
+fn parse_diagnostic_line(step: VerifyStep, line: &str) -> Option<Diagnostic> {
+    let mut parts = line.splitn(4, ':');
+    let file = parts.next()?;
+    if !is_source_file(file) {
+        return None;
+    }
+    let line_no: u32 = parts.next()?.parse().ok()?;
+    let third = parts.next()?;
+    let (column, message) = match third.parse::<u32>() {
+        Ok(col) => (Some(col), parts.next()?),
+        // `file:line: message` — the message may itself contain ':'.
+        Err(_) => {
+            let rest = parts.next();
+            let msg = match rest {
+                Some(r) => format!("{third}:{r}"),
+                None => third.to_string(),
+            };
+            let msg = msg.strip_prefix(' ')?.to_string();
+            return Some(Diagnostic { step, file: normalize_path(file), line: line_no, column: None, message: msg });
+        }
+    };
+    let message = message.strip_prefix(' ')?.to_string();
+    if message.is_empty() {
+        return None;
+    }
+    Some(Diagnostic { step, file: normalize_path(file), line: line_no, column, message })
+}
+
+/// One `go test -json` (test2json) event. Newer Go also emits
+/// `build-output`/`build-fail` events keyed by `ImportPath`, and package
+/// failures caused by a build error carry `FailedBuild`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TestEvent {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    package: Option<String>,
+    #[serde(default)]
+    test: Option<String>,
+    #[serde(default)]
+    elapsed: Option<f64>,
+    #[serde(default)]
+    output: Option<String>,
+    #[serde(default)]
+    import_path: Option<String>,
+    #[serde(default)]
+    failed_build: Option<String>,
+}
+
+/// What `go test -json` said, digested.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GoTestOutput {
+    pub packages: Vec<PackageResult>,
+    /// Compiler output of failed builds (`build-output` events), for
+    /// diagnostics.
+    pub build_output: String,
+    /// All `Output` text in event order, i.e. what `go test -v` would print.
+    pub text: String,
+    pub text_truncated: bool,
+    /// The test binary's own -timeout fired (a test hung).
+    pub test_timed_out: bool,
+}
+
+fn push_capped(buf: &mut String, s: &str, cap: usize) -> bool {
+    if buf.len() >= cap {
+        return !s.is_empty();
+    }
+    let room = cap - buf.len();
+    if s.len() <= room {
+        buf.push_str(s);
+        false
+    } else {
+        let mut cut = room;
+        while cut > 0 && !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        buf.push_str(&s[..cut]);
+        true
+    }
+}
+
+struct PkgAcc {
+    result: PackageResult,
+    finished: bool,
+    test_index: HashMap<String, usize>,
+    test_finished: Vec<bool>,
+    failed_build: Option<String>,
+}
+
+/// Parse `go test -json` output. Non-JSON lines are ignored (older Go printed
+/// build failures as plain text). Packages or tests that started but never
+/// reported a result (killed, truncated output, timeout panic) count as
+/// failed: they did not pass. `cap` bounds each output string.
+pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
+    let mut order: Vec<String> = Vec::new();
+    let mut pkgs: HashMap<String, PkgAcc> = HashMap::new();
+    let mut build_out: HashMap<String, String> = HashMap::new();
+    let mut build_order: Vec<String> = Vec::new();
+    let mut out = GoTestOutput::default();
+
+    for line in stdout.lines() {
+        let line = line.trim();
+        if !line.starts_with('{') {
+            continue;
+        }
+        let Ok(ev) = serde_json::from_str::<TestEvent>(line) else { continue };
+        if let Some(o) = &ev.output {
+            out.text_truncated |= push_capped(&mut out.text, o, cap);
+            if o.contains("panic: test timed out after") {
+                out.test_timed_out = true;
+            }
+        }
+        if ev.action == "build-output" || ev.action == "build-fail" {
+            if let Some(ip) = &ev.import_path {
+                if !build_out.contains_key(ip) {
+                    build_order.push(ip.clone());
+                }
+                let b = build_out.entry(ip.clone()).or_default();
+                if let Some(o) = &ev.output {
+                    push_capped(b, o, cap);
+                }
+            }
+            continue;
+        }
+        let Some(pkg) = ev.package.clone() else { continue };
+        let acc = pkgs.entry(pkg.clone()).or_insert_with(|| {
+            order.push(pkg.clone());
+            PkgAcc {
+                result: PackageResult {
+                    package: pkg.clone(),
+                    status: TestStatus::Fail,
+                    elapsed_s: 0.0,
+                    tests: Vec::new(),
+                    output: String::new(),
+                },
+                finished: false,
+                test_index: HashMap::new(),
+                test_finished: Vec::new(),
+                failed_build: None,
+            }
+        });
+        let status = match ev.action.as_str() {
+            "pass" => Some(TestStatus::Pass),
+            "fail" => Some(TestStatus::Fail),
+            "skip" => Some(TestStatus::Skip),
+            _ => None,
+        };
+        match &ev.test {
+            Some(name) => {
+                let idx = match acc.test_index.get(name) {
+                    Some(i) => *i,
+                    None => {
+                        acc.result.tests.push(TestResult {
+                            name: name.clone(),
+                            status: TestStatus::Fail,
+                            elapsed_s: 0.0,
+                            output: String::new(),
+                        });
+                        acc.test_finished.push(false);
+                        let i = acc.result.tests.len() - 1;
+                        acc.test_index.insert(name.clone(), i);
+                        i
+                    }
+                };
+                if let (Some(t), Some(done)) = (acc.result.tests.get_mut(idx), acc.test_finished.get_mut(idx)) {
+                    if ev.action == "output" {
+                        if let Some(o) = &ev.output {
+                            push_capped(&mut t.output, o, cap);
+                        }
+                    }
+                    if let Some(s) = status {
+                        t.status = s;
+                        t.elapsed_s = ev.elapsed.unwrap_or(0.0);
+                        *done = true;
+                    }
+                }
+            }
+            None => {
+                if ev.action == "output" {
+                    if let Some(o) = &ev.output {
+                        push_capped(&mut acc.result.output, o, cap);
+                    }
+                }
+                if let Some(s) = status {
+                    acc.result.status = s;
+                    acc.result.elapsed_s = ev.elapsed.unwrap_or(0.0);
+                    acc.finished = true;
+                }
+                if ev.failed_build.is_some() {
+                    acc.failed_build = ev.failed_build.clone();
+                }
+            }
+        }
+    }
+
+    for ip in &build_order {
+        if let Some(b) = build_out.get(ip) {
+            push_capped(&mut out.build_output, b, cap);
+        }
+    }
+    for name in order {
+        let Some(mut acc) = pkgs.remove(&name) else { continue };
+        if !acc.finished {
+            acc.result.status = TestStatus::Fail;
+        }
+        // A build failure's compiler errors belong to the package that
+        // could not be tested; put them where a reader looks.
+        if let Some(fb) = &acc.failed_build {
+            if let Some(b) = build_out.get(fb) {
+                if !acc.result.output.contains(b.as_str()) {
+                    let mut merged = b.clone();
+                    push_capped(&mut merged, &acc.result.output, cap);
+                    acc.result.output = merged;
+                }
+            }
+        }
+        out.packages.push(acc.result);
+    }
+    out
+}
+
+fn step_name(step: VerifyStep) -> &'static str {
+    step.as_str()
+}
+
+/// Join stdout and stderr of a step into the single capped output string of
+/// `StepResult`.
+fn combine(a: &str, b: &str, cap: usize) -> (String, bool) {
+    let mut s = String::new();
+    let mut cut = push_capped(&mut s, a, cap);
+    if !a.is_empty() && !b.is_empty() && !a.ends_with('\n') {
+        cut |= push_capped(&mut s, "\n", cap);
+    }
+    cut |= push_capped(&mut s, b, cap);
+    (s, cut)
+}
+
+/// Turn one container run into the report. Steps the verifier never
+/// reported: if the host killed the container, the first one is `TimedOut`
+/// (it was running) and the rest `Skipped`; otherwise they are `Failed` with
+/// the container's stderr as output.
+pub fn build_report(run: &ContainerRun, image: &str, duration_ms: u64, output_cap: usize) -> VerificationReport {
+    let lines = parse_verifier_lines(&run.stdout);
+    let mut steps = Vec::new();
+    let mut packages = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut unformatted = Vec::new();
+    let mut missing_seen = false;
+
+    for step in VerifyStep::ALL {
+        let line = lines.iter().find(|l| l.kind == "step" && l.step.as_deref() == Some(step_name(step)));
+        let Some(l) = line else {
+            let (status, output) = if run.timed_out {
+                if missing_seen {
+                    (StepStatus::Skipped, String::new())
+                } else {
+                    (StepStatus::TimedOut, "killed: the whole verification exceeded its time limit".to_string())
+                }
+            } else {
+                let mut msg = String::from("the verifier did not report this step");
+                if run.logs_truncated {
+                    msg.push_str(" (its output exceeded the log cap)");
+                }
+                if let Some(c) = run.exit_code {
+                    msg.push_str(&format!("; container exit code {c}"));
+                }
+                if !run.stderr.is_empty() {
+                    msg.push('\n');
+                    msg.push_str(&run.stderr);
+                }
+                (StepStatus::Failed, msg)
+            };
+            missing_seen = true;
+            let (output, truncated) = combine(&output, "", output_cap);
+            steps.push(StepResult { step, status, exit_code: None, duration_ms: 0, output, truncated });
+            continue;
+        };
+
+        let mut status = if l.skipped {
+            StepStatus::Skipped
+        } else if l.timed_out {
+            StepStatus::TimedOut
+        } else if l.error.is_some() || l.exit_code != Some(0) {
+            StepStatus::Failed
+        } else {
+            StepStatus::Passed
+        };
+        let mut output_src = (l.stdout.clone(), l.stderr.clone());
+        let mut truncated = l.stdout_truncated || l.stderr_truncated;
+        match step {
+            VerifyStep::Gofmt => {
+                unformatted = parse_gofmt(&l.stdout);
+                if status == StepStatus::Passed && !unformatted.is_empty() {
+                    status = StepStatus::Failed;
+                }
+                diagnostics.extend(parse_diagnostics(step, &l.stderr));
+            }
+            VerifyStep::Vet | VerifyStep::Build => {
+                diagnostics.extend(parse_diagnostics(step, &l.stderr));
+                diagnostics.extend(parse_diagnostics(step, &l.stdout));
+            }
+            VerifyStep::Test => {
+                let t = parse_go_test_json(&l.stdout, output_cap);
+                let mut diag_src = t.build_output.clone();
+                diag_src.push('\n');
+                diag_src.push_str(&l.stderr);
+                diagnostics.extend(parse_diagnostics(step, &diag_src));
+                if t.test_timed_out && status != StepStatus::Skipped {
+                    status = StepStatus::TimedOut;
+                }
+                // The raw JSON stream is noise to a reader; the test output
+                // text (what `go test -v` prints) is what matters.
+                output_src = (l.stderr.clone(), t.text.clone());
+                truncated |= t.text_truncated;
+                packages = t.packages;
+            }
+        }
+        if let Some(e) = &l.error {
+            output_src.1.push_str(&format!("\ncoop-verify: {e}"));
+        }
+        let (output, cut) = combine(&output_src.0, &output_src.1, output_cap);
+        steps.push(StepResult {
+            step,
+            status,
+            exit_code: l.exit_code,
+            duration_ms: l.duration_ms,
+            output,
+            truncated: truncated || cut,
+        });
+    }
+
+    let passed = steps.iter().all(|s| s.status == StepStatus::Passed);
+    VerificationReport { passed, steps, packages, diagnostics, unformatted, image: image.to_string(), duration_ms }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn diagnostics_build_errors() {
+        let text = "# example.com/m/strutil\n./strutil/reverse.go:12:5: undefined: x\nstrutil/b.go:3:1: syntax error: unexpected }\n";
+        let d = parse_diagnostics(VerifyStep::Build, text);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].file, "strutil/reverse.go");
+        assert_eq!(d[0].line, 12);
+        assert_eq!(d[0].column, Some(5));
+        assert_eq!(d[0].message, "undefined: x");
+        assert_eq!(d[1].file, "strutil/b.go");
+        assert_eq!(d[1].step, VerifyStep::Build);
+    }
+
+    #[test]
+    fn diagnostics_vet_and_continuations() {
+        let text = "# example.com/m\n# [example.com/m]\nvet: ./a.go:4:2: cannot use s (variable of type string) as int value\n\thave (string)\n\twant (int)\n/work/b/c.go:7: possible misuse: of something\ngo.mod:3: unknown directive: foo\nnote: module requires Go 1.30\n";
+        let d = parse_diagnostics(VerifyStep::Vet, text);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert_eq!(d[0].file, "a.go");
+        assert_eq!(d[0].message, "cannot use s (variable of type string) as int value\nhave (string)\nwant (int)");
+        assert_eq!(d[1].file, "b/c.go");
+        assert_eq!(d[1].column, None);
+        assert_eq!(d[1].message, "possible misuse: of something");
+        assert_eq!(d[2].file, "go.mod");
+    }
+
+    #[test]
+    fn diagnostics_ignore_non_locations() {
+        let d = parse_diagnostics(VerifyStep::Build, "go: downloading x\nFAIL\tm [build failed]\nfoo.go:abc: x\nfoo.go:1:\n");
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn gofmt_paths() {
+        assert_eq!(parse_gofmt("a.go\n./b/c.go\n\n"), vec!["a.go", "b/c.go"]);
+    }
+
+    const PASS_FAIL: &str = r#"{"Action":"start","Package":"m/a"}
+{"Action":"run","Package":"m/a","Test":"TestOK"}
+{"Action":"output","Package":"m/a","Test":"TestOK","Output":"=== RUN   TestOK\n"}
+{"Action":"pass","Package":"m/a","Test":"TestOK","Elapsed":0.01}
+{"Action":"run","Package":"m/a","Test":"TestBad"}
+{"Action":"output","Package":"m/a","Test":"TestBad","Output":"    a_test.go:9: got 1, want 2\n"}
+{"Action":"fail","Package":"m/a","Test":"TestBad","Elapsed":0.02}
+{"Action":"run","Package":"m/a","Test":"TestBad/sub"}
+{"Action":"skip","Package":"m/a","Test":"TestBad/sub","Elapsed":0}
+{"Action":"output","Package":"m/a","Output":"FAIL\n"}
+{"Action":"fail","Package":"m/a","Elapsed":0.5}
+{"Action":"start","Package":"m/b"}
+{"Action":"output","Package":"m/b","Output":"?   \tm/b\t[no test files]\n"}
+{"Action":"skip","Package":"m/b","Elapsed":0}
+"#;
+
+    #[test]
+    fn go_test_json_pass_fail_skip() {
+        let t = parse_go_test_json(PASS_FAIL, 1 << 20);
+        assert_eq!(t.packages.len(), 2);
+        let a = &t.packages[0];
+        assert_eq!(a.package, "m/a");
+        assert_eq!(a.status, TestStatus::Fail);
+        assert_eq!(a.elapsed_s, 0.5);
+        assert_eq!(a.tests.len(), 3);
+        assert_eq!(a.tests[0].status, TestStatus::Pass);
+        assert_eq!(a.tests[1].status, TestStatus::Fail);
+        assert!(a.tests[1].output.contains("got 1, want 2"));
+        assert_eq!(a.tests[2].status, TestStatus::Skip);
+        assert_eq!(t.packages[1].status, TestStatus::Skip);
+        assert!(t.text.contains("=== RUN   TestOK"));
+        assert!(!t.test_timed_out);
+    }
+
+    #[test]
+    fn go_test_json_build_failure_new_style() {
+        let s = r##"{"ImportPath":"m/a [m/a.test]","Action":"build-output","Output":"# m/a [m/a.test]\n"}
+{"ImportPath":"m/a [m/a.test]","Action":"build-output","Output":"a/a_test.go:5:2: undefined: y\n"}
+{"ImportPath":"m/a [m/a.test]","Action":"build-fail"}
+{"Action":"start","Package":"m/a"}
+{"Action":"output","Package":"m/a","Output":"FAIL\tm/a [build failed]\n"}
+{"Action":"fail","Package":"m/a","Elapsed":0,"FailedBuild":"m/a [m/a.test]"}
+"##;
+        let t = parse_go_test_json(s, 1 << 20);
+        assert_eq!(t.packages.len(), 1);
+        assert_eq!(t.packages[0].status, TestStatus::Fail);
+        assert!(t.packages[0].output.contains("undefined: y"), "{:?}", t.packages[0].output);
+        assert!(t.build_output.contains("a/a_test.go:5:2"));
+        let d = parse_diagnostics(VerifyStep::Test, &t.build_output);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].file, "a/a_test.go");
+    }
+
+    #[test]
+    fn go_test_json_old_style_and_unfinished() {
+        // Older Go: build errors as plain text lines, no build-output events.
+        let s = "# m/a\na/a.go:1:1: bad\n{\"Action\":\"run\",\"Package\":\"m/c\",\"Test\":\"TestHang\"}\n{\"Action\":\"output\",\"Package\":\"m/c\",\"Test\":\"TestHang\",\"Output\":\"panic: test timed out after 5s\\n\"}\n{\"Action\":\"outp";
+        let t = parse_go_test_json(s, 1 << 20);
+        assert_eq!(t.packages.len(), 1);
+        assert_eq!(t.packages[0].status, TestStatus::Fail);
+        assert_eq!(t.packages[0].tests[0].status, TestStatus::Fail);
+        assert!(t.test_timed_out);
+    }
+
+    #[test]
+    fn caps_are_respected_on_char_boundaries() {
+        let mut s = String::new();
+        assert!(push_capped(&mut s, "héllo wörld", 2));
+        assert_eq!(s, "h");
+        let t = parse_go_test_json(PASS_FAIL, 10);
+        assert!(t.text.len() <= 10);
+        assert!(t.text_truncated);
+    }
+
+    fn step_line(step: &str, code: i64, stdout: &str, stderr: &str) -> String {
+        serde_json::json!({"kind":"step","step":step,"exit_code":code,"duration_ms":3,"stdout":stdout,"stderr":stderr}).to_string()
+    }
+
+    #[test]
+    fn report_from_verifier_lines() {
+        let stdout = [
+            r#"{"kind":"start","go_version":"go1.27.3","cache_seed_ms":5,"cache_seeded":true}"#.to_string(),
+            step_line("gofmt", 0, "./x.go\n", ""),
+            step_line("vet", 0, "", ""),
+            step_line("build", 1, "", "# m\n./x.go:3:9: undefined: z\n"),
+            r#"{"kind":"step","step":"test","skipped":true}"#.to_string(),
+            r#"{"kind":"done"}"#.to_string(),
+        ]
+        .join("\n");
+        let run = ContainerRun { stdout, exit_code: Some(0), ..Default::default() };
+        let r = build_report(&run, "img", 7, 1000);
+        assert!(!r.passed);
+        let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
+        assert_eq!(st, vec![StepStatus::Failed, StepStatus::Passed, StepStatus::Failed, StepStatus::Skipped]);
+        assert_eq!(r.unformatted, vec!["x.go"]);
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].message, "undefined: z");
+        assert_eq!(r.image, "img");
+        assert_eq!(r.duration_ms, 7);
+    }
+
+    #[test]
+    fn report_when_container_killed() {
+        let run = ContainerRun { stdout: step_line("gofmt", 0, "", "") + "\n", timed_out: true, ..Default::default() };
+        let r = build_report(&run, "img", 1, 100);
+        let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
+        assert_eq!(st, vec![StepStatus::Passed, StepStatus::TimedOut, StepStatus::Skipped, StepStatus::Skipped]);
+        assert!(!r.passed);
+    }
+
+    #[test]
+    fn report_when_verifier_silent() {
+        let run = ContainerRun { stderr: "exec failed".into(), exit_code: Some(127), ..Default::default() };
+        let r = build_report(&run, "img", 1, 100);
+        assert!(r.steps.iter().all(|s| s.status == StepStatus::Failed));
+        assert!(r.steps[0].output.contains("exec failed"));
+        assert!(r.steps[0].output.contains("127"));
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC*", cap in 0usize..64) {
+            let _ = parse_go_test_json(&s, cap);
+            let _ = parse_diagnostics(VerifyStep::Build, &s);
+            let _ = parse_gofmt(&s);
+            let run = ContainerRun { stdout: s.clone(), stderr: s.clone(), ..Default::default() };
+            let _ = build_report(&run, "img", 0, cap);
+        }
+
+        #[test]
+        fn go_test_json_never_panics_on_eventlike_lines(
+            lines in proptest::collection::vec(
+                (prop::sample::select(vec!["start","run","pass","fail","skip","output","pause","cont","build-output","build-fail","bench"]),
+                 prop::option::of("[a-c/]{0,4}"), prop::option::of("[A-Za-z/]{0,6}"), prop::option::of("\\PC{0,12}"), prop::option::of("[a-c]{0,3}")),
+                0..40),
+            cap in 0usize..32,
+        ) {
+            let s: String = lines.iter().map(|(a, p, t, o, fb)| {
+                serde_json::json!({"Action": a, "Package": p, "Test": t, "Output": o, "FailedBuild": fb, "ImportPath": fb, "Elapsed": 0.1}).to_string() + "\n"
+            }).collect();
+            let out = parse_go_test_json(&s, cap);
+            for p in &out.packages {
+                prop_assert!(p.output.len() <= cap);
+                for t in &p.tests {
+                    prop_assert!(t.output.len() <= cap);
+                }
+            }
+        }
+
+        #[test]
+        fn diagnostic_roundtrip(file in "[a-z]{1,8}(/[a-z]{1,8}){0,2}\\.go", line in 1u32..100000, col in 1u32..500, msg in "[a-zA-Z][ -~]{0,40}") {
+            let text = format!("./{file}:{line}:{col}: {msg}\n");
+            let d = parse_diagnostics(VerifyStep::Vet, &text);
+            prop_assert_eq!(d.len(), 1);
+            prop_assert_eq!(&d[0].file, &file);
+            prop_assert_eq!(d[0].line, line);
+            prop_assert_eq!(d[0].column, Some(col));
+            prop_assert_eq!(d[0].message.as_str(), msg.trim_end());
+        }
+    }
+}
