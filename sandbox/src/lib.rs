@@ -20,13 +20,15 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    WaitContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use coop_core::VerificationReport;
 use futures_util::StreamExt;
 
-pub use parse::{ContainerRun, GoTestOutput, build_report, parse_diagnostics, parse_go_test_json, parse_gofmt};
+pub use parse::{
+    ContainerRun, GoTestOutput, build_report, parse_diagnostics, parse_go_test_json, parse_gofmt,
+};
 
 /// The image tag build-image.sh produces for the pinned Go version.
 pub const DEFAULT_IMAGE: &str = "coop-go:1.27.3";
@@ -131,14 +133,21 @@ struct RemoveGuard {
 
 impl Drop for RemoveGuard {
     fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let docker = self.docker.clone();
-                handle.spawn(async move {
-                    let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-                    let _ = tokio::time::timeout(Duration::from_secs(30), docker.remove_container(&id, Some(opts))).await;
-                });
-            }
+        if let Some(id) = self.id.take()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let docker = self.docker.clone();
+            handle.spawn(async move {
+                let opts = RemoveContainerOptionsBuilder::default()
+                    .force(true)
+                    .v(true)
+                    .build();
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    docker.remove_container(&id, Some(opts)),
+                )
+                .await;
+            });
         }
     }
 }
@@ -148,11 +157,17 @@ impl Sandbox {
     /// daemon answers.
     pub async fn connect(cfg: SandboxConfig) -> Result<Self, SandboxError> {
         let docker =
-            Docker::connect_with_defaults().map_err(|e| SandboxError::DockerUnavailable { reason: e.to_string() })?;
+            Docker::connect_with_defaults().map_err(|e| SandboxError::DockerUnavailable {
+                reason: e.to_string(),
+            })?;
         match tokio::time::timeout(cfg.api_timeout, docker.ping()).await {
             Ok(Ok(_)) => Ok(Self { docker, cfg }),
-            Ok(Err(e)) => Err(SandboxError::DockerUnavailable { reason: e.to_string() }),
-            Err(_) => Err(SandboxError::DockerUnavailable { reason: format!("ping timed out after {:?}", cfg.api_timeout) }),
+            Ok(Err(e)) => Err(SandboxError::DockerUnavailable {
+                reason: e.to_string(),
+            }),
+            Err(_) => Err(SandboxError::DockerUnavailable {
+                reason: format!("ping timed out after {:?}", cfg.api_timeout),
+            }),
         }
     }
 
@@ -163,13 +178,26 @@ impl Sandbox {
     /// Check that the verification image exists locally. It is never pulled:
     /// it is built from a local Go distribution by sandbox/build-image.sh.
     pub async fn ensure_image(&self) -> Result<(), SandboxError> {
-        match tokio::time::timeout(self.cfg.api_timeout, self.docker.inspect_image(&self.cfg.image)).await {
+        match tokio::time::timeout(
+            self.cfg.api_timeout,
+            self.docker.inspect_image(&self.cfg.image),
+        )
+        .await
+        {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(DockerError::DockerResponseServerError { status_code: 404, .. })) => {
-                Err(SandboxError::ImageMissing { image: self.cfg.image.clone() })
-            }
-            Ok(Err(source)) => Err(SandboxError::Docker { op: "inspect image", source }),
-            Err(_) => Err(SandboxError::ApiTimeout { op: "inspect image", after: self.cfg.api_timeout }),
+            Ok(Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            })) => Err(SandboxError::ImageMissing {
+                image: self.cfg.image.clone(),
+            }),
+            Ok(Err(source)) => Err(SandboxError::Docker {
+                op: "inspect image",
+                source,
+            }),
+            Err(_) => Err(SandboxError::ApiTimeout {
+                op: "inspect image",
+                after: self.cfg.api_timeout,
+            }),
         }
     }
 
@@ -180,34 +208,57 @@ impl Sandbox {
         let started = Instant::now();
         let (path, user) = self.prepare_worktree(worktree)?;
         let id = self.create(&path, &user).await?;
-        let mut guard = RemoveGuard { docker: self.docker.clone(), id: Some(id.clone()) };
+        let mut guard = RemoveGuard {
+            docker: self.docker.clone(),
+            id: Some(id.clone()),
+        };
         let result = self.run(&id).await;
         // Remove explicitly (and wait for it) so no container outlives the
         // call; the guard only covers cancellation.
-        let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-        let removed = with_timeout("remove container", self.cfg.api_timeout, self.docker.remove_container(&id, Some(opts))).await;
+        let opts = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let removed = with_timeout(
+            "remove container",
+            self.cfg.api_timeout,
+            self.docker.remove_container(&id, Some(opts)),
+        )
+        .await;
         guard.id = None;
         let run = result?;
         if let Err(e) = removed {
             tracing::warn!(container = %id, error = %e, "could not remove verification container");
         }
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Ok(build_report(&run, &self.cfg.image, duration_ms, self.cfg.output_cap))
+        Ok(build_report(
+            &run,
+            &self.cfg.image,
+            duration_ms,
+            self.cfg.output_cap,
+        ))
     }
 
     fn prepare_worktree(&self, worktree: &Path) -> Result<(PathBuf, String), SandboxError> {
-        let wt_err = |reason: String| SandboxError::Worktree { path: worktree.to_path_buf(), reason };
+        let wt_err = |reason: String| SandboxError::Worktree {
+            path: worktree.to_path_buf(),
+            reason,
+        };
         let path = worktree.canonicalize().map_err(|e| wt_err(e.to_string()))?;
         let meta = std::fs::metadata(&path).map_err(|e| wt_err(e.to_string()))?;
         if !meta.is_dir() {
             return Err(wt_err("not a directory".into()));
         }
         if !path.join("go.mod").is_file() {
-            return Err(wt_err("no go.mod (the sandbox verifies one Go module)".into()));
+            return Err(wt_err(
+                "no go.mod (the sandbox verifies one Go module)".into(),
+            ));
         }
         // Docker's bind syntax splits on ':'.
         if path.to_string_lossy().contains(':') {
-            return Err(wt_err("path contains ':' which Docker bind mounts cannot express".into()));
+            return Err(wt_err(
+                "path contains ':' which Docker bind mounts cannot express".into(),
+            ));
         }
         let user = match &self.cfg.user {
             Some(u) => u.clone(),
@@ -267,18 +318,40 @@ impl Sandbox {
             attach_stdout: Some(true),
             attach_stderr: Some(true),
             tty: Some(false),
-            labels: Some(HashMap::from([(CONTAINER_LABEL.to_string(), "verify".to_string())])),
+            labels: Some(HashMap::from([(
+                CONTAINER_LABEL.to_string(),
+                "verify".to_string(),
+            )])),
             host_config: Some(host_config),
             ..Default::default()
         };
         let opts = CreateContainerOptionsBuilder::default().build();
-        let resp = match tokio::time::timeout(cfg.api_timeout, self.docker.create_container(Some(opts), body)).await {
+        let resp = match tokio::time::timeout(
+            cfg.api_timeout,
+            self.docker.create_container(Some(opts), body),
+        )
+        .await
+        {
             Ok(Ok(r)) => r,
-            Ok(Err(DockerError::DockerResponseServerError { status_code: 404, .. })) => {
-                return Err(SandboxError::ImageMissing { image: cfg.image.clone() });
+            Ok(Err(DockerError::DockerResponseServerError {
+                status_code: 404, ..
+            })) => {
+                return Err(SandboxError::ImageMissing {
+                    image: cfg.image.clone(),
+                });
             }
-            Ok(Err(source)) => return Err(SandboxError::Docker { op: "create container", source }),
-            Err(_) => return Err(SandboxError::ApiTimeout { op: "create container", after: cfg.api_timeout }),
+            Ok(Err(source)) => {
+                return Err(SandboxError::Docker {
+                    op: "create container",
+                    source,
+                });
+            }
+            Err(_) => {
+                return Err(SandboxError::ApiTimeout {
+                    op: "create container",
+                    after: cfg.api_timeout,
+                });
+            }
         };
         Ok(resp.id)
     }
@@ -287,29 +360,48 @@ impl Sandbox {
     /// clock runs out, and return what it printed.
     async fn run(&self, id: &str) -> Result<ContainerRun, SandboxError> {
         let cfg = &self.cfg;
-        with_timeout("start container", cfg.api_timeout, self.docker.start_container(id, None)).await?;
+        with_timeout(
+            "start container",
+            cfg.api_timeout,
+            self.docker.start_container(id, None),
+        )
+        .await?;
         // The verifier caps each step's streams; JSON escaping can grow them,
         // so allow some slack before the host stops collecting.
         let log_cap = 4 * (4 * cfg.output_cap + cfg.test_output_cap) + (1 << 20);
         let mut logs_buf = LogBuffers::default();
 
         let followed = tokio::time::timeout(cfg.timeout, async {
-            let opts = LogsOptionsBuilder::default().follow(true).stdout(true).stderr(true).build();
+            let opts = LogsOptionsBuilder::default()
+                .follow(true)
+                .stdout(true)
+                .stderr(true)
+                .build();
             let mut logs = self.docker.logs(id, Some(opts));
             while let Some(item) = logs.next().await {
                 match item {
                     Ok(chunk) => logs_buf.collect(chunk, log_cap),
-                    Err(source) => return Err(SandboxError::Docker { op: "container logs", source }),
+                    Err(source) => {
+                        return Err(SandboxError::Docker {
+                            op: "container logs",
+                            source,
+                        });
+                    }
                 }
             }
             // The log stream ends when the container stops; wait only
             // fetches the exit code.
-            let opts = WaitContainerOptionsBuilder::default().condition("not-running").build();
+            let opts = WaitContainerOptionsBuilder::default()
+                .condition("not-running")
+                .build();
             let mut wait = self.docker.wait_container(id, Some(opts));
             match wait.next().await {
                 Some(Ok(r)) => Ok(Some(r.status_code)),
                 Some(Err(DockerError::DockerContainerWaitError { code, .. })) => Ok(Some(code)),
-                Some(Err(source)) => Err(SandboxError::Docker { op: "wait container", source }),
+                Some(Err(source)) => Err(SandboxError::Docker {
+                    op: "wait container",
+                    source,
+                }),
                 None => Ok(None),
             }
         })
@@ -325,8 +417,16 @@ impl Sandbox {
             Ok(r) => run.exit_code = r?,
             Err(_) => {
                 run.timed_out = true;
-                let opts = KillContainerOptionsBuilder::default().signal("SIGKILL").build();
-                if let Err(e) = with_timeout("kill container", cfg.api_timeout, self.docker.kill_container(id, Some(opts))).await {
+                let opts = KillContainerOptionsBuilder::default()
+                    .signal("SIGKILL")
+                    .build();
+                if let Err(e) = with_timeout(
+                    "kill container",
+                    cfg.api_timeout,
+                    self.docker.kill_container(id, Some(opts)),
+                )
+                .await
+                {
                     tracing::warn!(container = %id, error = %e, "could not kill timed-out verification container");
                 }
             }
@@ -347,7 +447,9 @@ struct LogBuffers {
 impl LogBuffers {
     fn collect(&mut self, chunk: LogOutput, cap: usize) {
         let (buf, msg) = match &chunk {
-            LogOutput::StdOut { message } | LogOutput::Console { message } => (&mut self.stdout, message),
+            LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                (&mut self.stdout, message)
+            }
             LogOutput::StdErr { message } => (&mut self.stderr, message),
             LogOutput::StdIn { .. } => return,
         };

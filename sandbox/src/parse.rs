@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use coop_core::{
-    Diagnostic, PackageResult, StepResult, StepStatus, TestResult, TestStatus, VerificationReport, VerifyStep,
+    Diagnostic, PackageResult, StepResult, StepStatus, TestResult, TestStatus, VerificationReport,
+    VerifyStep,
 };
 use serde::Deserialize;
 
@@ -139,14 +140,26 @@ fn parse_diagnostic_line(step: VerifyStep, line: &str) -> Option<Diagnostic> {
                 None => third.to_string(),
             };
             let msg = msg.strip_prefix(' ')?.to_string();
-            return Some(Diagnostic { step, file: normalize_path(file), line: line_no, column: None, message: msg });
+            return Some(Diagnostic {
+                step,
+                file: normalize_path(file),
+                line: line_no,
+                column: None,
+                message: msg,
+            });
         }
     };
     let message = message.strip_prefix(' ')?.to_string();
     if message.is_empty() {
         return None;
     }
-    Some(Diagnostic { step, file: normalize_path(file), line: line_no, column, message })
+    Some(Diagnostic {
+        step,
+        file: normalize_path(file),
+        line: line_no,
+        column,
+        message,
+    })
 }
 
 /// One `go test -json` (test2json) event. Newer Go also emits
@@ -227,7 +240,9 @@ pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
         if !line.starts_with('{') {
             continue;
         }
-        let Ok(ev) = serde_json::from_str::<TestEvent>(line) else { continue };
+        let Ok(ev) = serde_json::from_str::<TestEvent>(line) else {
+            continue;
+        };
         if let Some(o) = &ev.output {
             out.text_truncated |= push_capped(&mut out.text, o, cap);
             if o.contains("panic: test timed out after") {
@@ -246,7 +261,9 @@ pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
             }
             continue;
         }
-        let Some(pkg) = ev.package.clone() else { continue };
+        let Some(pkg) = ev.package.clone() else {
+            continue;
+        };
         let acc = pkgs.entry(pkg.clone()).or_insert_with(|| {
             order.push(pkg.clone());
             PkgAcc {
@@ -286,11 +303,14 @@ pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
                         i
                     }
                 };
-                if let (Some(t), Some(done)) = (acc.result.tests.get_mut(idx), acc.test_finished.get_mut(idx)) {
-                    if ev.action == "output" {
-                        if let Some(o) = &ev.output {
-                            push_capped(&mut t.output, o, cap);
-                        }
+                if let (Some(t), Some(done)) = (
+                    acc.result.tests.get_mut(idx),
+                    acc.test_finished.get_mut(idx),
+                ) {
+                    if ev.action == "output"
+                        && let Some(o) = &ev.output
+                    {
+                        push_capped(&mut t.output, o, cap);
                     }
                     if let Some(s) = status {
                         t.status = s;
@@ -300,10 +320,10 @@ pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
                 }
             }
             None => {
-                if ev.action == "output" {
-                    if let Some(o) = &ev.output {
-                        push_capped(&mut acc.result.output, o, cap);
-                    }
+                if ev.action == "output"
+                    && let Some(o) = &ev.output
+                {
+                    push_capped(&mut acc.result.output, o, cap);
                 }
                 if let Some(s) = status {
                     acc.result.status = s;
@@ -323,20 +343,21 @@ pub fn parse_go_test_json(stdout: &str, cap: usize) -> GoTestOutput {
         }
     }
     for name in order {
-        let Some(mut acc) = pkgs.remove(&name) else { continue };
+        let Some(mut acc) = pkgs.remove(&name) else {
+            continue;
+        };
         if !acc.finished {
             acc.result.status = TestStatus::Fail;
         }
         // A build failure's compiler errors belong to the package that
         // could not be tested; put them where a reader looks.
-        if let Some(fb) = &acc.failed_build {
-            if let Some(b) = build_out.get(fb) {
-                if !acc.result.output.contains(b.as_str()) {
-                    let mut merged = b.clone();
-                    push_capped(&mut merged, &acc.result.output, cap);
-                    acc.result.output = merged;
-                }
-            }
+        if let Some(fb) = &acc.failed_build
+            && let Some(b) = build_out.get(fb)
+            && !acc.result.output.contains(b.as_str())
+        {
+            let mut merged = b.clone();
+            push_capped(&mut merged, &acc.result.output, cap);
+            acc.result.output = merged;
         }
         out.packages.push(acc.result);
     }
@@ -363,7 +384,12 @@ fn combine(a: &str, b: &str, cap: usize) -> (String, bool) {
 /// reported: if the host killed the container, the first one is `TimedOut`
 /// (it was running) and the rest `Skipped`; otherwise they are `Failed` with
 /// the container's stderr as output.
-pub fn build_report(run: &ContainerRun, image: &str, duration_ms: u64, output_cap: usize) -> VerificationReport {
+pub fn build_report(
+    run: &ContainerRun,
+    image: &str,
+    duration_ms: u64,
+    output_cap: usize,
+) -> VerificationReport {
     let lines = parse_verifier_lines(&run.stdout);
     let mut steps = Vec::new();
     let mut packages = Vec::new();
@@ -372,13 +398,18 @@ pub fn build_report(run: &ContainerRun, image: &str, duration_ms: u64, output_ca
     let mut missing_seen = false;
 
     for step in VerifyStep::ALL {
-        let line = lines.iter().find(|l| l.kind == "step" && l.step.as_deref() == Some(step_name(step)));
+        let line = lines
+            .iter()
+            .find(|l| l.kind == "step" && l.step.as_deref() == Some(step_name(step)));
         let Some(l) = line else {
             let (status, output) = if run.timed_out {
                 if missing_seen {
                     (StepStatus::Skipped, String::new())
                 } else {
-                    (StepStatus::TimedOut, "killed: the whole verification exceeded its time limit".to_string())
+                    (
+                        StepStatus::TimedOut,
+                        "killed: the whole verification exceeded its time limit".to_string(),
+                    )
                 }
             } else {
                 let mut msg = String::from("the verifier did not report this step");
@@ -396,7 +427,14 @@ pub fn build_report(run: &ContainerRun, image: &str, duration_ms: u64, output_ca
             };
             missing_seen = true;
             let (output, truncated) = combine(&output, "", output_cap);
-            steps.push(StepResult { step, status, exit_code: None, duration_ms: 0, output, truncated });
+            steps.push(StepResult {
+                step,
+                status,
+                exit_code: None,
+                duration_ms: 0,
+                output,
+                truncated,
+            });
             continue;
         };
 
@@ -454,7 +492,15 @@ pub fn build_report(run: &ContainerRun, image: &str, duration_ms: u64, output_ca
     }
 
     let passed = steps.iter().all(|s| s.status == StepStatus::Passed);
-    VerificationReport { passed, steps, packages, diagnostics, unformatted, image: image.to_string(), duration_ms }
+    VerificationReport {
+        passed,
+        steps,
+        packages,
+        diagnostics,
+        unformatted,
+        image: image.to_string(),
+        duration_ms,
+    }
 }
 
 #[cfg(test)]
@@ -482,7 +528,10 @@ mod tests {
         let d = parse_diagnostics(VerifyStep::Vet, text);
         assert_eq!(d.len(), 3, "{d:?}");
         assert_eq!(d[0].file, "a.go");
-        assert_eq!(d[0].message, "cannot use s (variable of type string) as int value\nhave (string)\nwant (int)");
+        assert_eq!(
+            d[0].message,
+            "cannot use s (variable of type string) as int value\nhave (string)\nwant (int)"
+        );
         assert_eq!(d[1].file, "b/c.go");
         assert_eq!(d[1].column, None);
         assert_eq!(d[1].message, "possible misuse: of something");
@@ -491,7 +540,10 @@ mod tests {
 
     #[test]
     fn diagnostics_ignore_non_locations() {
-        let d = parse_diagnostics(VerifyStep::Build, "go: downloading x\nFAIL\tm [build failed]\nfoo.go:abc: x\nfoo.go:1:\n");
+        let d = parse_diagnostics(
+            VerifyStep::Build,
+            "go: downloading x\nFAIL\tm [build failed]\nfoo.go:abc: x\nfoo.go:1:\n",
+        );
         assert!(d.is_empty(), "{d:?}");
     }
 
@@ -546,7 +598,11 @@ mod tests {
         let t = parse_go_test_json(s, 1 << 20);
         assert_eq!(t.packages.len(), 1);
         assert_eq!(t.packages[0].status, TestStatus::Fail);
-        assert!(t.packages[0].output.contains("undefined: y"), "{:?}", t.packages[0].output);
+        assert!(
+            t.packages[0].output.contains("undefined: y"),
+            "{:?}",
+            t.packages[0].output
+        );
         assert!(t.build_output.contains("a/a_test.go:5:2"));
         let d = parse_diagnostics(VerifyStep::Test, &t.build_output);
         assert_eq!(d.len(), 1);
@@ -581,7 +637,8 @@ mod tests {
     #[test]
     fn report_from_verifier_lines() {
         let stdout = [
-            r#"{"kind":"start","go_version":"go1.27.3","cache_seed_ms":5,"cache_seeded":true}"#.to_string(),
+            r#"{"kind":"start","go_version":"go1.27.3","cache_seed_ms":5,"cache_seeded":true}"#
+                .to_string(),
             step_line("gofmt", 0, "./x.go\n", ""),
             step_line("vet", 0, "", ""),
             step_line("build", 1, "", "# m\n./x.go:3:9: undefined: z\n"),
@@ -589,11 +646,23 @@ mod tests {
             r#"{"kind":"done"}"#.to_string(),
         ]
         .join("\n");
-        let run = ContainerRun { stdout, exit_code: Some(0), ..Default::default() };
+        let run = ContainerRun {
+            stdout,
+            exit_code: Some(0),
+            ..Default::default()
+        };
         let r = build_report(&run, "img", 7, 1000);
         assert!(!r.passed);
         let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
-        assert_eq!(st, vec![StepStatus::Failed, StepStatus::Passed, StepStatus::Failed, StepStatus::Skipped]);
+        assert_eq!(
+            st,
+            vec![
+                StepStatus::Failed,
+                StepStatus::Passed,
+                StepStatus::Failed,
+                StepStatus::Skipped
+            ]
+        );
         assert_eq!(r.unformatted, vec!["x.go"]);
         assert_eq!(r.diagnostics.len(), 1);
         assert_eq!(r.diagnostics[0].message, "undefined: z");
@@ -603,16 +672,32 @@ mod tests {
 
     #[test]
     fn report_when_container_killed() {
-        let run = ContainerRun { stdout: step_line("gofmt", 0, "", "") + "\n", timed_out: true, ..Default::default() };
+        let run = ContainerRun {
+            stdout: step_line("gofmt", 0, "", "") + "\n",
+            timed_out: true,
+            ..Default::default()
+        };
         let r = build_report(&run, "img", 1, 100);
         let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
-        assert_eq!(st, vec![StepStatus::Passed, StepStatus::TimedOut, StepStatus::Skipped, StepStatus::Skipped]);
+        assert_eq!(
+            st,
+            vec![
+                StepStatus::Passed,
+                StepStatus::TimedOut,
+                StepStatus::Skipped,
+                StepStatus::Skipped
+            ]
+        );
         assert!(!r.passed);
     }
 
     #[test]
     fn report_when_verifier_silent() {
-        let run = ContainerRun { stderr: "exec failed".into(), exit_code: Some(127), ..Default::default() };
+        let run = ContainerRun {
+            stderr: "exec failed".into(),
+            exit_code: Some(127),
+            ..Default::default()
+        };
         let r = build_report(&run, "img", 1, 100);
         assert!(r.steps.iter().all(|s| s.status == StepStatus::Failed));
         assert!(r.steps[0].output.contains("exec failed"));

@@ -1,0 +1,432 @@
+//! The workflow state machine: state + event → next command.
+//!
+//! The orchestrator (in the CLI) owns all I/O: it runs the command the
+//! machine asks for (call a role plugin, verify in Docker, finish) and feeds
+//! back what happened as an [`Event`]. The machine decides what comes next:
+//! which role, with which handoff, whether a review sends work back, and how
+//! the run ends. Being pure, it is tested exhaustively and replays exactly.
+
+use crate::exit::Outcome;
+use crate::types::*;
+use serde::{Deserialize, Serialize};
+
+/// Rules the workflow follows (from the strategy document's escalation rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// How many times a review may send work back to the implementer.
+    pub max_review_loops: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { max_review_loops: 2 }
+    }
+}
+
+/// What the orchestrator must do next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Run `role` on `handoff`.
+    CallRole { role: Role, handoff: Box<Handoff> },
+    /// Verify the current worktree (gofmt, vet, build, test).
+    Verify,
+    /// End the run.
+    Finish { outcome: Outcome, reason: String },
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A role returned structured output.
+    RoleDone { role: Role, output: RoleOutput },
+    /// A role reported a structured failure.
+    RoleFailed { role: Role, failure: RoleFailure },
+    /// Verification finished. `diff` is the change so far; `summary` is the
+    /// report as text for models.
+    Verified { passed: bool, summary: String, diff: String, artifacts: Vec<ArtifactRef> },
+    /// The verification itself could not run (Docker down, image missing).
+    VerifyError { message: String },
+}
+
+/// Where the machine stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Waiting for the role at `pos` of the plan.
+    AwaitRole,
+    /// Waiting for verification after an implementer step.
+    AwaitVerify,
+    Done,
+}
+
+/// The workflow state. Serializable so a run can be inspected and resumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub policy: Policy,
+    pub task: Task,
+    pub task_type: TaskType,
+    pub plan: Vec<Role>,
+    pub pos: usize,
+    pub phase: Phase,
+    pub seq: u32,
+    pub review_loops: u32,
+    pub implemented: bool,
+    pub last_from: Option<Role>,
+    pub files_in_scope: Vec<String>,
+    pub decisions: Vec<Decision>,
+    pub blockers: Vec<String>,
+    pub next_actions: Vec<String>,
+    pub artifacts: Vec<ArtifactRef>,
+    pub design_notes: Option<String>,
+    pub root_cause: Vec<Finding>,
+    pub verification: Option<String>,
+    pub verification_passed: Option<bool>,
+    pub diff: Option<String>,
+    pub open_findings: Vec<Finding>,
+    /// Fingerprints of the blocking findings of the previous review.
+    pub last_fingerprints: Vec<String>,
+    pub outcome: Option<(Outcome, String)>,
+}
+
+/// The constraints every role receives.
+pub fn standard_constraints() -> Vec<String> {
+    vec![
+        "Go only; standard library only unless the module already depends on something".into(),
+        "Keep the change as small as the task allows; do not change unrelated code".into(),
+        "Keep existing exported APIs unless the task asks to change them".into(),
+        "Code must be gofmt-formatted and pass go vet, go build and go test".into(),
+    ]
+}
+
+/// A normalized fingerprint of a finding, for "the same finding again":
+/// file plus the message's lower-cased alphanumeric words, ignoring line
+/// numbers (which move when code is edited).
+pub fn fingerprint(f: &Finding) -> String {
+    let words: Vec<String> = f
+        .message
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(|w| w.to_lowercase())
+        .collect();
+    format!("{}|{}", f.file.as_deref().unwrap_or(""), words.join(" "))
+}
+
+impl Workflow {
+    /// Start a workflow for `task` with the router's decision. Returns the
+    /// machine and its first command.
+    pub fn start(task: Task, decision: &RoutingDecision, policy: Policy) -> (Workflow, Command) {
+        let mut w = Workflow {
+            policy,
+            task,
+            task_type: decision.task_type,
+            plan: decision.workflow.clone(),
+            pos: 0,
+            phase: Phase::AwaitRole,
+            seq: 0,
+            review_loops: 0,
+            implemented: false,
+            last_from: None,
+            files_in_scope: Vec::new(),
+            decisions: Vec::new(),
+            blockers: Vec::new(),
+            next_actions: Vec::new(),
+            artifacts: Vec::new(),
+            design_notes: None,
+            root_cause: Vec::new(),
+            verification: None,
+            verification_passed: None,
+            diff: None,
+            open_findings: Vec::new(),
+            last_fingerprints: Vec::new(),
+            outcome: None,
+        };
+        if w.plan.is_empty() {
+            let c = w.finish(Outcome::InternalError, "the router chose an empty workflow".into());
+            return (w, c);
+        }
+        let c = w.call_current();
+        (w, c)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    fn finish(&mut self, outcome: Outcome, reason: String) -> Command {
+        self.phase = Phase::Done;
+        self.outcome = Some((outcome, reason.clone()));
+        Command::Finish { outcome, reason }
+    }
+
+    fn current(&self) -> Option<Role> {
+        self.plan.get(self.pos).copied()
+    }
+
+    /// Whether the reviewer at `pos` runs before any change exists (root-cause
+    /// analysis in a bug fix) or reviews a change.
+    fn reviewer_reviews_change(&self) -> bool {
+        self.implemented
+    }
+
+    fn goals_for(&self, role: Role) -> Vec<String> {
+        let g: &str = match role {
+            Role::Architect if !self.root_cause.is_empty() => {
+                "Design the fix strategy for the root cause the reviewer found: the files to change, the exact change, \
+                 a regression test, and the risks"
+            }
+            Role::Architect if self.task_type == TaskType::Refactor => {
+                "Design the refactoring: what moves or is renamed, exact new signatures, and how behaviour is kept unchanged"
+            }
+            Role::Architect => "Design the change: files in scope, exact Go signatures, edge cases, tests, and an ordered plan",
+            Role::Implementer if self.review_loops > 0 || self.verification_passed == Some(false) => {
+                "Address every blocking review finding and every verification failure, changing nothing else"
+            }
+            Role::Implementer if self.task_type == TaskType::Docs => {
+                "Write the documentation the task asks for (doc comments, README), without changing behaviour"
+            }
+            Role::Implementer if self.task_type == TaskType::Test => {
+                "Write the tests the task asks for, without changing non-test code unless a test reveals a bug"
+            }
+            Role::Implementer => "Implement the design as concrete file edits, with tests",
+            Role::Reviewer if self.reviewer_reviews_change() => {
+                "Review the change against the task and design, using the verification output as evidence; give a verdict"
+            }
+            Role::Reviewer => "Analyse the reported bug: locate its root cause (file and line) and explain it; do not fix it",
+            Role::Navigator => {
+                "Decide whether the request is clear enough to act on; if not, ask the user one precise question"
+            }
+        };
+        vec![g.to_string()]
+    }
+
+    fn call_current(&mut self) -> Command {
+        let Some(role) = self.current() else {
+            return self.end_of_plan();
+        };
+        self.seq += 1;
+        let mut findings = self.open_findings.clone();
+        if role != Role::Reviewer && findings.is_empty() && !self.root_cause.is_empty() && !self.implemented {
+            findings = self.root_cause.clone();
+        }
+        let handoff = Handoff {
+            version: HANDOFF_VERSION,
+            seq: self.seq,
+            task: self.task.clone(),
+            from: self.last_from,
+            to: role,
+            goals: self.goals_for(role),
+            constraints: standard_constraints(),
+            files_in_scope: self.files_in_scope.clone(),
+            decisions: self.decisions.clone(),
+            next_actions: self.next_actions.clone(),
+            blockers: self.blockers.clone(),
+            artifacts: self.artifacts.clone(),
+            design_notes: self.design_notes.clone(),
+            verification: self.verification.clone(),
+            diff: self.diff.clone(),
+            findings,
+            attempt: self.review_loops + 1,
+        };
+        self.phase = Phase::AwaitRole;
+        Command::CallRole { role, handoff: Box::new(handoff) }
+    }
+
+    fn advance(&mut self) -> Command {
+        self.pos += 1;
+        self.call_current()
+    }
+
+    fn end_of_plan(&mut self) -> Command {
+        if !self.implemented {
+            return self.finish(
+                Outcome::Escalated,
+                "the workflow ended without a change; the request needs the user's input".into(),
+            );
+        }
+        match self.verification_passed {
+            Some(true) => self.finish(Outcome::Approved, "verified; no reviewer step in the workflow objected".into()),
+            _ => self.finish(Outcome::VerificationFailed, "the change does not pass verification".into()),
+        }
+    }
+
+    fn add_scope(&mut self, files: &[String]) {
+        for f in files {
+            if !self.files_in_scope.contains(f) {
+                self.files_in_scope.push(f.clone());
+            }
+        }
+    }
+
+    /// Feed an event; get the next command. Events that do not fit the
+    /// current phase end the run as an internal error rather than being
+    /// guessed at.
+    pub fn handle(&mut self, event: Event) -> Command {
+        if self.phase == Phase::Done {
+            let (o, r) = self.outcome.clone().unwrap_or((Outcome::InternalError, "finished".into()));
+            return Command::Finish { outcome: o, reason: r };
+        }
+        match (self.phase, event) {
+            (Phase::AwaitRole, Event::RoleDone { role, output }) if Some(role) == self.current() => {
+                self.on_role_done(role, output)
+            }
+            (Phase::AwaitRole, Event::RoleFailed { role, failure }) if Some(role) == self.current() => {
+                let outcome = match failure.kind {
+                    FailureKind::BudgetExceeded => Outcome::BudgetExceeded,
+                    FailureKind::ModelError => Outcome::ProviderFailed,
+                    _ => Outcome::RoleFailed,
+                };
+                self.finish(outcome, format!("{role} failed ({:?}): {}", failure.kind, failure.message))
+            }
+            (Phase::AwaitVerify, Event::Verified { passed, summary, diff, artifacts }) => {
+                self.verification_passed = Some(passed);
+                self.verification = Some(summary);
+                self.diff = Some(diff);
+                for a in artifacts {
+                    self.artifacts.retain(|x| x.path != a.path);
+                    self.artifacts.push(a);
+                }
+                self.last_from = Some(Role::Implementer);
+                self.advance()
+            }
+            (Phase::AwaitVerify, Event::VerifyError { message }) => {
+                self.finish(Outcome::InternalError, format!("verification could not run: {message}"))
+            }
+            (phase, ev) => self.finish(
+                Outcome::InternalError,
+                format!("unexpected event in phase {phase:?}: {}", event_name(&ev)),
+            ),
+        }
+    }
+
+    fn on_role_done(&mut self, role: Role, output: RoleOutput) -> Command {
+        self.last_from = Some(role);
+        match (role, output) {
+            (Role::Architect, RoleOutput::Design(d)) => {
+                self.add_scope(&d.files_in_scope);
+                self.next_actions = d.plan.clone();
+                self.decisions.push(Decision {
+                    by: Role::Architect,
+                    what: format!("design with {} file(s) in scope", d.files_in_scope.len()),
+                    why: first_line(&d.notes),
+                });
+                self.design_notes = Some(d.notes);
+                self.advance()
+            }
+            (Role::Implementer, RoleOutput::Implementation(i)) => {
+                self.implemented = true;
+                self.add_scope(&i.applied);
+                self.blockers = i.rejected.iter().map(|r| format!("edit rejected: {r}")).collect();
+                self.decisions.push(Decision {
+                    by: Role::Implementer,
+                    what: format!("applied edits to {}", if i.applied.is_empty() { "no files".into() } else { i.applied.join(", ") }),
+                    why: first_line(&i.summary),
+                });
+                self.phase = Phase::AwaitVerify;
+                Command::Verify
+            }
+            (Role::Reviewer, RoleOutput::Review(r)) => self.on_review(r),
+            (Role::Navigator, RoleOutput::Navigation(n)) => {
+                self.next_actions = n.next_steps.clone();
+                for b in &n.blockers {
+                    if !self.blockers.contains(b) {
+                        self.blockers.push(b.clone());
+                    }
+                }
+                if let Some(q) = n.question {
+                    self.decisions.push(Decision { by: Role::Navigator, what: "ask the user".into(), why: q.clone() });
+                    return self.finish(Outcome::Escalated, format!("the navigator asks: {q}"));
+                }
+                self.advance()
+            }
+            (role, out) => self.finish(
+                Outcome::RoleFailed,
+                format!("{role} returned {} output, which that role does not produce", output_kind(&out)),
+            ),
+        }
+    }
+
+    fn on_review(&mut self, r: Review) -> Command {
+        self.decisions.push(Decision {
+            by: Role::Reviewer,
+            what: format!("verdict {:?}", r.verdict).to_lowercase(),
+            why: first_line(&r.summary),
+        });
+        if r.verdict == Verdict::Escalate {
+            return self.finish(Outcome::Escalated, format!("the reviewer escalates to the user: {}", r.summary));
+        }
+        if !self.reviewer_reviews_change() {
+            // Root-cause analysis before any change: its findings guide the
+            // architect and implementer; nothing is sent back.
+            self.root_cause = r.findings.clone();
+            self.add_scope(&r.findings.iter().filter_map(|f| f.file.clone()).collect::<Vec<_>>());
+            return self.advance();
+        }
+        let mut blocking: Vec<Finding> = r.findings.iter().filter(|f| f.severity == Severity::Blocking).cloned().collect();
+        if self.verification_passed != Some(true) {
+            // Objective evidence outranks a verdict: a change that fails
+            // verification is never approved.
+            blocking.push(Finding {
+                severity: Severity::Blocking,
+                file: None,
+                line: None,
+                message: "verification (gofmt, go vet, go build, go test) fails".into(),
+                suggestion: Some("fix the failures listed in the verification output".into()),
+            });
+        }
+        if blocking.is_empty() {
+            self.open_findings.clear();
+            return self.finish(Outcome::Approved, "verified and approved by the reviewer".into());
+        }
+        let fps: Vec<String> = blocking.iter().map(fingerprint).collect();
+        let repeated = !self.last_fingerprints.is_empty() && fps.iter().all(|f| self.last_fingerprints.contains(f));
+        self.last_fingerprints = fps;
+        self.open_findings = blocking;
+        let failing = self.verification_passed != Some(true);
+        if repeated {
+            let outcome = if failing { Outcome::VerificationFailed } else { Outcome::ReviewLoopsExhausted };
+            return self.finish(outcome, "the same blocking findings repeated without progress".into());
+        }
+        if self.review_loops >= self.policy.max_review_loops {
+            let outcome = if failing { Outcome::VerificationFailed } else { Outcome::ReviewLoopsExhausted };
+            return self.finish(
+                outcome,
+                format!("still {} blocking finding(s) after {} review loop(s)", self.open_findings.len(), self.review_loops),
+            );
+        }
+        self.review_loops += 1;
+        // Back to the last implementer step before this reviewer.
+        match self.plan[..=self.pos.min(self.plan.len() - 1)].iter().rposition(|r| *r == Role::Implementer) {
+            Some(i) => {
+                self.pos = i;
+                self.call_current()
+            }
+            None => self.finish(Outcome::ReviewLoopsExhausted, "changes requested but the workflow has no implementer".into()),
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let l = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    crate::verify::truncate_chars(l, 200)
+}
+
+fn output_kind(o: &RoleOutput) -> &'static str {
+    match o {
+        RoleOutput::Design(_) => "design",
+        RoleOutput::Implementation(_) => "implementation",
+        RoleOutput::Review(_) => "review",
+        RoleOutput::Navigation(_) => "navigation",
+    }
+}
+
+fn event_name(e: &Event) -> String {
+    match e {
+        Event::RoleDone { role, .. } => format!("{role} done"),
+        Event::RoleFailed { role, .. } => format!("{role} failed"),
+        Event::Verified { .. } => "verified".into(),
+        Event::VerifyError { .. } => "verify error".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,30 @@ const PACKAGE_SCAN_BYTES: u64 = 64 * 1024;
 /// module path is empty and packages are plain directory paths.
 pub fn repo_facts(worktree: &Worktree) -> Result<RepoFacts, WorkspaceError> {
     let paths = worktree.list_files()?;
+    facts_from(paths, |p| worktree.resolve(p), |p, max| worktree.read_file(p, max))
+}
+
+/// [`repo_facts`] for a plain checkout (no coop worktree), e.g. for
+/// `coop route --repo`: lists files with git, reads them confined to `dir`.
+pub fn repo_facts_at(dir: &std::path::Path) -> Result<RepoFacts, WorkspaceError> {
+    let repo = crate::worktree::Repo::open(dir)?;
+    let root = repo.root().to_path_buf();
+    let paths = crate::worktree::list_files_in(&root)?;
+    facts_from(
+        paths,
+        |p| Ok(crate::confine::resolve_confined(&root, p)?),
+        |p, max| {
+            let abs = crate::confine::resolve_confined(&root, p)?;
+            crate::worktree::read_regular(&abs, p, max)
+        },
+    )
+}
+
+fn facts_from(
+    paths: Vec<String>,
+    resolve: impl Fn(&str) -> Result<std::path::PathBuf, WorkspaceError>,
+    read: impl Fn(&str, u64) -> Result<String, WorkspaceError>,
+) -> Result<RepoFacts, WorkspaceError> {
 
     // Every module root (directory of a go.mod) with its module path.
     let mut modules: Vec<(String, String)> = Vec::new();
@@ -27,7 +51,7 @@ pub fn repo_facts(worktree: &Worktree) -> Result<RepoFacts, WorkspaceError> {
         .iter()
         .filter(|p| *p == "go.mod" || p.ends_with("/go.mod"))
     {
-        let text = worktree.read_file(p, 1024 * 1024)?;
+        let text = read(p, 1024 * 1024)?;
         if let Some(module) = parse_module_path(&text) {
             let dir = p
                 .strip_suffix("go.mod")
@@ -48,7 +72,7 @@ pub fn repo_facts(worktree: &Worktree) -> Result<RepoFacts, WorkspaceError> {
     let mut files = Vec::with_capacity(paths.len());
     let mut packages = BTreeSet::new();
     for p in &paths {
-        let abs = worktree.resolve(p)?;
+        let abs = resolve(p)?;
         let bytes = abs
             .symlink_metadata()
             .map_err(|e| WorkspaceError::io(&abs, e))?

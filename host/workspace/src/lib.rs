@@ -15,6 +15,6 @@ mod worktree;
 
 pub use confine::{PathError, resolve_confined};
 pub use error::WorkspaceError;
-pub use facts::{parse_module_path, parse_package_clause, repo_facts};
+pub use facts::{parse_module_path, parse_package_clause, repo_facts, repo_facts_at};
 pub use git::GIT_TIMEOUT;
 pub use worktree::{MAX_EDIT_BYTES, Repo, Worktree};

@@ -232,31 +232,7 @@ impl Worktree {
     /// Tracked and untracked-but-not-ignored files that exist as regular
     /// files, as sorted '/'-separated relative paths.
     pub fn list_files(&self) -> Result<Vec<String>, WorkspaceError> {
-        let args = [
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ];
-        let out = run_ok(&self.root, &args)?.stdout_str(&args)?;
-        let mut files: Vec<String> = out
-            .split('\0')
-            .filter(|p| !p.is_empty())
-            // `--cached` still lists files deleted from the work tree, and
-            // tracked symlinks are not files an agent may read.
-            .filter(|p| {
-                self.root
-                    .join(p)
-                    .symlink_metadata()
-                    .map(|m| m.is_file())
-                    .unwrap_or(false)
-            })
-            .map(str::to_string)
-            .collect();
-        files.sort();
-        files.dedup();
-        Ok(files)
+        list_files_in(&self.root)
     }
 
     /// Applies `edits` in order and reports one outcome per edit.
@@ -403,7 +379,7 @@ fn validate_run_id(id: &str) -> Result<(), WorkspaceError> {
     Ok(())
 }
 
-fn read_regular(path: &Path, rel: &str, max_bytes: u64) -> Result<String, WorkspaceError> {
+pub(crate) fn read_regular(path: &Path, rel: &str, max_bytes: u64) -> Result<String, WorkspaceError> {
     let meta = path
         .symlink_metadata()
         .map_err(|e| WorkspaceError::io(path, e))?;
@@ -509,3 +485,33 @@ fn set_new_file_permissions(_file: &fs::File) -> io::Result<()> {
     // Temporary files are already ordinary writable files off unix.
     Ok(())
 }
+
+/// Tracked and untracked-but-not-ignored regular files under `root`.
+pub(crate) fn list_files_in(root: &Path) -> Result<Vec<String>, WorkspaceError> {
+    let args = [
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ];
+    let out = run_ok(root, &args)?.stdout_str(&args)?;
+    let mut files: Vec<String> = out
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        // `--cached` still lists files deleted from the work tree, and
+        // tracked symlinks are not files an agent may read.
+        .filter(|p| {
+            root
+                .join(p)
+                .symlink_metadata()
+                .map(|m| m.is_file())
+                .unwrap_or(false)
+        })
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+

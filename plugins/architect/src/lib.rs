@@ -2,9 +2,9 @@
 //! files in scope and an ordered plan. It never edits.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{ask_structured, parse_as, Msg};
+use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Design, Handoff, RoleFailure, RoleOutput};
-use coop_plugin_sdk::{complete, failure, files_context, handoff_context, list_files, prompt};
+use coop_plugin_sdk::{files_context, handoff_context, list_files, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
@@ -84,7 +84,7 @@ impl Guest for Architect {
             files_context(&files, FILE_BUDGET)
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let (r, _) = ask_structured(|m| complete(m, MAX_TOKENS, true), msgs, parse_reply).map_err(failure)?;
+        let r = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
         Ok(RoleOutput::Design(Design { notes: r.notes, files_in_scope: r.files_in_scope, plan: r.plan }))
     }
 }

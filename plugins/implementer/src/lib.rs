@@ -3,11 +3,11 @@
 
 use coop_plugin_sdk::bindings::coop::mob::edits;
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{ask_structured, parse_as, Msg};
+use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{
     EditOutcome, FileEdit, Handoff, Implementation, ReplaceEdit, RoleFailure, RoleOutput, WriteEdit,
 };
-use coop_plugin_sdk::{complete, failure, files_context, handoff_context, info, list_files, prompt};
+use coop_plugin_sdk::{files_context, handoff_context, info, list_files, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
@@ -114,8 +114,7 @@ impl Guest for Implementer {
             files_context(&files, FILE_BUDGET)
         );
         let mut msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let (reply, _) =
-            ask_structured(|m| complete(m, MAX_TOKENS, true), msgs.clone(), parse_reply).map_err(failure)?;
+        let reply = coop_plugin_sdk::ask(msgs.clone(), MAX_TOKENS, parse_reply)?;
         let wit: Vec<FileEdit> = reply.edits.iter().map(to_wit).collect();
         let (mut applied, rejected) = split(edits::propose(&wit));
         let mut summary = reply.summary.clone();
@@ -132,7 +131,7 @@ impl Guest for Implementer {
             applied,
             rejected.join("\n")
         )));
-        let (fix, _) = ask_structured(|m| complete(m, MAX_TOKENS, true), msgs, parse_reply).map_err(failure)?;
+        let fix = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
         let wit: Vec<FileEdit> = fix.edits.iter().map(to_wit).collect();
         let (applied2, rejected2) = split(edits::propose(&wit));
         applied.extend(applied2);

@@ -3,9 +3,9 @@
 //! user.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{ask_structured, parse_as, Msg};
+use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Handoff, Navigation, RoleFailure, RoleOutput};
-use coop_plugin_sdk::{complete, failure, handoff_context, list_files, prompt};
+use coop_plugin_sdk::{handoff_context, list_files, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
@@ -57,7 +57,7 @@ impl Guest for Navigator {
             files.join("\n")
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let (nav, _) = ask_structured(|m| complete(m, MAX_TOKENS, true), msgs, parse_reply).map_err(failure)?;
+        let nav = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
         Ok(RoleOutput::Navigation(nav))
     }
 }

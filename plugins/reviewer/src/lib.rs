@@ -3,9 +3,9 @@
 //! the root cause instead.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{ask_structured, parse_as, Msg};
+use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Finding, Handoff, Review, RoleFailure, RoleOutput, Severity, Verdict};
-use coop_plugin_sdk::{complete, failure, files_context, handoff_context, list_files, prompt};
+use coop_plugin_sdk::{files_context, handoff_context, list_files, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
@@ -133,7 +133,7 @@ impl Guest for Reviewer {
         };
         let user = format!("{}{}{ask}", handoff_context(&h), files_context(&files, FILE_BUDGET));
         let msgs = vec![Msg::system(system_prompt(m)), Msg::user(user)];
-        let (review, _) = ask_structured(|m| complete(m, MAX_TOKENS, true), msgs, parse_reply).map_err(failure)?;
+        let review = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
         Ok(RoleOutput::Review(review))
     }
 }

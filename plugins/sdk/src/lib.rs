@@ -65,6 +65,20 @@ pub fn complete(
     }
 }
 
+/// Ask the model for a structured reply: JSON mode, validated by `parse`,
+/// retried once with the parse error shown to the model (and logged).
+pub fn ask<T>(
+    messages: Vec<structured::Msg>,
+    max_tokens: u32,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, types::RoleFailure> {
+    structured::ask_structured_with(|m| complete(m, max_tokens, true), messages, parse, |e| {
+        log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
+    })
+    .map(|(v, _)| v)
+    .map_err(failure)
+}
+
 /// Log a line into the run's audit log (if the plugin was granted `log`).
 pub fn info(msg: &str) {
     log::write(log::Level::Info, msg);

@@ -65,15 +65,27 @@ impl fmt::Display for StructuredError {
 /// to the model once and ask again. Returns the parsed value and the number of
 /// model calls made.
 pub fn ask_structured<T>(
+    ask: impl FnMut(&[Msg]) -> Result<String, AskError>,
+    messages: Vec<Msg>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<(T, u32), StructuredError> {
+    ask_structured_with(ask, messages, parse, |_| {})
+}
+
+/// [`ask_structured`] with a callback told the parse error before the retry
+/// (plugins log it, so the audit log shows why a second call was made).
+pub fn ask_structured_with<T>(
     mut ask: impl FnMut(&[Msg]) -> Result<String, AskError>,
     mut messages: Vec<Msg>,
     parse: impl Fn(&str) -> Result<T, String>,
+    mut on_retry: impl FnMut(&str),
 ) -> Result<(T, u32), StructuredError> {
     let first_reply = ask(&messages).map_err(StructuredError::Ask)?;
     let first_err = match parse(&first_reply) {
         Ok(v) => return Ok((v, 1)),
         Err(e) => e,
     };
+    on_retry(&first_err);
     messages.push(Msg::assistant(first_reply));
     messages.push(Msg::user(format!(
         "Your reply could not be used: {first_err}\n\

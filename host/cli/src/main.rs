@@ -1,0 +1,232 @@
+//! `coop`: the Cooperations command line. Thin: parse arguments, load
+//! configuration, call the run/route code, map the outcome to an exit code.
+
+mod config;
+mod run;
+mod services;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use coop_core::{Outcome, RepoFacts, Task};
+use coop_plugin_host::{HostConfig, PluginHost};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "coop", version, about = "Run a mob of AI role agents on a Go repository")]
+struct Cli {
+    /// Configuration file (default: built-in defaults, see docs/config.md).
+    #[arg(long, global = true, env = "COOP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory holding the plugin components (default: target/plugins next
+    /// to the coop binary's build directory, or $COOP_PLUGIN_DIR).
+    #[arg(long, global = true, env = "COOP_PLUGIN_DIR")]
+    plugin_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Carry out a task on a Go module: route, design, implement, verify, review.
+    Run {
+        /// The Go module (a git repository with at least one commit).
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Read the task from a file (`-` for standard input).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Serve all model calls from a recording (no network, no key).
+        #[arg(long)]
+        replay: Option<PathBuf>,
+        /// With --replay: every request must match a recorded request hash.
+        #[arg(long)]
+        strict: bool,
+        /// Override the base URL of every provider (an OpenAI-compatible server).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Override the model name of every provider.
+        #[arg(long)]
+        model: Option<String>,
+        /// Docker image for verification.
+        #[arg(long)]
+        image: Option<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The task text.
+        task: Vec<String>,
+    },
+    /// Classify a task and show the workflow it would run. Calls no model.
+    Route {
+        #[arg(long)]
+        repo: Option<PathBuf>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        task: Vec<String>,
+    },
+    /// Check the hash chain of a run's audit log.
+    VerifyLog {
+        /// Path of audit.jsonl or of a run directory.
+        path: PathBuf,
+    },
+}
+
+fn default_plugin_dir() -> PathBuf {
+    // target/release/coop -> target/plugins
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(Path::parent).map(|p| p.join("plugins")))
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| PathBuf::from("target/plugins"))
+}
+
+fn read_task(file: Option<&PathBuf>, words: &[String]) -> Result<String> {
+    match file {
+        Some(p) if p.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).context("cannot read the task from standard input")?;
+            Ok(s)
+        }
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read task file {}", p.display())),
+        None if words.len() == 1 && words[0] == "-" => read_task(Some(&PathBuf::from("-")), &[]),
+        None => Ok(words.join(" ")),
+    }
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    Ok(match &cli.config {
+        Some(p) => Config::load(p)?,
+        None => Config::defaults(),
+    })
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("COOP_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let code = match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("coop: error: {e:#}");
+            if e.downcast_ref::<run::SetupError>().is_some() || e.downcast_ref::<config::ConfigError>().is_some() {
+                Outcome::BadInput.code()
+            } else {
+                Outcome::InternalError.code()
+            }
+        }
+    };
+    std::process::exit(code);
+}
+
+fn real_main(cli: Cli) -> Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let plugin_dir = cli.plugin_dir.clone().unwrap_or_else(default_plugin_dir);
+    match &cli.cmd {
+        Cmd::Run { repo, file, replay, strict, base_url, model, image, json, task } => {
+            let mut config = load_config(&cli)?;
+            let text = read_task(file.as_ref(), task)?;
+            for p in config.providers.values_mut() {
+                if let Some(u) = base_url {
+                    p.base_url = u.clone();
+                }
+                if let Some(m) = model {
+                    p.model = m.clone();
+                }
+            }
+            if let Some(i) = image {
+                config.sandbox.image = i.clone();
+            }
+            let opts = run::RunOptions {
+                repo: repo.clone(),
+                task: text,
+                config,
+                plugin_dir,
+                replay: replay.clone(),
+                replay_strict: *strict,
+            };
+            let summary = rt.block_on(run::run(opts))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                run::print_summary(&summary);
+            }
+            Ok(summary.exit_code)
+        }
+        Cmd::Route { repo, file, json, task } => {
+            let config = load_config(&cli)?;
+            let text = read_task(file.as_ref(), task)?;
+            if text.trim().is_empty() {
+                return Err(run::SetupError::BadInput("the task text is empty".into()).into());
+            }
+            let facts = match repo {
+                Some(r) => coop_workspace::repo_facts_at(r).map_err(|e| run::SetupError::BadInput(e.to_string()))?,
+                None => RepoFacts::default(),
+            };
+            let host = PluginHost::new(HostConfig::default())?;
+            let slot = config.router.clone().context("no router plugin configured")?;
+            let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
+            let d = host.route(&router, &slot.grants, Box::new(NullServices), &Task { id: "route".into(), text }, &facts)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&d)?);
+            } else {
+                println!("type:       {}", d.task_type.as_str());
+                println!("size:       {:?}", d.size);
+                println!("risk:       {:?}", d.risk);
+                println!("confidence: {:.2}", d.confidence);
+                println!("workflow:   {}", d.workflow.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → "));
+                println!("rationale:");
+                for r in &d.rationale {
+                    println!("  - {r}");
+                }
+            }
+            Ok(0)
+        }
+        Cmd::VerifyLog { path } => {
+            let p = if path.is_dir() { path.join("audit.jsonl") } else { path.clone() };
+            let report = coop_audit::verify(&p)?;
+            if report.is_ok() {
+                println!("{}: {} lines, chain intact (last sha256 {})", p.display(), report.lines, report.last_sha256.clone().unwrap_or_default());
+                Ok(0)
+            } else {
+                for i in &report.issues {
+                    println!("{}: line {}: {:?}", p.display(), i.line, i.kind);
+                }
+                Ok(Outcome::VerificationFailed.code())
+            }
+        }
+    }
+}
+
+/// Services for commands that run a router only: no model, no workspace.
+struct NullServices;
+
+impl coop_plugin_host::RoleServices for NullServices {
+    fn complete(
+        &mut self,
+        _: coop_core::Role,
+        _: coop_plugin_host::PluginModelRequest,
+    ) -> Result<coop_plugin_host::PluginModelReply, coop_plugin_host::ModelCallError> {
+        Err(coop_plugin_host::ModelCallError::Denied("no model in this command".into()))
+    }
+    fn list_files(&mut self) -> Result<Vec<coop_core::FileFact>, coop_plugin_host::WorkspaceCallError> {
+        Ok(vec![])
+    }
+    fn read_file(&mut self, p: &str) -> Result<String, coop_plugin_host::WorkspaceCallError> {
+        Err(coop_plugin_host::WorkspaceCallError::NotFound(p.into()))
+    }
+    fn propose_edits(&mut self, e: Vec<coop_core::FileEdit>) -> Vec<coop_core::EditOutcome> {
+        e.into_iter()
+            .map(|e| coop_core::EditOutcome::Rejected { path: e.path().into(), reason: "no workspace".into() })
+            .collect()
+    }
+    fn log(&mut self, plugin: &str, _: coop_plugin_host::LogLevel, message: &str) {
+        tracing::info!("{plugin}: {message}");
+    }
+    fn denied(&mut self, _: &str, _: &str, _: &str) {}
+}

@@ -1,0 +1,506 @@
+//! `coop run`: one task from request to branch. This is the orchestrator's
+//! I/O side: it executes the commands the pure workflow machine (coop-core)
+//! asks for and records every step in the run directory.
+
+use crate::config::Config;
+use crate::services::{timed, RoleModel, RoleStats, RunShared, Services};
+use anyhow::{anyhow, Context, Result};
+use coop_audit::{write_atomic, AuditLog, Redactor};
+use coop_core::hash::sha256_hex;
+use coop_core::workflow::{Command, Event, Policy, Workflow};
+use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
+use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
+use coop_providers::{
+    CancellationToken, ModelClient, OpenAiCompatClient, OpenAiCompatConfig, Recorder, Recording, RecordingKind,
+    RecordingMeta, ReplayClient, ReplayMode, RetryPolicy,
+};
+use coop_sandbox::{Sandbox, SandboxConfig};
+use coop_workspace::{Repo, Worktree};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Options of `coop run` after argument parsing.
+pub struct RunOptions {
+    pub repo: PathBuf,
+    pub task: String,
+    pub config: Config,
+    pub plugin_dir: PathBuf,
+    /// Serve every model call from this recording instead of a provider.
+    pub replay: Option<PathBuf>,
+    pub replay_strict: bool,
+}
+
+/// The run's result, printed as the summary and stored in run.json.
+#[derive(Debug, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub outcome: Outcome,
+    pub exit_code: i32,
+    pub reason: String,
+    pub task: String,
+    pub routing: Option<RoutingDecision>,
+    pub roles_ran: Vec<String>,
+    pub verification: Option<String>,
+    pub verification_passed: Option<bool>,
+    pub review_verdict: Option<String>,
+    pub review_loops: u32,
+    pub branch: Option<String>,
+    pub commit: Option<String>,
+    pub patch: Option<String>,
+    pub run_dir: String,
+    pub per_role: BTreeMap<String, RoleStats>,
+    pub timing_ms: Timing,
+    pub plugins: BTreeMap<String, String>,
+    pub audit_head_sha256: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Clone, Copy)]
+pub struct Timing {
+    pub total: u64,
+    pub plugin: u64,
+    pub model: u64,
+    pub docker: u64,
+    pub other: u64,
+}
+
+fn new_run_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    let stamp = now.format(&fmt).unwrap_or_else(|_| "run".into());
+    format!("{stamp}-{:04x}", rand::random::<u16>())
+}
+
+fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleModel>> {
+    let mut out = BTreeMap::new();
+    if let Some(path) = &opts.replay {
+        let rec = Recording::load(path).with_context(|| format!("cannot load recording {}", path.display()))?;
+        let mode = if opts.replay_strict { ReplayMode::Strict } else { ReplayMode::Lenient };
+        let client: Arc<dyn ModelClient> = Arc::new(ReplayClient::new(rec, mode));
+        for r in Role::ALL {
+            out.insert(r, RoleModel { client: client.clone(), model: "replay".into(), provider: "replay".into() });
+        }
+        return Ok(out);
+    }
+    let mut clients: BTreeMap<String, Arc<dyn ModelClient>> = BTreeMap::new();
+    for r in Role::ALL {
+        let slot = cfg.role_slot(r)?;
+        let pname = slot.provider.clone().ok_or_else(|| anyhow!("role {r} has no provider"))?;
+        let p = cfg.providers.get(&pname).ok_or_else(|| anyhow!("provider {pname} is not defined"))?;
+        let client = match clients.get(&pname) {
+            Some(c) => c.clone(),
+            None => {
+                let mut c = OpenAiCompatConfig::new(p.base_url.clone());
+                c.first_byte_timeout = Duration::from_secs(p.first_byte_timeout_secs);
+                if let Some(var) = &p.api_key_env {
+                    c.api_key = std::env::var(var).ok();
+                }
+                let c: Arc<dyn ModelClient> = Arc::new(OpenAiCompatClient::new(c)?);
+                clients.insert(pname.clone(), c.clone());
+                c
+            }
+        };
+        out.insert(r, RoleModel { client, model: p.model.clone(), provider: pname });
+    }
+    Ok(out)
+}
+
+fn load_plugins(host: &PluginHost, cfg: &Config, dir: &Path) -> Result<(LoadedPlugin, BTreeMap<Role, LoadedPlugin>)> {
+    let router_slot = cfg.router.as_ref().ok_or_else(|| anyhow!("no router plugin configured"))?;
+    let router = host.load(&cfg.plugin_path(dir, &router_slot.plugin), router_slot.sha256.as_deref())?;
+    let mut roles = BTreeMap::new();
+    for r in Role::ALL {
+        let slot = cfg.role_slot(r)?;
+        let p = host.load(&cfg.plugin_path(dir, &slot.plugin), slot.sha256.as_deref())?;
+        if let Some(pr) = &p.manifest.role {
+            if pr != r.as_str() {
+                tracing::warn!("plugin {} declares role {pr} but plays {r}", p.manifest.name);
+            }
+        }
+        roles.insert(r, p);
+    }
+    Ok((router, roles))
+}
+
+/// Errors that end a run before it starts, reported as bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    BadInput(String),
+}
+
+pub async fn run(opts: RunOptions) -> Result<RunSummary> {
+    let t_start = Instant::now();
+    let cfg = opts.config.clone();
+    if opts.task.trim().is_empty() {
+        return Err(SetupError::BadInput("the task text is empty".into()).into());
+    }
+    let repo = Repo::open(&opts.repo).map_err(|e| SetupError::BadInput(e.to_string()))?;
+    if !repo.root().join("go.mod").exists() {
+        return Err(SetupError::BadInput(format!("{} has no go.mod: coop works on Go modules", repo.root().display())).into());
+    }
+
+    // Load and check everything before touching the repository.
+    let host = Arc::new(PluginHost::new(HostConfig {
+        memory_bytes: cfg.run.plugin_memory_mib << 20,
+        call_timeout: Duration::from_secs(cfg.run.plugin_timeout_secs),
+        ..HostConfig::default()
+    })?);
+    let (router, role_plugins) = load_plugins(&host, &cfg, &opts.plugin_dir)?;
+    let models = build_models(&cfg, &opts)?;
+    let sandbox = Sandbox::connect(SandboxConfig {
+        image: cfg.sandbox.image.clone(),
+        timeout: Duration::from_secs(cfg.sandbox.timeout_secs),
+        ..SandboxConfig::default()
+    })
+    .await?;
+    sandbox.ensure_image().await?;
+
+    let run_id = new_run_id();
+    let run_dir = repo.root().join(".coop").join("runs").join(&run_id);
+    for sub in ["handoffs", "artifacts", "model"] {
+        std::fs::create_dir_all(run_dir.join(sub)).with_context(|| format!("cannot create {}", run_dir.display()))?;
+    }
+    let mut redactor = Redactor::default();
+    for r in Role::ALL {
+        if let Ok(slot) = cfg.role_slot(r) {
+            if let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p)) {
+                if let Some(key) = p.api_key_env.as_ref().and_then(|v| std::env::var(v).ok()) {
+                    redactor.add_literal(&key);
+                }
+            }
+        }
+    }
+    let audit = AuditLog::create(run_dir.join("audit.jsonl"))?.with_redactor(redactor.clone());
+    let audit = Arc::new(Mutex::new(audit));
+    let worktree = Arc::new(Worktree::create(&repo, &run_id)?);
+    let task = Task { id: run_id.clone(), text: opts.task.clone() };
+
+    let cancel = CancellationToken::new();
+    {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        });
+    }
+    let mut plugin_digests = BTreeMap::new();
+    plugin_digests.insert("router".to_string(), router.sha256.clone());
+    for (r, p) in &role_plugins {
+        plugin_digests.insert(r.as_str().to_string(), p.sha256.clone());
+    }
+    let shared = Arc::new(RunShared {
+        rt: tokio::runtime::Handle::current(),
+        models,
+        worktree: worktree.clone(),
+        audit: audit.clone(),
+        redactor,
+        run_dir: run_dir.clone(),
+        cancel: cancel.clone(),
+        retry: RetryPolicy::default(),
+        budget_tokens: cfg.run.budget_tokens,
+        recorder: Recorder::new(RecordingMeta {
+            kind: RecordingKind::Recording,
+            note: format!("model exchanges of coop run {run_id}"),
+            model: None,
+            server: None,
+            recorded_at: Some(time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+        }),
+        recording_path: run_dir.join("model").join("recording.json"),
+        state: Mutex::new(Default::default()),
+    });
+    shared.audit(
+        "run-start",
+        json!({
+            "run_id": run_id, "task": opts.task, "repo": repo.root().display().to_string(),
+            "base_commit": worktree.base_commit(), "branch": worktree.branch(),
+            "worktree": worktree.root().display().to_string(),
+            "plugins": plugin_digests, "replay": opts.replay.as_ref().map(|p| p.display().to_string()),
+            "sandbox_image": cfg.sandbox.image,
+        }),
+    );
+
+    let mut timing = Timing::default();
+    let mut roles_ran = Vec::new();
+    let mut last_verdict = None;
+    let mut last_verification: Option<(bool, String)> = None;
+
+    // Route.
+    let facts = coop_workspace::repo_facts(&worktree)?;
+    let router_slot = cfg.router.clone().ok_or_else(|| anyhow!("no router configured"))?;
+    let (decision, dt) = {
+        let host = host.clone();
+        let router = router.clone();
+        let svc = Box::new(Services { shared: shared.clone() });
+        let task = task.clone();
+        let facts = facts.clone();
+        let grants = router_slot.grants.clone();
+        tokio::task::spawn_blocking(move || timed(|| host.route(&router, &grants, svc, &task, &facts))).await?
+    };
+    timing.plugin += dt.as_millis() as u64;
+    let decision = match decision {
+        Ok(d) => d,
+        Err(e) => {
+            shared.audit("plugin-failure", json!({"plugin": router.manifest.name, "kind": e.kind(), "message": e.to_string()}));
+            return finish(FinishArgs {
+                shared: &shared, worktree, run_id, task: opts.task, outcome: Outcome::RoleFailed,
+                reason: format!("router failed: {e}"), routing: None, roles_ran, last_verification: None,
+                last_verdict: None, review_loops: 0, timing, t_start, plugins: plugin_digests,
+            });
+        }
+    };
+    shared.audit(
+        "routing",
+        json!({"type": decision.task_type, "size": decision.size, "risk": decision.risk, "confidence": decision.confidence,
+               "workflow": decision.workflow, "rationale": decision.rationale}),
+    );
+    let policy = Policy { max_review_loops: cfg.run.max_review_loops };
+    let (mut wf, mut cmd) = Workflow::start(task.clone(), &decision, policy);
+    let mut verify_n = 0u32;
+
+    let (outcome, reason) = loop {
+        match cmd {
+            Command::Finish { outcome, reason } => break (outcome, reason),
+            Command::CallRole { role, handoff } => {
+                let name = format!("handoffs/{:03}-{}.json", handoff.seq, role);
+                let bytes = serde_json::to_vec_pretty(&handoff)?;
+                write_atomic(run_dir.join(&name), &bytes)?;
+                shared.audit(
+                    "handoff",
+                    json!({"handoff_seq": handoff.seq, "from": handoff.from, "to": role, "path": name, "sha256": sha256_hex(&bytes)}),
+                );
+                roles_ran.push(role.as_str().to_string());
+                let plugin = role_plugins.get(&role).cloned().ok_or_else(|| anyhow!("no plugin for {role}"))?;
+                let grants = cfg.role_slot(role)?.grants.clone();
+                let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
+                let (res, dt) = {
+                    let host = host.clone();
+                    let svc = Box::new(Services { shared: shared.clone() });
+                    let h = (*handoff).clone();
+                    tokio::task::spawn_blocking(move || timed(|| host.run_role(&plugin, &grants, role, svc, &h))).await?
+                };
+                let model_ms = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0) - model_before;
+                let plugin_ms = (dt.as_millis() as u64).saturating_sub(model_ms);
+                timing.plugin += plugin_ms;
+                {
+                    let mut acc = shared.accounting();
+                    let st = acc.per_role.entry(role).or_default();
+                    st.plugin_ms += plugin_ms;
+                    st.steps += 1;
+                }
+                let event = match res {
+                    Ok(Ok(output)) => {
+                        let art = format!("artifacts/{:03}-{}-output.json", handoff.seq, role);
+                        let bytes = serde_json::to_vec_pretty(&output)?;
+                        write_atomic(run_dir.join(&art), &bytes)?;
+                        let mut fields = json!({"role": role, "handoff_seq": handoff.seq, "path": art, "sha256": sha256_hex(&bytes), "duration_ms": dt.as_millis() as u64});
+                        if let RoleOutput::Review(r) = &output {
+                            last_verdict = Some(format!("{:?}", r.verdict).to_lowercase());
+                            fields["verdict"] = json!(r.verdict);
+                            fields["findings"] = json!(r.findings);
+                            shared.audit("review-verdict", json!({"handoff_seq": handoff.seq, "verdict": r.verdict, "blocking": r.findings.iter().filter(|f| f.severity == coop_core::Severity::Blocking).count(), "findings": r.findings.len()}));
+                        }
+                        shared.audit("role-output", fields);
+                        Event::RoleDone { role, output }
+                    }
+                    Ok(Err(failure)) => {
+                        shared.audit("role-failure", json!({"role": role, "kind": failure.kind, "message": failure.message}));
+                        Event::RoleFailed { role, failure }
+                    }
+                    Err(e) => {
+                        shared.audit("plugin-failure", json!({"role": role, "plugin": role_plugins.get(&role).map(|p| p.manifest.name.clone()), "kind": e.kind(), "message": e.to_string()}));
+                        Event::RoleFailed { role, failure: RoleFailure { kind: FailureKind::PluginFault, message: e.to_string() } }
+                    }
+                };
+                cmd = wf.handle(event);
+            }
+            Command::Verify => {
+                verify_n += 1;
+                let t = Instant::now();
+                let report = sandbox.verify(worktree.root()).await;
+                timing.docker += t.elapsed().as_millis() as u64;
+                let event = match report {
+                    Ok(report) => {
+                        let diff = worktree.diff()?;
+                        let diff_sha = sha256_hex(diff.as_bytes());
+                        let vpath = format!("artifacts/verify-{verify_n}.json");
+                        let vbytes = serde_json::to_vec_pretty(&report)?;
+                        write_atomic(run_dir.join(&vpath), &vbytes)?;
+                        let dpath = format!("artifacts/diff-{verify_n}.patch");
+                        write_atomic(run_dir.join(&dpath), diff.as_bytes())?;
+                        let summary = report.summary_for_model(6000);
+                        shared.audit(
+                            "verification",
+                            json!({
+                                "n": verify_n, "passed": report.passed, "image": report.image, "duration_ms": report.duration_ms,
+                                "steps": report.steps.iter().map(|s| json!({"step": s.step, "status": s.status, "exit_code": s.exit_code, "duration_ms": s.duration_ms})).collect::<Vec<_>>(),
+                                "unformatted": report.unformatted, "diagnostics": report.diagnostics.len(),
+                                "tests_failed": report.packages.iter().flat_map(|p| p.tests.iter()).filter(|t| t.status == coop_core::TestStatus::Fail).count(),
+                                "report": vpath, "report_sha256": sha256_hex(&vbytes), "diff": dpath, "diff_sha256": diff_sha,
+                            }),
+                        );
+                        last_verification = Some((report.passed, summary.clone()));
+                        Event::Verified {
+                            passed: report.passed,
+                            summary,
+                            diff,
+                            artifacts: vec![
+                                ArtifactRef { path: vpath, sha256: sha256_hex(&vbytes), kind: "verification".into() },
+                                ArtifactRef { path: dpath, sha256: diff_sha, kind: "diff".into() },
+                            ],
+                        }
+                    }
+                    Err(e) => {
+                        shared.audit("verification-error", json!({"n": verify_n, "message": e.to_string()}));
+                        Event::VerifyError { message: e.to_string() }
+                    }
+                };
+                cmd = wf.handle(event);
+            }
+        }
+    };
+    let (outcome, reason) = if cancel.is_cancelled() {
+        (Outcome::Cancelled, "cancelled by the user (Ctrl-C)".to_string())
+    } else if shared.accounting().audit_errors > 0 {
+        (Outcome::InternalError, format!("{} audit event(s) could not be written; see the log above", shared.accounting().audit_errors))
+    } else if shared.accounting().budget_hit && outcome != Outcome::Approved {
+        (Outcome::BudgetExceeded, reason)
+    } else {
+        (outcome, reason)
+    };
+    finish(FinishArgs {
+        shared: &shared, worktree, run_id, task: opts.task, outcome, reason, routing: Some(decision), roles_ran,
+        last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
+    })
+}
+
+struct FinishArgs<'a> {
+    shared: &'a Arc<RunShared>,
+    worktree: Arc<Worktree>,
+    run_id: String,
+    task: String,
+    outcome: Outcome,
+    reason: String,
+    routing: Option<RoutingDecision>,
+    roles_ran: Vec<String>,
+    last_verification: Option<(bool, String)>,
+    last_verdict: Option<String>,
+    review_loops: u32,
+    timing: Timing,
+    t_start: Instant,
+    plugins: BTreeMap<String, String>,
+}
+
+fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
+    let shared = a.shared;
+    let run_dir = shared.run_dir.clone();
+    let diff = a.worktree.diff()?;
+    let (commit, patch) = if diff.trim().is_empty() {
+        (None, None)
+    } else {
+        let first = a.task.lines().next().unwrap_or("").chars().take(72).collect::<String>();
+        let msg = format!("coop: {first}\n\nRun {} ({}).\n", a.run_id, a.outcome.as_str());
+        let sha = a.worktree.commit(&msg)?;
+        let patch_path = run_dir.join("change.patch");
+        write_atomic(&patch_path, diff.as_bytes())?;
+        (Some(sha), Some(patch_path.display().to_string()))
+    };
+    let branch = a.worktree.branch().to_string();
+    shared.audit(
+        "run-end",
+        json!({"outcome": a.outcome, "exit_code": a.outcome.code(), "reason": a.reason, "commit": commit, "branch": branch,
+               "patch": patch.as_ref().map(|_| "change.patch"), "patch_sha256": if diff.is_empty() { None } else { Some(sha256_hex(diff.as_bytes())) }}),
+    );
+    // The branch keeps the change; the worktree directory is no longer needed.
+    let worktree = Arc::try_unwrap(a.worktree).ok();
+    let head = shared.audit.lock().unwrap_or_else(|e| e.into_inner()).head().map(|h| h.sha256);
+    let acc = shared.accounting();
+    let per_role: BTreeMap<String, RoleStats> = acc.per_role.iter().map(|(r, s)| (r.as_str().to_string(), s.clone())).collect();
+    let mut timing = a.timing;
+    timing.model = per_role.values().map(|s| s.model_ms).sum();
+    timing.total = a.t_start.elapsed().as_millis() as u64;
+    timing.other = timing.total.saturating_sub(timing.plugin + timing.model + timing.docker);
+    drop(acc);
+    let summary = RunSummary {
+        run_id: a.run_id,
+        outcome: a.outcome,
+        exit_code: a.outcome.code(),
+        reason: a.reason,
+        task: a.task,
+        routing: a.routing,
+        roles_ran: a.roles_ran,
+        verification_passed: a.last_verification.as_ref().map(|v| v.0),
+        verification: a.last_verification.map(|v| v.1),
+        review_verdict: a.last_verdict,
+        review_loops: a.review_loops,
+        branch: commit.as_ref().map(|_| branch),
+        commit,
+        patch,
+        run_dir: run_dir.display().to_string(),
+        per_role,
+        timing_ms: timing,
+        plugins: a.plugins,
+        audit_head_sha256: head,
+    };
+    write_atomic(run_dir.join("run.json"), &serde_json::to_vec_pretty(&summary)?)?;
+    if let Some(wt) = worktree {
+        if let Err(e) = wt.remove() {
+            tracing::warn!("could not remove the worktree: {e}");
+        }
+    }
+    Ok(summary)
+}
+
+/// The human-readable summary.
+pub fn print_summary(s: &RunSummary) {
+    println!("run {}: {} (exit {})", s.run_id, s.outcome.as_str(), s.exit_code);
+    println!("  {}", s.reason);
+    if let Some(d) = &s.routing {
+        println!(
+            "  routed: {} / {:?} size / {:?} risk, confidence {:.2}; workflow {}",
+            d.task_type.as_str(),
+            d.size,
+            d.risk,
+            d.confidence,
+            d.workflow.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → ")
+        );
+    }
+    println!("  roles ran: {}", s.roles_ran.join(" → "));
+    match s.verification_passed {
+        Some(true) => println!("  verification: passed (gofmt, go vet, go build, go test)"),
+        Some(false) => println!("  verification: FAILED"),
+        None => println!("  verification: not run"),
+    }
+    if let Some(v) = &s.review_verdict {
+        println!("  review verdict: {v} after {} review loop(s)", s.review_loops);
+    }
+    for (role, st) in &s.per_role {
+        println!(
+            "  {role:<11} {} call(s), {} in + {} out tokens{}",
+            st.calls,
+            st.usage.input_tokens + st.usage.cached_input_tokens,
+            st.usage.output_tokens,
+            if st.estimated { " (estimated)" } else { "" }
+        );
+    }
+    let t = s.timing_ms;
+    println!(
+        "  time: {:.1}s total = plugins {:.1}s + model {:.1}s + docker {:.1}s + other {:.1}s",
+        t.total as f64 / 1e3,
+        t.plugin as f64 / 1e3,
+        t.model as f64 / 1e3,
+        t.docker as f64 / 1e3,
+        t.other as f64 / 1e3
+    );
+    if let (Some(b), Some(c)) = (&s.branch, &s.commit) {
+        println!("  branch: {b} at {}", &c[..c.len().min(12)]);
+    }
+    if let Some(p) = &s.patch {
+        println!("  patch: {p}");
+    }
+    println!("  run directory: {}", s.run_dir);
+}

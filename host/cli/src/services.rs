@@ -1,0 +1,299 @@
+//! The host side of the plugin imports for one run: brokered model calls
+//! (provider choice, redaction, budget, recording, audit), confined workspace
+//! reads, atomic edits, and plugin logs.
+
+use coop_audit::{write_atomic, AuditLog, Redactor};
+use coop_core::hash::sha256_hex;
+use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
+use coop_plugin_host::{
+    LogLevel, ModelCallError, PluginMessageRole, PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
+};
+use coop_providers::{
+    complete_with_retry, CancellationToken, ChatMessage, CompletionRequest, FinishReason, ModelClient, Recorder,
+    RetryPolicy,
+};
+use coop_workspace::{WorkspaceError, Worktree};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Largest file a plugin may read.
+const MAX_READ_BYTES: u64 = 512 * 1024;
+
+/// The model a role talks to.
+#[derive(Clone)]
+pub struct RoleModel {
+    pub client: Arc<dyn ModelClient>,
+    pub model: String,
+    pub provider: String,
+}
+
+/// Per-role accounting for the summary.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct RoleStats {
+    pub calls: u32,
+    pub usage: Usage,
+    /// True when some call's usage was estimated because the provider sent none.
+    pub estimated: bool,
+    pub model_ms: u64,
+    pub plugin_ms: u64,
+    pub steps: u32,
+}
+
+/// Everything the services of one run share.
+pub struct RunShared {
+    pub rt: tokio::runtime::Handle,
+    pub models: BTreeMap<Role, RoleModel>,
+    pub worktree: Arc<Worktree>,
+    pub audit: Arc<Mutex<AuditLog>>,
+    pub redactor: Redactor,
+    pub run_dir: PathBuf,
+    pub cancel: CancellationToken,
+    pub retry: RetryPolicy,
+    pub budget_tokens: u64,
+    pub recorder: Recorder,
+    pub recording_path: PathBuf,
+    pub state: Mutex<Accounting>,
+}
+
+#[derive(Debug, Default)]
+pub struct Accounting {
+    pub per_role: BTreeMap<Role, RoleStats>,
+    pub used_tokens: u64,
+    pub model_calls: u32,
+    pub budget_hit: bool,
+    pub audit_errors: u32,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means another thread panicked while holding it;
+    // the accounting data is still usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl RunShared {
+    /// Append an audit event. A failed write is remembered: a run whose
+    /// journal is incomplete cannot end as approved.
+    pub fn audit(&self, event: &str, fields: serde_json::Value) {
+        if let Err(e) = lock(&self.audit).append(event, fields) {
+            tracing::error!("audit write failed: {e}");
+            self.accounting().audit_errors += 1;
+        }
+    }
+
+    pub fn accounting(&self) -> MutexGuard<'_, Accounting> {
+        lock(&self.state)
+    }
+}
+
+/// Rough token estimate (4 characters per token) where no tokenizer is
+/// available; used for budget checks and for providers that report no usage.
+pub fn estimate_tokens(chars: usize) -> u64 {
+    chars.div_ceil(4) as u64
+}
+
+/// The `RoleServices` of one plugin call.
+pub struct Services {
+    pub shared: Arc<RunShared>,
+}
+
+fn ws_err(e: WorkspaceError) -> WorkspaceCallError {
+    match e {
+        WorkspaceError::Path(p) => WorkspaceCallError::Denied(p.to_string()),
+        WorkspaceError::TooLarge { size, .. } => WorkspaceCallError::TooLarge(size),
+        WorkspaceError::NotAFile(p) => WorkspaceCallError::NotFound(p),
+        WorkspaceError::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+            WorkspaceCallError::NotFound(path.display().to_string())
+        }
+        other => WorkspaceCallError::Invalid(other.to_string()),
+    }
+}
+
+impl RoleServices for Services {
+    fn complete(&mut self, role: Role, req: PluginModelRequest) -> Result<PluginModelReply, ModelCallError> {
+        let s = &self.shared;
+        if s.cancel.is_cancelled() {
+            return Err(ModelCallError::Cancelled);
+        }
+        let Some(rm) = s.models.get(&role).cloned() else {
+            return Err(ModelCallError::Denied(format!("no model configured for role {role}")));
+        };
+        // Redact before anything leaves the host.
+        let messages: Vec<ChatMessage> = req
+            .messages
+            .iter()
+            .map(|m| {
+                let content = s.redactor.redact(&m.content).into_owned();
+                match m.role {
+                    PluginMessageRole::System => ChatMessage::system(content),
+                    PluginMessageRole::User => ChatMessage::user(content),
+                    PluginMessageRole::Assistant => ChatMessage::assistant(content),
+                }
+            })
+            .collect();
+        let prompt_chars: usize = messages.iter().map(|m| m.content.len()).sum();
+        let estimate = estimate_tokens(prompt_chars) + u64::from(req.max_tokens);
+        {
+            let mut acc = s.accounting();
+            if acc.used_tokens + estimate > s.budget_tokens {
+                acc.budget_hit = true;
+                let msg = format!(
+                    "this call could use up to {estimate} tokens; {} of the budget of {} are used",
+                    acc.used_tokens, s.budget_tokens
+                );
+                drop(acc);
+                s.audit("budget-exceeded", json!({"role": role.as_str(), "estimate": estimate, "budget": s.budget_tokens}));
+                return Err(ModelCallError::BudgetExceeded(msg));
+            }
+            acc.model_calls += 1;
+        }
+        let creq = CompletionRequest {
+            model: rm.model.clone(),
+            messages,
+            max_tokens: req.max_tokens,
+            temperature: req.temperature,
+            json: req.json,
+            purpose: role.as_str().to_string(),
+        };
+        let request_sha = coop_providers::canonical_request_sha256(&creq);
+        let started = Instant::now();
+        let result = s.rt.block_on(complete_with_retry(rm.client.as_ref(), &creq, &s.cancel, &s.retry));
+        let elapsed = started.elapsed();
+        let mut acc = s.accounting();
+        let n = acc.model_calls;
+        match result {
+            Ok((c, attempts)) => {
+                let mut usage = c.usage;
+                let estimated = !c.usage_reported;
+                if estimated {
+                    usage.input_tokens = estimate_tokens(prompt_chars);
+                    usage.output_tokens = estimate_tokens(c.text.len());
+                }
+                acc.used_tokens += usage.total();
+                let st = acc.per_role.entry(role).or_default();
+                st.calls += 1;
+                st.usage.add(&usage);
+                st.estimated |= estimated;
+                st.model_ms += elapsed.as_millis() as u64;
+                drop(acc);
+                let ex = s.recorder.record(&creq, &c);
+                let rel = format!("model/{n:03}-{role}.json");
+                let record = json!({
+                    "provider": rm.provider, "model": c.model, "purpose": role.as_str(),
+                    "request_sha256": request_sha,
+                    "request": serde_json::from_str::<serde_json::Value>(&s.redactor.redact(&c.request_body)).unwrap_or(json!(null)),
+                    "response_text": s.redactor.redact(&c.text),
+                    "finish_reason": c.finish_reason.as_str(),
+                    "usage": usage, "usage_estimated": estimated, "attempts": attempts,
+                    "duration_ms": elapsed.as_millis() as u64,
+                    "exchange": ex,
+                });
+                let bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
+                if let Err(e) = write_atomic(s.run_dir.join(&rel), &bytes) {
+                    tracing::error!("cannot write {rel}: {e}");
+                }
+                if let Ok(rec) = s.recorder.snapshot().to_json_pretty() {
+                    if let Err(e) = write_atomic(&s.recording_path, s.redactor.redact(&rec).as_bytes()) {
+                        tracing::error!("cannot write recording: {e}");
+                    }
+                }
+                s.audit(
+                    "model-call",
+                    json!({
+                        "role": role.as_str(), "provider": rm.provider, "model": c.model,
+                        "request_sha256": request_sha, "response_sha256": sha256_hex(c.text.as_bytes()),
+                        "usage": usage, "usage_estimated": estimated, "attempts": attempts,
+                        "duration_ms": elapsed.as_millis() as u64, "record": rel, "record_sha256": sha256_hex(&bytes),
+                    }),
+                );
+                Ok(PluginModelReply {
+                    text: c.text,
+                    usage,
+                    model: c.model,
+                    truncated: c.finish_reason == FinishReason::Length,
+                })
+            }
+            Err(e) => {
+                let st = acc.per_role.entry(role).or_default();
+                st.model_ms += elapsed.as_millis() as u64;
+                drop(acc);
+                let cancelled = matches!(e, coop_providers::ProviderError::Cancelled);
+                let msg = s.redactor.redact(&e.to_string()).into_owned();
+                s.audit(
+                    "model-call-failed",
+                    json!({"role": role.as_str(), "provider": rm.provider, "model": rm.model, "request_sha256": request_sha,
+                           "error": msg, "duration_ms": elapsed.as_millis() as u64}),
+                );
+                if cancelled { Err(ModelCallError::Cancelled) } else { Err(ModelCallError::Provider(msg)) }
+            }
+        }
+    }
+
+    fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError> {
+        let wt = &self.shared.worktree;
+        let files = wt.list_files().map_err(ws_err)?;
+        Ok(files
+            .into_iter()
+            .map(|p| {
+                let bytes = wt.resolve(&p).ok().and_then(|abs| std::fs::metadata(abs).ok()).map(|m| m.len()).unwrap_or(0);
+                FileFact { is_test: p.ends_with("_test.go"), package: String::new(), bytes, path: p }
+            })
+            .collect())
+    }
+
+    fn read_file(&mut self, path: &str) -> Result<String, WorkspaceCallError> {
+        let r = self.shared.worktree.read_file(path, MAX_READ_BYTES).map_err(ws_err);
+        if let Err(WorkspaceCallError::Denied(reason)) = &r {
+            self.shared.audit("read-denied", json!({"path": path, "reason": reason}));
+        }
+        r.map(|t| self.shared.redactor.redact(&t).into_owned())
+    }
+
+    fn propose_edits(&mut self, edits: Vec<FileEdit>) -> Vec<EditOutcome> {
+        let outcomes = self.shared.worktree.apply_edits(&edits);
+        for (e, o) in edits.iter().zip(outcomes.iter()) {
+            let kind = match e {
+                FileEdit::Write { .. } => "write",
+                FileEdit::Replace { .. } => "replace",
+                FileEdit::Delete { .. } => "delete",
+            };
+            let content_sha = match e {
+                FileEdit::Write { content, .. } => Some(sha256_hex(content.as_bytes())),
+                FileEdit::Replace { new, .. } => Some(sha256_hex(new.as_bytes())),
+                FileEdit::Delete { .. } => None,
+            };
+            match o {
+                EditOutcome::Applied { path } => self
+                    .shared
+                    .audit("edit-applied", json!({"path": path, "kind": kind, "content_sha256": content_sha})),
+                EditOutcome::Rejected { path, reason } => self
+                    .shared
+                    .audit("edit-rejected", json!({"path": path, "kind": kind, "reason": reason})),
+            }
+        }
+        outcomes
+    }
+
+    fn log(&mut self, plugin: &str, level: LogLevel, message: &str) {
+        let lvl = match level {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        };
+        self.shared.audit("plugin-log", json!({"plugin": plugin, "level": lvl, "message": message}));
+    }
+
+    fn denied(&mut self, plugin: &str, capability: &str, detail: &str) {
+        self.shared.audit("denied", json!({"plugin": plugin, "capability": capability, "detail": detail}));
+    }
+}
+
+/// Time a closure; used for plugin time accounting.
+pub fn timed<R>(f: impl FnOnce() -> R) -> (R, Duration) {
+    let t = Instant::now();
+    let r = f();
+    (r, t.elapsed())
+}

@@ -1,0 +1,341 @@
+use super::*;
+use proptest::prelude::*;
+
+fn task() -> Task {
+    Task { id: "r1".into(), text: "Add func Reverse(s string) string to package strutil, with tests".into() }
+}
+
+fn decision(t: TaskType, plan: &[Role]) -> RoutingDecision {
+    RoutingDecision {
+        task_type: t,
+        size: Size::Small,
+        risk: Risk::Low,
+        confidence: 0.8,
+        workflow: plan.to_vec(),
+        rationale: vec!["test".into()],
+    }
+}
+
+const FEATURE: &[Role] = &[Role::Architect, Role::Implementer, Role::Reviewer];
+const BUGFIX: &[Role] = &[Role::Reviewer, Role::Architect, Role::Implementer, Role::Reviewer];
+
+fn design() -> RoleOutput {
+    RoleOutput::Design(Design {
+        notes: "Add Reverse in strutil/reverse.go".into(),
+        files_in_scope: vec!["strutil/reverse.go".into()],
+        plan: vec!["write it".into()],
+    })
+}
+
+fn implementation() -> RoleOutput {
+    RoleOutput::Implementation(Implementation {
+        summary: "added".into(),
+        applied: vec!["strutil/reverse.go".into(), "strutil/reverse_test.go".into()],
+        rejected: vec![],
+    })
+}
+
+fn review(verdict: Verdict, findings: Vec<Finding>) -> RoleOutput {
+    RoleOutput::Review(Review { verdict, summary: "review".into(), findings })
+}
+
+fn finding(sev: Severity, msg: &str) -> Finding {
+    Finding { severity: sev, file: Some("strutil/reverse.go".into()), line: Some(3), message: msg.into(), suggestion: None }
+}
+
+fn verified(passed: bool) -> Event {
+    Event::Verified { passed, summary: format!("passed={passed}"), diff: "diff --git a b".into(), artifacts: vec![] }
+}
+
+fn done(role: Role, output: RoleOutput) -> Event {
+    Event::RoleDone { role, output }
+}
+
+fn expect_role(c: &Command, role: Role) -> Handoff {
+    match c {
+        Command::CallRole { role: r, handoff } if *r == role => (**handoff).clone(),
+        other => panic!("expected call of {role}, got {other:?}"),
+    }
+}
+
+fn expect_finish(c: &Command) -> Outcome {
+    match c {
+        Command::Finish { outcome, .. } => *outcome,
+        other => panic!("expected finish, got {other:?}"),
+    }
+}
+
+#[test]
+fn feature_happy_path_carries_context_forward() {
+    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let h = expect_role(&c, Role::Architect);
+    assert_eq!(h.seq, 1);
+    assert_eq!(h.task, task());
+    assert!(h.design_notes.is_none() && h.diff.is_none());
+
+    let c = w.handle(done(Role::Architect, design()));
+    let h = expect_role(&c, Role::Implementer);
+    assert_eq!(h.from, Some(Role::Architect));
+    assert_eq!(h.design_notes.as_deref(), Some("Add Reverse in strutil/reverse.go"));
+    assert_eq!(h.files_in_scope, vec!["strutil/reverse.go"]);
+    assert_eq!(h.next_actions, vec!["write it"]);
+    assert_eq!(h.task, task(), "task text carried unchanged");
+
+    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    let c = w.handle(verified(true));
+    let h = expect_role(&c, Role::Reviewer);
+    assert_eq!(h.diff.as_deref(), Some("diff --git a b"));
+    assert_eq!(h.verification.as_deref(), Some("passed=true"));
+    assert!(h.files_in_scope.contains(&"strutil/reverse_test.go".to_string()));
+    assert_eq!(h.decisions.len(), 2);
+
+    let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![finding(Severity::Minor, "nit")])));
+    assert_eq!(expect_finish(&c), Outcome::Approved);
+    assert!(w.is_done());
+    // Further events change nothing.
+    assert_eq!(expect_finish(&w.handle(verified(false))), Outcome::Approved);
+}
+
+#[test]
+fn blocking_findings_send_work_back_once_then_approve() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "no unicode test")])));
+    let h = expect_role(&c, Role::Implementer);
+    assert_eq!(h.attempt, 2);
+    assert_eq!(h.findings.len(), 1);
+    assert_eq!(h.findings[0].message, "no unicode test");
+    assert!(h.goals[0].contains("blocking review finding"));
+    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    expect_role(&w.handle(verified(true)), Role::Reviewer);
+    let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])));
+    assert_eq!(expect_finish(&c), Outcome::Approved);
+    assert_eq!(w.review_loops, 1);
+}
+
+#[test]
+fn at_most_two_review_loops() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(done(Role::Architect, design()));
+    for i in 0..3 {
+        assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+        expect_role(&w.handle(verified(true)), Role::Reviewer);
+        let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, &format!("problem {}", ["a", "b", "c"][i]))])));
+        if i < 2 {
+            expect_role(&c, Role::Implementer);
+        } else {
+            assert_eq!(expect_finish(&c), Outcome::ReviewLoopsExhausted);
+        }
+    }
+    assert_eq!(w.review_loops, 2);
+}
+
+#[test]
+fn same_finding_twice_stops_without_another_loop() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: 5 });
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let mut f = finding(Severity::Blocking, "Reverse breaks multi-byte runes at line 3");
+    expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    // Same finding, different line number and case: same fingerprint.
+    f.line = Some(9);
+    f.message = "reverse breaks multi-byte runes at line 9".into();
+    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f])));
+    assert_eq!(expect_finish(&c), Outcome::ReviewLoopsExhausted);
+    assert_eq!(w.review_loops, 1);
+}
+
+#[test]
+fn fingerprint_ignores_numbers_case_and_punctuation() {
+    let a = finding(Severity::Blocking, "Index out of range at line 12!");
+    let mut b = finding(Severity::Major, "index OUT of range, at line 40");
+    assert_eq!(fingerprint(&a), fingerprint(&b));
+    b.file = Some("other.go".into());
+    assert_ne!(fingerprint(&a), fingerprint(&b));
+    assert_ne!(fingerprint(&a), fingerprint(&finding(Severity::Blocking, "nil map write")));
+}
+
+#[test]
+fn failing_verification_is_never_approved() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(done(Role::Architect, design()));
+    for i in 0..3 {
+        w.handle(done(Role::Implementer, implementation()));
+        let h = expect_role(&w.handle(verified(false)), Role::Reviewer);
+        assert_eq!(h.verification.as_deref(), Some("passed=false"));
+        // The reviewer (wrongly) approves with a varying advisory note.
+        let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![finding(Severity::Minor, &format!("n{i}"))])));
+        if i == 0 {
+            let h = expect_role(&c, Role::Implementer);
+            assert!(h.findings.iter().any(|f| f.message.contains("verification")));
+        } else {
+            // Second time round the verification finding is the same one:
+            // no progress, so the run stops.
+            assert_eq!(expect_finish(&c), Outcome::VerificationFailed);
+            return;
+        }
+    }
+}
+
+#[test]
+fn advisory_findings_do_not_send_work_back() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![finding(Severity::Major, "could be faster"), finding(Severity::Info, "fyi")]),
+    ));
+    assert_eq!(expect_finish(&c), Outcome::Approved);
+}
+
+#[test]
+fn bugfix_starts_with_root_cause_analysis() {
+    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    let h = expect_role(&c, Role::Reviewer);
+    assert!(h.goals[0].contains("root cause"));
+    let rc = finding(Severity::Blocking, "TotalPages drops the last partial page");
+    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![rc.clone()])));
+    let h = expect_role(&c, Role::Architect);
+    assert!(h.goals[0].contains("fix strategy"));
+    assert_eq!(h.findings, vec![rc.clone()], "root cause handed to the architect");
+    assert_eq!(h.files_in_scope, vec!["strutil/reverse.go"]);
+    let h = expect_role(&w.handle(done(Role::Architect, design())), Role::Implementer);
+    assert_eq!(h.findings, vec![rc]);
+    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    let h = expect_role(&w.handle(verified(true)), Role::Reviewer);
+    assert!(h.goals[0].contains("Review the change"));
+    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))), Outcome::Approved);
+}
+
+#[test]
+fn escalations() {
+    // Reviewer escalates.
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Escalate, vec![])))), Outcome::Escalated);
+
+    // Navigator asks a question.
+    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    expect_role(&c, Role::Navigator);
+    let nav = Navigation { summary: "vague".into(), next_steps: vec![], blockers: vec![], question: Some("Which package?".into()) };
+    match w.handle(done(Role::Navigator, RoleOutput::Navigation(nav))) {
+        Command::Finish { outcome, reason } => {
+            assert_eq!(outcome, Outcome::Escalated);
+            assert!(reason.contains("Which package?"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Navigator has no question but nothing was implemented: still the user's call.
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    let nav = Navigation { summary: "s".into(), next_steps: vec!["x".into()], blockers: vec![], question: None };
+    assert_eq!(expect_finish(&w.handle(done(Role::Navigator, RoleOutput::Navigation(nav)))), Outcome::Escalated);
+}
+
+#[test]
+fn failures_map_to_outcomes() {
+    for (kind, outcome) in [
+        (FailureKind::BudgetExceeded, Outcome::BudgetExceeded),
+        (FailureKind::ModelError, Outcome::ProviderFailed),
+        (FailureKind::UnparseableReply, Outcome::RoleFailed),
+        (FailureKind::PluginFault, Outcome::RoleFailed),
+        (FailureKind::Denied, Outcome::RoleFailed),
+    ] {
+        let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+        let c = w.handle(Event::RoleFailed { role: Role::Architect, failure: RoleFailure { kind, message: "x".into() } });
+        assert_eq!(expect_finish(&c), outcome, "{kind:?}");
+    }
+}
+
+#[test]
+fn unexpected_events_are_internal_errors() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    assert_eq!(expect_finish(&w.handle(verified(true))), Outcome::InternalError);
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    assert_eq!(expect_finish(&w.handle(done(Role::Implementer, implementation()))), Outcome::InternalError);
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    assert_eq!(expect_finish(&w.handle(done(Role::Architect, implementation()))), Outcome::RoleFailed);
+    let (_, c) = Workflow::start(task(), &decision(TaskType::Feature, &[]), Policy::default());
+    assert_eq!(expect_finish(&c), Outcome::InternalError);
+}
+
+#[test]
+fn state_round_trips_through_json() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "x")])));
+    let s = serde_json::to_string(&w).unwrap();
+    let back: Workflow = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, w);
+}
+
+/// A simulated environment answering whatever the machine asks, driven by
+/// random choices.
+fn arb_plan() -> impl Strategy<Value = Vec<Role>> {
+    prop::collection::vec(prop::sample::select(Role::ALL.to_vec()), 0..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn any_run_terminates_and_approval_needs_evidence(plan in arb_plan(), choices in prop::collection::vec(0u8..8, 64)) {
+        let (mut w, mut c) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+        let mut steps = 0;
+        let mut last_verified = None;
+        let mut last_review_approved = false;
+        let mut choices = choices.into_iter().cycle();
+        loop {
+            steps += 1;
+            prop_assert!(steps < 100, "did not terminate");
+            let ch = choices.next().unwrap_or(0);
+            c = match c {
+                Command::Finish { outcome, .. } => {
+                    if outcome == Outcome::Approved {
+                        prop_assert_eq!(last_verified, Some(true));
+                        let has_final_reviewer = plan.iter().rposition(|r| *r == Role::Reviewer)
+                            > plan.iter().rposition(|r| *r == Role::Implementer);
+                        if has_final_reviewer { prop_assert!(last_review_approved); }
+                    }
+                    break;
+                }
+                Command::Verify => {
+                    let passed = ch % 3 != 0;
+                    last_verified = Some(passed);
+                    w.handle(verified(passed))
+                }
+                Command::CallRole { role, handoff } => {
+                    prop_assert_eq!(&handoff.task, &task());
+                    if ch == 7 {
+                        w.handle(Event::RoleFailed { role, failure: RoleFailure { kind: FailureKind::UnparseableReply, message: "x".into() } })
+                    } else {
+                        let out = match role {
+                            Role::Architect => design(),
+                            Role::Implementer => implementation(),
+                            Role::Reviewer => {
+                                let v = [Verdict::Approve, Verdict::RequestChanges, Verdict::Approve, Verdict::Escalate][(ch % 4) as usize];
+                                last_review_approved = v == Verdict::Approve;
+                                let f = if v == Verdict::RequestChanges { vec![finding(Severity::Blocking, &format!("f{ch}"))] } else { vec![] };
+                                review(v, f)
+                            }
+                            Role::Navigator => RoleOutput::Navigation(Navigation {
+                                summary: "s".into(), next_steps: vec!["n".into()], blockers: vec![],
+                                question: if ch % 5 == 0 { Some("q?".into()) } else { None },
+                            }),
+                        };
+                        w.handle(done(role, out))
+                    }
+                }
+            };
+        }
+        prop_assert!(w.is_done());
+        prop_assert!(w.review_loops <= 2);
+    }
+}
