@@ -268,6 +268,15 @@ impl ModelServer {
         for ex in exchanges {
             let text = ex.get("text").and_then(Value::as_str).unwrap_or_default();
             let mut reply = ScriptedReply::text(text);
+            // Role prompts open with "You are the <Role>": checking it makes
+            // the server refuse a reply meant for another role.
+            if let Some(p) = ex.get("purpose").and_then(Value::as_str) {
+                if ["architect", "implementer", "reviewer", "navigator"].contains(&p) {
+                    let mut c = p.chars();
+                    let cap: String = c.next().map(|f| f.to_ascii_uppercase()).into_iter().chain(c).collect();
+                    reply = reply.expect_system_contains(format!("You are the {cap}"));
+                }
+            }
             if let Some(u) = ex.get("usage").filter(|u| u.is_object()) {
                 let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
                 reply = reply.with_usage(Usage {

@@ -415,8 +415,6 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
         json!({"outcome": a.outcome, "exit_code": a.outcome.code(), "reason": a.reason, "commit": commit, "branch": branch,
                "patch": patch.as_ref().map(|_| "change.patch"), "patch_sha256": if diff.is_empty() { None } else { Some(sha256_hex(diff.as_bytes())) }}),
     );
-    // The branch keeps the change; the worktree directory is no longer needed.
-    let worktree = Arc::try_unwrap(a.worktree).ok();
     let head = shared.audit.lock().unwrap_or_else(|e| e.into_inner()).head().map(|h| h.sha256);
     let acc = shared.accounting();
     let per_role: BTreeMap<String, RoleStats> = acc.per_role.iter().map(|(r, s)| (r.as_str().to_string(), s.clone())).collect();
@@ -447,10 +445,9 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
         audit_head_sha256: head,
     };
     write_atomic(run_dir.join("run.json"), &serde_json::to_vec_pretty(&summary)?)?;
-    if let Some(wt) = worktree {
-        if let Err(e) = wt.remove() {
-            tracing::warn!("could not remove the worktree: {e}");
-        }
+    // The branch keeps the change; the worktree directory is no longer needed.
+    if let Err(e) = a.worktree.remove() {
+        tracing::warn!("could not remove the worktree: {e}");
     }
     Ok(summary)
 }

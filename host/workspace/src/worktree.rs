@@ -343,7 +343,7 @@ impl Worktree {
 
     /// Removes the worktree directory (and its administrative files) but
     /// keeps the branch, so the result stays reachable as `coop/<run-id>`.
-    pub fn remove(self) -> Result<(), WorkspaceError> {
+    pub fn remove(&self) -> Result<(), WorkspaceError> {
         let path = self
             .root
             .to_str()

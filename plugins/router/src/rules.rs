@@ -82,13 +82,16 @@ const REFACTOR_VERBS: &[&str] = &[
     "decouple", "modernize", "migrate",
 ];
 const DOC_VERBS: &[&str] = &["document", "describe", "explain", "clarify"];
+/// Words that describe wrong behaviour on their own.
 const BUG_SYMPTOMS: &[&str] = &[
     "panic", "panics", "panicking", "crash", "crashes", "bug", "wrong", "incorrect", "incorrectly", "broken",
-    "fails", "failing", "failure", "regression", "leak", "leaks", "deadlock", "deadlocks", "hang", "hangs",
-    "race", "overflow", "underflow", "nil", "off-by-one", "error", "errors", "invalid", "unexpected",
-    "mismatch", "truncated", "truncates", "duplicate", "duplicated", "missing", "ignores", "ignored", "lost",
-    "corrupt", "corrupted", "timeout", "infinite", "instead",
+    "fails", "failing", "regression", "leak", "leaks", "deadlock", "deadlocks", "hang", "hangs",
+    "overflow", "underflow", "off-by-one", "unexpected", "unexpectedly", "mismatch", "truncated", "truncates",
+    "ignores", "lost", "corrupt", "corrupted", "infinite", "never", "segfault", "flaky",
 ];
+/// Words that often appear in bug reports but just as often in feature or
+/// refactoring requests ("return an error", "same errors as today").
+const WEAK_SYMPTOMS: &[&str] = &["error", "errors", "invalid", "nil", "missing", "duplicate", "duplicated", "timeout", "failure", "race", "instead"];
 const BUG_PHRASES: &[&str] = &[
     "doesn't", "does not", "don't", "do not work", "isn't", "is not", "should be", "should return",
     "should not", "shouldn't", "expected", "instead of", "but got", "but it", "not working", "no longer",
@@ -115,7 +118,14 @@ const CONCURRENCY: &[&str] = &[
     "race", "concurrent", "concurrency", "mutex", "goroutine", "goroutines", "deadlock", "lock", "locks",
     "channel", "channels", "atomic", "parallel", "sync", "waitgroup",
 ];
-const API_BREAK: &[&str] = &["breaking", "public api", "exported", "signature", "deprecate", "remove the", "v2"];
+/// Phrases that say the public API breaks (adding an exported function does not).
+const API_BREAK: &[&str] = &[
+    "breaking change", "break the api", "breaks the api", "change the signature", "change its signature",
+    "changes the signature", "remove the exported", "rename the exported", "deprecate", "incompatible change",
+    "drop support",
+];
+/// Nouns that name refactoring as the kind of work.
+const REFACTOR_NOUNS: &[&str] = &["refactor", "refactoring", "cleanup", "clean-up", "restructuring", "deduplication", "duplication", "copy-paste"];
 
 /// Go-looking identifiers the text names: CamelCase words, `pkg.Name`,
 /// `(*T).M`, snake or file names ending in `.go`.
@@ -176,13 +186,39 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         rationale.push(format!("title starts with documentation verb '{first}'"));
     }
 
-    // 2. Symptoms of wrong behaviour anywhere make it a bug report, unless the
-    //    symptom words only describe tests or docs.
+    // 1b. Imperative sentences in the body ("Extract it into ...", "Make both
+    //     callers use it") say what is asked as much as the title does.
+    for sentence in lower.split(|c: char| c == '.' || c == '\n' || c == ';').skip(1) {
+        let sw = words(sentence);
+        let Some(v) = sw.first() else { continue };
+        let v = v.as_str();
+        if v == first {
+            continue;
+        }
+        if REFACTOR_VERBS.contains(&v) {
+            score[R] += 1.2;
+            rationale.push(format!("a sentence asks to '{v}' (refactoring)"));
+        } else if BUG_VERBS.contains(&v) && v != "handle" {
+            score[B] += 0.8;
+            rationale.push(format!("a sentence asks to '{v}' (fix)"));
+        } else if DOC_VERBS.contains(&v) {
+            score[D] += 0.8;
+        } else if ["add", "implement", "support", "introduce", "create", "expose"].contains(&v) {
+            score[F] += 0.6;
+        }
+    }
+
+    // 2. Symptoms of wrong behaviour make it a bug report; generic words
+    //    count for little on their own.
     let symptoms: Vec<&String> = all_words.iter().filter(|w| BUG_SYMPTOMS.contains(&w.as_str())).collect();
     if !symptoms.is_empty() {
         let n = symptoms.len().min(3) as f32;
-        score[B] += 0.8 * n;
+        score[B] += 0.9 * n;
         rationale.push(format!("bug symptoms named: {}", symptoms.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+    }
+    let weak = all_words.iter().filter(|w| WEAK_SYMPTOMS.contains(&w.as_str())).count();
+    if weak > 0 {
+        score[B] += 0.25 * weak.min(3) as f32;
     }
     if let Some(p) = contains_phrase(&lower, BUG_PHRASES) {
         score[B] += 1.2;
@@ -192,14 +228,17 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     // 3. Refactoring intent: behaviour explicitly unchanged.
     if let Some(p) = contains_phrase(
         &lower,
-        &["without changing", "no behavior change", "no behaviour change", "behavior unchanged", "behaviour unchanged", "keep the behavior", "keep the behaviour", "same behavior", "same behaviour", "no functional change"],
+        &["without changing", "must not change", "should not change", "no behavior change", "no behaviour change", "behavior unchanged", "behaviour unchanged", "keep the behavior", "keep the behaviour", "same behavior", "same behaviour", "no functional change"],
     ) {
         score[R] += 2.5;
         rationale.push(format!("behaviour explicitly unchanged ('{p}')"));
     }
-    if let Some(v) = has_any(&all_words, REFACTOR_VERBS) {
+    if let Some(n) = has_any(&all_words, REFACTOR_NOUNS) {
+        score[R] += 2.0;
+        rationale.push(format!("the request calls itself a refactoring ('{n}')"));
+    } else if let Some(v) = has_any(&all_words, REFACTOR_VERBS) {
         if v != first {
-            score[R] += 0.8;
+            score[R] += 0.6;
             rationale.push(format!("refactoring verb '{v}' in the request"));
         }
     }
@@ -437,5 +476,32 @@ mod tests {
         assert!(ids.contains(&"Server.Shutdown".to_string()), "{ids:?}");
         assert!(ids.contains(&"ParseConfig".to_string()), "{ids:?}");
         assert!(ids.contains(&"config.go".to_string()), "{ids:?}");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    fn t(s: &str) -> TaskType {
+        route(s, &[], 1).task_type
+    }
+
+    #[test]
+    fn error_words_alone_do_not_make_a_bug() {
+        assert_eq!(t("Add a Validate method that returns an error for empty names"), TaskType::Feature);
+        assert_eq!(
+            t("The parsing code in Load and Reload is duplicated. Extract it into a helper parseFile that returns the same errors."),
+            TaskType::Refactor
+        );
+        assert_eq!(t("Move the retry loop out of Client.Do into its own function; this is a refactoring only"), TaskType::Refactor);
+    }
+
+    #[test]
+    fn adding_an_exported_function_is_not_an_api_break() {
+        let d = route("Add an exported function Clamp(x, lo, hi int) int to package mathx", &[], 1);
+        assert_ne!(d.risk, Risk::High);
+        let d = route("Change the signature of Parse to return an error; this is a breaking change", &[], 1);
+        assert_eq!(d.risk, Risk::High);
     }
 }

@@ -1,0 +1,228 @@
+//! End-to-end tests: the real `coop` binary, real wasm plugins, real git,
+//! real Docker; the model is a loopback HTTP server speaking the
+//! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
+
+use coop_e2e::harness::*;
+use coop_e2e::model_server::{ModelServer, ScriptedReply};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn audit_events(run_dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit.jsonl");
+    text.lines().map(|l| serde_json::from_str(l).expect("audit line is JSON")).collect()
+}
+
+fn summary(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("summary is not JSON ({e})"))
+}
+
+/// Run the hidden acceptance tests of an example on a commit, in the sandbox.
+fn acceptance(repo: &ExampleRepo, commit: &str) -> coop_core::VerificationReport {
+    let wt = tempfile::tempdir().expect("tempdir");
+    let dir = wt.path().join("wt");
+    git(repo.path(), &["worktree", "add", "-q", "--detach", dir.to_str().expect("utf8"), commit]);
+    copy_tree(&repo.example.join("acceptance"), &dir);
+    std::process::Command::new("chmod").args(["-R", "a+rX"]).arg(wt.path()).status().expect("chmod");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let report = rt.block_on(async {
+        let sb = coop_sandbox::Sandbox::connect(coop_sandbox::SandboxConfig::default()).await.expect("docker");
+        sb.verify(&dir).await.expect("verify")
+    });
+    git(repo.path(), &["worktree", "remove", "--force", dir.to_str().expect("utf8")]);
+    report
+}
+
+fn acceptance_tests_passed(r: &coop_core::VerificationReport) -> usize {
+    r.packages
+        .iter()
+        .flat_map(|p| p.tests.iter())
+        .filter(|t| t.name.starts_with("TestAcceptance") && t.status == coop_core::TestStatus::Pass)
+        .count()
+}
+
+fn run_example(name: &str, expected_roles: &[&str]) {
+    require_docker();
+    let repo = ExampleRepo::new(name);
+    let head_before = git(repo.path(), &["rev-parse", "HEAD"]);
+    let fixture = repo.example.join("fixtures/replay.json");
+    let server = ModelServer::from_recording_file(&fixture).expect("model server");
+    let task_file = repo.example.join("task.md");
+    let out = run_coop(
+        &[
+            "run",
+            "--repo",
+            repo.path().to_str().expect("utf8"),
+            "--base-url",
+            &server.base_url(),
+            "--json",
+            "--file",
+            task_file.to_str().expect("utf8"),
+        ],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "coop run must succeed on {name}");
+    let s = summary(&out);
+    assert_eq!(s["outcome"], "approved");
+    assert_eq!(s["verification_passed"], true);
+    assert_eq!(s["review_verdict"], "approve");
+    let roles: Vec<&str> = s["roles_ran"].as_array().expect("roles").iter().filter_map(Value::as_str).collect();
+    assert_eq!(roles, expected_roles);
+
+    // Every scripted reply was consumed, over the streaming protocol.
+    assert_eq!(server.remaining_script(), 0, "all fixture replies used");
+    let reqs = server.requests();
+    assert!(reqs.iter().all(|r| r["stream"] == true && r["response_format"]["type"] == "json_object"));
+
+    // The user's checkout is untouched; the change is on coop/<id>.
+    assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(git(repo.path(), &["rev-parse", "--abbrev-ref", "HEAD"]), "main");
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    let branch = s["branch"].as_str().expect("branch");
+    let commit = s["commit"].as_str().expect("commit");
+    assert_eq!(git(repo.path(), &["rev-parse", branch]), commit);
+    let run_dir = Path::new(s["run_dir"].as_str().expect("run_dir")).to_path_buf();
+    let patch = std::fs::read_to_string(s["patch"].as_str().expect("patch")).expect("patch file");
+    assert!(patch.contains("diff --git"));
+    assert!(!run_dir.parent().and_then(Path::parent).expect("coop dir").join("worktrees").join(s["run_id"].as_str().expect("id")).exists(), "worktree removed");
+
+    // The run directory has handoffs, artifacts, model records and an audit log.
+    let events = audit_events(&run_dir);
+    let kinds: BTreeSet<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    for k in ["run-start", "routing", "handoff", "model-call", "edit-applied", "verification", "review-verdict", "role-output", "run-end"] {
+        assert!(kinds.contains(k), "audit log lacks a `{k}` event: {kinds:?}");
+    }
+    let routing = events.iter().find(|e| e["event"] == "routing").expect("routing");
+    assert!(!routing["rationale"].as_array().expect("rationale").is_empty());
+    let calls: Vec<&Value> = events.iter().filter(|e| e["event"] == "model-call").collect();
+    assert_eq!(calls.len(), reqs.len(), "one audit event per model request");
+    for c in &calls {
+        for f in ["provider", "model", "request_sha256", "response_sha256", "usage", "duration_ms", "record"] {
+            assert!(!c[f].is_null(), "model-call lacks {f}: {c}");
+        }
+        assert!(run_dir.join(c["record"].as_str().expect("record")).is_file());
+    }
+    for e in events.iter().filter(|e| e["event"] == "handoff") {
+        let p = run_dir.join(e["path"].as_str().expect("path"));
+        let h: coop_core::Handoff = serde_json::from_slice(&std::fs::read(&p).expect("handoff")).expect("handoff parses");
+        assert_eq!(h.task.text, repo.task(), "the task text travels unchanged");
+        assert_eq!(coop_core::hash::sha256_hex(&std::fs::read(&p).expect("read")), e["sha256"].as_str().expect("sha"));
+    }
+    for e in events.iter().filter(|e| e["event"] == "verification") {
+        assert!(run_dir.join(e["report"].as_str().expect("report")).is_file());
+    }
+    assert_eq!(events.last().expect("events")["event"], "run-end");
+    let v = run_coop(&["verify-log", run_dir.to_str().expect("utf8")], repo.path());
+    assert_eq!(v.status.code(), Some(0), "audit chain verifies");
+
+    // Hidden acceptance tests: fail on the original, pass on the result.
+    let before = acceptance(&repo, &head_before);
+    assert!(!before.passed, "acceptance must fail before the change (else it proves nothing)");
+    let after = acceptance(&repo, commit);
+    assert!(after.passed, "acceptance tests must pass on the result:\n{}", after.summary_for_model(4000));
+    assert!(acceptance_tests_passed(&after) > 0, "acceptance tests ran");
+}
+
+#[test]
+fn example_01_feature_with_a_broken_reply_and_a_review_loop() {
+    run_example("01-strutil-reverse", &["architect", "implementer", "reviewer", "implementer", "reviewer"]);
+}
+
+#[test]
+fn example_02_bugfix_starts_with_root_cause() {
+    run_example("02-bugfix-pagination-last-page", &["reviewer", "architect", "implementer", "reviewer"]);
+}
+
+#[test]
+fn example_03_refactor() {
+    run_example("03-refactor-extract-email-normalization", &["architect", "implementer", "reviewer"]);
+}
+
+#[test]
+fn a_reply_that_never_parses_is_a_structured_failure() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let head = git(repo.path(), &["rev-parse", "HEAD"]);
+    let server = ModelServer::start(vec![
+        ScriptedReply::text("Sure! Here is my design: add a Reverse function.").expect_system_contains("You are the Architect"),
+        ScriptedReply::text("{\"notes\": \"still missing fields\"}").expect_system_contains("You are the Architect"),
+    ]);
+    let out = run_coop(
+        &["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", "Add func Reverse to strutil"],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(7), "role failure has exit code 7");
+    let s = summary(&out);
+    assert_eq!(s["outcome"], "role-failed");
+    assert!(s["reason"].as_str().expect("reason").contains("UnparseableReply"), "{}", s["reason"]);
+    assert_eq!(server.remaining_script(), 0, "exactly one retry");
+    assert!(s["commit"].is_null(), "nothing committed");
+    // The retry request showed the model its parse error.
+    let reqs = server.requests();
+    let retry = reqs[1]["messages"].as_array().expect("messages");
+    assert!(retry.last().expect("last")["content"].as_str().expect("content").contains("could not be used"));
+    let run_dir = Path::new(s["run_dir"].as_str().expect("dir")).to_path_buf();
+    let events = audit_events(&run_dir);
+    let f = events.iter().find(|e| e["event"] == "role-failure").expect("role-failure event");
+    assert_eq!(f["kind"], "unparseable-reply");
+    assert!(events.iter().any(|e| e["event"] == "plugin-log" && e["level"] == "warn"));
+    assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head);
+}
+
+#[test]
+fn bad_input_has_its_own_exit_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = run_coop(&["run", "--repo", dir.path().to_str().expect("utf8"), "do something"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "not a git repository");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
+
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(dir.path().join("README.md"), "x").expect("write");
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "x"]);
+    let out = run_coop(&["run", "--repo", dir.path().to_str().expect("utf8"), "do something"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "no go.mod");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("go.mod"));
+
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let out = run_coop(&["run", "--repo", repo.path().to_str().expect("utf8"), "  "], repo.path());
+    assert_eq!(out.status.code(), Some(2), "empty task");
+
+    let cfg = repo.path().join("bad.toml");
+    std::fs::write(&cfg, "[roles.boss]\nplugin = \"x.wasm\"\n").expect("write");
+    let out = run_coop(&["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "x"], repo.path());
+    assert_eq!(out.status.code(), Some(2), "malformed config");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
+}
+
+#[test]
+fn route_prints_a_decision_without_calling_a_model() {
+    let out = run_coop(&["route", "--json", "Fix the nil pointer panic in (*Server).Shutdown when called twice"], &repo_root());
+    assert_eq!(out.status.code(), Some(0));
+    let d: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(d["type"], "bugfix");
+    assert_eq!(d["workflow"][0], "reviewer");
+    assert!(d["confidence"].as_f64().expect("confidence") > 0.0);
+    assert!(!d["rationale"].as_array().expect("rationale").is_empty());
+}
+
+#[test]
+fn a_tampered_audit_log_is_detected() {
+    require_docker();
+    let repo = ExampleRepo::new("03-refactor-extract-email-normalization");
+    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json")).expect("server");
+    let out = run_coop(
+        &["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", &repo.task()],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&out);
+    let log = Path::new(s["run_dir"].as_str().expect("dir")).join("audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let tampered = text.replacen("\"verdict\":\"approve\"", "\"verdict\":\"request-changes\"", 1);
+    assert_ne!(text, tampered);
+    std::fs::write(&log, tampered).expect("write");
+    let v = run_coop(&["verify-log", log.to_str().expect("utf8")], repo.path());
+    assert_ne!(v.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&v.stdout).contains("line"));
+}
