@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: builds what the tests need (verification image, plugins,
+# the coop binary) and runs every test of the workspace. Needs Docker.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+docker info >/dev/null 2>&1 || { echo "tests/run.sh: Docker is not reachable; the tests need a running Docker daemon" >&2; exit 1; }
+bash sandbox/build-image.sh
+bash plugins/build.sh
+cargo build --locked -p coop-cli
+cargo test --locked --workspace
