@@ -226,3 +226,39 @@ fn a_tampered_audit_log_is_detected() {
     assert_ne!(v.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&v.stdout).contains("line"));
 }
+
+#[test]
+fn plugins_list_and_check() {
+    let out = run_coop(&["plugins", "list", "--json"], &repo_root());
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 5, "router + four roles");
+    for r in rows {
+        assert_eq!(r["wit"], "coop:mob@0.1.0");
+        assert_eq!(r["sha256"].as_str().expect("sha").len(), 64);
+        assert_eq!(r["problems"].as_array().expect("problems").len(), 0, "{r}");
+        let edits_granted = !r["granted"]["edits"].is_null();
+        assert_eq!(edits_granted, r["slot"] == "implementer", "only the implementer may edit: {r}");
+    }
+    let reviewer = plugin_dir().join("reviewer.wasm");
+    let out = run_coop(&["plugins", "check", "--json", reviewer.to_str().expect("utf8")], &repo_root());
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["world"], "role");
+    assert!(!r["imports"].as_array().expect("imports").iter().any(|i| i.as_str().unwrap_or("").starts_with("coop:mob/edits")));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.wasm");
+    std::fs::write(&bad, b"not wasm").expect("write");
+    let out = run_coop(&["plugins", "check", bad.to_str().expect("utf8")], &repo_root());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not a valid WebAssembly binary"));
+
+    // A pinned digest that does not match refuses to load.
+    let cfg = dir.path().join("coop.toml");
+    std::fs::write(&cfg, "[roles.reviewer]\nplugin = \"reviewer.wasm\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\nprovider = \"local\"\n").expect("write");
+    let out = run_coop(&["--config", cfg.to_str().expect("utf8"), "plugins", "list"], &repo_root());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pins"));
+}

@@ -68,10 +68,33 @@ enum Cmd {
         json: bool,
         task: Vec<String>,
     },
+    /// Inspect plugins.
+    Plugins {
+        #[command(subcommand)]
+        cmd: PluginsCmd,
+    },
     /// Check the hash chain of a run's audit log.
     VerifyLog {
         /// Path of audit.jsonl or of a run directory.
         path: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginsCmd {
+    /// Every configured plugin: WIT version, digest, requested and granted capabilities.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a component before anyone runs it; non-zero exit on problems.
+    Check {
+        file: PathBuf,
+        /// Largest acceptable component, bytes.
+        #[arg(long, default_value_t = 50 << 20)]
+        max_size: u64,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -186,6 +209,95 @@ fn real_main(cli: Cli) -> Result<i32> {
                 }
             }
             Ok(0)
+        }
+        Cmd::Plugins { cmd: PluginsCmd::List { json } } => {
+            let config = load_config(&cli)?;
+            let host = PluginHost::new(HostConfig::default())?;
+            let mut slots: Vec<(String, config::PluginSlot)> = Vec::new();
+            if let Some(r) = &config.router {
+                slots.push(("router".into(), r.clone()));
+            }
+            for (name, slot) in &config.roles {
+                slots.push((name.clone(), slot.clone()));
+            }
+            let mut rows = Vec::new();
+            let mut failed = false;
+            for (slot_name, slot) in slots {
+                let path = config.plugin_path(&plugin_dir, &slot.plugin);
+                match host.load(&path, slot.sha256.as_deref()) {
+                    Ok(p) => {
+                        let eff = coop_plugin_host::Effective::compute(&p.manifest.capabilities, &slot.grants)
+                            .map_err(|e| anyhow::anyhow!("{slot_name}: {e}"))?;
+                        rows.push(serde_json::json!({
+                            "slot": slot_name, "path": path.display().to_string(), "name": p.manifest.name,
+                            "version": p.manifest.version, "world": p.manifest.world, "wit": p.manifest.wit,
+                            "sha256": p.sha256, "pinned": slot.sha256.is_some(), "size_bytes": p.size_bytes,
+                            "requested": p.manifest.capabilities, "granted": eff.describe(),
+                            "linked": eff.linked_interfaces(), "problems": host.check(&p, 50 << 20),
+                        }));
+                    }
+                    Err(e) => {
+                        failed = true;
+                        rows.push(serde_json::json!({"slot": slot_name, "path": path.display().to_string(), "error": e.to_string()}));
+                    }
+                }
+            }
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in &rows {
+                    if let Some(e) = r.get("error") {
+                        println!("{:<12} ERROR {}", r["slot"].as_str().unwrap_or(""), e.as_str().unwrap_or(""));
+                        continue;
+                    }
+                    println!(
+                        "{:<12} {} {} ({}, {}) sha256 {}{}",
+                        r["slot"].as_str().unwrap_or(""),
+                        r["name"].as_str().unwrap_or(""),
+                        r["version"].as_str().unwrap_or(""),
+                        r["world"].as_str().unwrap_or(""),
+                        r["wit"].as_str().unwrap_or(""),
+                        r["sha256"].as_str().unwrap_or(""),
+                        if r["pinned"] == true { " (pinned)" } else { "" }
+                    );
+                    println!("{:<12}   requested: {}", "", r["requested"]);
+                    println!("{:<12}   granted:   {}", "", r["granted"]);
+                }
+            }
+            Ok(if failed { Outcome::BadInput.code() } else { 0 })
+        }
+        Cmd::Plugins { cmd: PluginsCmd::Check { file, max_size, json } } => {
+            let host = PluginHost::new(HostConfig::default())?;
+            let (report, ok) = match host.load(file, None) {
+                Ok(p) => {
+                    let problems = host.check(&p, *max_size);
+                    let ok = problems.is_empty();
+                    (
+                        serde_json::json!({
+                            "file": file.display().to_string(), "ok": ok, "name": p.manifest.name, "version": p.manifest.version,
+                            "world": p.manifest.world, "wit": p.manifest.wit, "role": p.manifest.role, "sha256": p.sha256,
+                            "size_bytes": p.size_bytes, "requested": p.manifest.capabilities, "imports": p.imports,
+                            "exports": p.exports, "problems": problems,
+                        }),
+                        ok,
+                    )
+                }
+                Err(e) => (serde_json::json!({"file": file.display().to_string(), "ok": false, "problems": [e.to_string()]}), false),
+            };
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{}: {}", file.display(), if ok { "OK" } else { "PROBLEMS" });
+                for k in ["name", "version", "world", "wit", "role", "sha256", "size_bytes", "requested", "imports"] {
+                    if let Some(v) = report.get(k).filter(|v| !v.is_null()) {
+                        println!("  {k}: {v}");
+                    }
+                }
+                for p in report["problems"].as_array().into_iter().flatten() {
+                    println!("  problem: {}", p.as_str().unwrap_or(""));
+                }
+            }
+            Ok(if ok { 0 } else { Outcome::BadInput.code() })
         }
         Cmd::VerifyLog { path } => {
             let p = if path.is_dir() { path.join("audit.jsonl") } else { path.clone() };

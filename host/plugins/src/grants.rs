@@ -99,6 +99,16 @@ impl Effective {
         Ok(Effective { model, read, edits, log: req.log && grant.log })
     }
 
+    /// A JSON description for `coop plugins list`.
+    pub fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "model": self.model.as_ref().map(|m| serde_json::json!({"max_tokens_per_call": m.max_tokens_per_call, "max_calls": m.max_calls})),
+            "workspace_read": self.read.as_ref().map(|g| serde_json::json!({"requested": g.requested_src, "granted": g.granted_src})),
+            "edits": self.edits.as_ref().map(|g| serde_json::json!({"requested": g.requested_src, "granted": g.granted_src})),
+            "log": self.log,
+        })
+    }
+
     /// Interface names (as in the WIT) this grant links.
     pub fn linked_interfaces(&self) -> Vec<&'static str> {
         let mut v = Vec::new();

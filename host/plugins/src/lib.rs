@@ -21,7 +21,7 @@ pub mod grants;
 pub mod manifest;
 mod runtime;
 
-pub use grants::{EditGrant, Grants, ModelGrant};
+pub use grants::{Effective, EditGrant, Grants, ModelGrant};
 pub use manifest::{Manifest, World};
 pub use runtime::{HostConfig, LoadedPlugin, PluginHost};
 

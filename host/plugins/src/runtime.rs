@@ -16,8 +16,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasData, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::clocks::{WasiClocksCtxView, WasiClocksView};
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
+use wasmtime_wasi::p2::DynPollable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Limits applied to every plugin call.
@@ -73,6 +76,8 @@ pub struct LoadedPlugin {
     pub size_bytes: u64,
     /// Names of the component's imports (e.g. `coop:mob/model@0.1.0`).
     pub imports: Vec<String>,
+    /// Names of the component's exports.
+    pub exports: Vec<String>,
     component: Component,
 }
 
@@ -126,7 +131,54 @@ impl PluginHost {
             .imports(&self.engine)
             .map(|(name, _)| name.to_string())
             .collect();
-        Ok(LoadedPlugin { path: p.into(), sha256: sha, manifest, size_bytes: bytes.len() as u64, imports, component })
+        let exports = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        Ok(LoadedPlugin { path: p.into(), sha256: sha, manifest, size_bytes: bytes.len() as u64, imports, exports, component })
+    }
+
+    /// Problems a component has regardless of grants: imports outside
+    /// `coop:mob` and WASI, or a manifest role/world mismatch. Empty = fine.
+    pub fn check(&self, plugin: &LoadedPlugin, max_size: u64) -> Vec<String> {
+        let mut problems = Vec::new();
+        if plugin.size_bytes > max_size {
+            problems.push(format!("size {} bytes exceeds {} bytes", plugin.size_bytes, max_size));
+        }
+        for imp in &plugin.imports {
+            let ok = imp.starts_with("coop:mob/") || imp.starts_with("wasi:");
+            if !ok {
+                problems.push(format!("imports `{imp}`, which this host does not provide"));
+            }
+            if let Some(rest) = imp.strip_prefix("coop:mob/") {
+                let iface = rest.split('@').next().unwrap_or(rest);
+                if !rest.ends_with(&format!("@{}", manifest::WIT_VERSION.trim_start_matches("coop:mob@"))) {
+                    problems.push(format!("imports `{imp}`, a WIT version this host does not implement"));
+                }
+                let requested = match iface {
+                    "model" => plugin.manifest.capabilities.model.is_some(),
+                    "workspace" => plugin.manifest.capabilities.workspace_read.is_some(),
+                    "edits" => plugin.manifest.capabilities.edits.is_some(),
+                    "log" => plugin.manifest.capabilities.log,
+                    _ => true,
+                };
+                if !requested {
+                    problems.push(format!("imports `{imp}` but its manifest does not request it"));
+                }
+            }
+        }
+        let world_export = match plugin.manifest.world {
+            World::Role => "run",
+            World::Router => "route",
+        };
+        if !plugin.exports.iter().any(|e| e == world_export) {
+            problems.push(format!(
+                "manifest says world `{}`, but the component does not export `{world_export}`",
+                plugin.manifest.world.as_str()
+            ));
+        }
+        problems
     }
 
     /// Check that every `coop:mob` import of the plugin is granted, and
@@ -144,6 +196,22 @@ impl PluginHost {
         let mut linker: Linker<State> = Linker::new(&self.engine);
         let e = |err: wasmtime::Error| PluginError::Engine(format!("{err:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(e)?;
+        // Containment fix (found by host/plugins/tests/hostile.rs, attack
+        // `sleep`): WASI's own monotonic clock lets a guest block the host
+        // thread inside `subscribe-duration`/`subscribe-instant` + `poll` for
+        // as long as it asks — forever for a duration that overflows
+        // (wasmtime-wasi then waits on `Deadline::Never`). Epoch interruption
+        // cannot fire inside a host call, so the call deadline never came.
+        // Shadow the interface with one that caps every wait at the call's
+        // remaining guest time (plus one tick): the guest wakes up with its
+        // time spent, and the next epoch check interrupts it (`Timeout`).
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p2::bindings::clocks::monotonic_clock::add_to_linker::<State, CappedClock>(
+            &mut linker,
+            capped_clock,
+        )
+        .map_err(e)?;
+        linker.allow_shadowing(false);
         types::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
         if eff.model.is_some() {
             model::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
@@ -310,6 +378,50 @@ impl ResourceLimiter for Limiter {
     }
     fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
+    }
+}
+
+/// `wasi:clocks/monotonic-clock` whose waits never outlast the call's
+/// remaining guest time (see `linker_for`).
+struct CappedClock;
+
+impl HasData for CappedClock {
+    type Data<'a> = CappedClockView<'a>;
+}
+
+struct CappedClockView<'a> {
+    inner: WasiClocksCtxView<'a>,
+    /// Longest wait allowed now: remaining guest time plus one tick.
+    cap: Duration,
+}
+
+fn capped_clock(s: &mut State) -> CappedClockView<'_> {
+    let guest = s.started.elapsed().saturating_sub(s.host_time);
+    let cap = s.limit.saturating_sub(guest) + TICK;
+    CappedClockView { inner: s.clocks(), cap }
+}
+
+impl CappedClockView<'_> {
+    fn capped(&self, nanos: u64) -> u64 {
+        nanos.min(u64::try_from(self.cap.as_nanos()).unwrap_or(u64::MAX))
+    }
+}
+
+impl monotonic_clock::Host for CappedClockView<'_> {
+    fn now(&mut self) -> wasmtime::Result<monotonic_clock::Instant> {
+        self.inner.now()
+    }
+    fn resolution(&mut self) -> wasmtime::Result<monotonic_clock::Duration> {
+        self.inner.resolution()
+    }
+    fn subscribe_instant(&mut self, when: monotonic_clock::Instant) -> wasmtime::Result<Resource<DynPollable>> {
+        let now = self.inner.now()?;
+        let wait = self.capped(when.saturating_sub(now));
+        self.inner.subscribe_duration(wait)
+    }
+    fn subscribe_duration(&mut self, duration: monotonic_clock::Duration) -> wasmtime::Result<Resource<DynPollable>> {
+        let wait = self.capped(duration);
+        self.inner.subscribe_duration(wait)
     }
 }
 
