@@ -61,7 +61,10 @@ pub struct RunSummary {
 #[derive(Debug, Default, Serialize, Clone, Copy)]
 pub struct Timing {
     pub total: u64,
+    /// Plugin time: loading/compiling components plus guest execution.
     pub plugin: u64,
+    /// Of `plugin`: loading and compiling the components.
+    pub plugin_load: u64,
     pub model: u64,
     pub docker: u64,
     pub other: u64,
@@ -149,7 +152,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         call_timeout: Duration::from_secs(cfg.run.plugin_timeout_secs),
         ..HostConfig::default()
     })?);
-    let (router, role_plugins) = load_plugins(&host, &cfg, &opts.plugin_dir)?;
+    let (loaded, load_time) = timed(|| load_plugins(&host, &cfg, &opts.plugin_dir));
+    let (router, role_plugins) = loaded?;
     let models = build_models(&cfg, &opts)?;
     let sandbox = Sandbox::connect(SandboxConfig {
         image: cfg.sandbox.image.clone(),
@@ -224,7 +228,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         }),
     );
 
-    let mut timing = Timing::default();
+    // Plugin time includes compiling the components at load.
+    let mut timing = Timing { plugin_load: load_time.as_millis() as u64, plugin: load_time.as_millis() as u64, ..Timing::default() };
     let mut roles_ran = Vec::new();
     let mut last_verdict = None;
     let mut last_verification: Option<(bool, String)> = None;
@@ -486,9 +491,10 @@ pub fn print_summary(s: &RunSummary) {
     }
     let t = s.timing_ms;
     println!(
-        "  time: {:.1}s total = plugins {:.1}s + model {:.1}s + docker {:.1}s + other {:.1}s",
+        "  time: {:.1}s total = plugins {:.1}s (of which loading {:.1}s) + model {:.1}s + docker {:.1}s + other {:.1}s",
         t.total as f64 / 1e3,
         t.plugin as f64 / 1e3,
+        t.plugin_load as f64 / 1e3,
         t.model as f64 / 1e3,
         t.docker as f64 / 1e3,
         t.other as f64 / 1e3

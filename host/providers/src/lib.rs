@@ -9,27 +9,36 @@
 //! Implementations:
 //! - [`OpenAiCompatClient`]: OpenAI-compatible chat completions, streamed
 //!   (llama.cpp's server, Ollama, vLLM).
+//! - [`AnthropicClient`]: Anthropic Messages API, streamed (system prompt
+//!   hoisted and cached, JSON via a forced `reply` tool).
+//! - [`OpenAiResponsesClient`]: OpenAI Responses API, streamed.
 //! - [`ReplayClient`]: serves a [`Recording`] without network, for tests and
 //!   for replaying a run.
 //!
-//! The types are shaped so that Anthropic Messages and OpenAI Responses
-//! clients can be added later without changing the trait: system prompts are
-//! ordinary messages (a client may hoist them into a top-level field), the
-//! JSON wish is a flag (each client maps it to its own mechanism), and
-//! [`Usage`] already carries cache and reasoning counters.
+//! System prompts are ordinary messages (a client may hoist them into a
+//! top-level field), the JSON wish is a flag (each client maps it to its own
+//! mechanism), and [`Usage`] carries cache and reasoning counters, which
+//! [`PriceTable`] turns into a cost.
 
+mod anthropic;
 mod error;
 mod openai_compat;
+mod openai_responses;
+pub mod pricing;
 mod replay;
 mod retry;
 pub mod sse;
+mod transport;
 
 use std::future::Future;
 use std::pin::Pin;
 
+pub use anthropic::{AnthropicClient, AnthropicConfig};
 pub use coop_core::Usage;
 pub use error::{ProviderError, TimeoutPhase};
 pub use openai_compat::{OpenAiCompatClient, OpenAiCompatConfig};
+pub use openai_responses::{OpenAiResponsesClient, OpenAiResponsesConfig};
+pub use pricing::{ModelPrice, PriceTable};
 pub use replay::{
     Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
     ReplayMode, canonical_request_json, canonical_request_sha256,

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Error bodies are for humans and logs; a few KiB say everything.
-const MAX_ERROR_BODY_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_ERROR_BODY_BYTES: usize = 16 * 1024;
 
 /// Settings of an [`OpenAiCompatClient`]. `Debug` never prints the key.
 #[derive(Clone)]
@@ -372,7 +372,7 @@ impl ModelClient for OpenAiCompatClient {
 
 /// `Display` of a reqwest error plus its sources ("connection refused" is
 /// only in the source chain). Never includes headers, so never the key.
-fn error_chain(e: &reqwest::Error) -> String {
+pub(crate) fn error_chain(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -385,7 +385,7 @@ fn error_chain(e: &reqwest::Error) -> String {
 
 /// `retry-after-ms` (OpenAI) wins over `retry-after`; seconds may be
 /// fractional. HTTP-date values are not supported (returns `None`).
-fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -411,7 +411,7 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
-fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     const MAX: usize = 200;
     if s.len() <= MAX {
         return s.to_string();

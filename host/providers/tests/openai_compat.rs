@@ -494,12 +494,24 @@ async fn server_from_recording_file() {
     .unwrap();
     let server = ModelServer::from_recording_file(&path).unwrap();
     let cl = client(&server);
+    // The server checks that role exchanges go to the matching role prompt.
+    let for_role = |system: &str| {
+        let mut r = req(false);
+        r.messages[0] = ChatMessage::system(system);
+        r
+    };
     let a = cl
-        .complete(&req(false), &CancellationToken::new())
+        .complete(
+            &for_role("You are the Architect."),
+            &CancellationToken::new(),
+        )
         .await
         .unwrap();
     let b = cl
-        .complete(&req(false), &CancellationToken::new())
+        .complete(
+            &for_role("You are the Implementer."),
+            &CancellationToken::new(),
+        )
         .await
         .unwrap();
     assert_eq!(
