@@ -262,3 +262,117 @@ fn plugins_list_and_check() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("pins"));
 }
+
+#[test]
+fn hosted_providers_anthropic_and_openai_responses_with_costs() {
+    use coop_e2e::anthropic_server::{self, AnthropicMessage, AnthropicUsage};
+    use coop_e2e::responses_server::{self, ResponsesReply, ResponsesUsage};
+    use coop_e2e::sse_script_server::Reply;
+    require_docker();
+    let repo = ExampleRepo::new("03-refactor-extract-email-normalization");
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.example.join("fixtures/replay.json")).expect("fixture")).expect("json");
+    let text_of = |purpose: &str| -> String {
+        fixture["exchanges"].as_array().expect("exchanges").iter().find(|e| e["purpose"] == purpose).expect("purpose")["text"]
+            .as_str()
+            .expect("text")
+            .to_string()
+    };
+    let opus = |json: String, cache_read: u64| {
+        let mut m = AnthropicMessage::tool_reply(json).usage(AnthropicUsage {
+            input_tokens: 1200,
+            cache_creation_input_tokens: if cache_read == 0 { 900 } else { 0 },
+            cache_read_input_tokens: cache_read,
+            output_tokens: 300,
+        });
+        m.model = "claude-opus-4-5".into();
+        Reply::Sse(m.script())
+    };
+    // Architect and reviewer on Anthropic; the first attempt is overloaded (529).
+    let anthropic = anthropic_server::start(vec![
+        Reply::status(529, anthropic_server::error_body("overloaded_error", "Overloaded")),
+        opus(text_of("architect"), 0),
+        opus(text_of("reviewer"), 900),
+    ]);
+    let mut r = ResponsesReply::text(text_of("implementer"));
+    r = r.usage(ResponsesUsage { input_tokens: 3000, cached_tokens: 1000, output_tokens: 800, reasoning_tokens: 200 });
+    let responses = responses_server::start(vec![Reply::Sse(r.script())]);
+
+    let cfg = repo.path().join("hosted.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[providers.anthropic]
+kind = "anthropic"
+base_url = "{}"
+model = "claude-opus-4-5"
+api_key_env = "ANTHROPIC_API_KEY"
+[providers.openai]
+kind = "openai-responses"
+base_url = "{}"
+model = "gpt-5.2-codex"
+api_key_env = "OPENAI_API_KEY"
+send_temperature = false
+[roles.architect]
+plugin = "architect.wasm"
+provider = "anthropic"
+grants = {{ model = {{ max_tokens_per_call = 2048, max_calls = 6 }}, workspace_read = ["**"], log = true }}
+[roles.reviewer]
+plugin = "reviewer.wasm"
+provider = "anthropic"
+grants = {{ model = {{ max_tokens_per_call = 2048, max_calls = 8 }}, workspace_read = ["**"], log = true }}
+[roles.implementer]
+plugin = "implementer.wasm"
+provider = "openai"
+grants = {{ model = {{ max_tokens_per_call = 4096, max_calls = 12 }}, workspace_read = ["**"], edits = {{ globs = ["**"] }}, log = true }}
+"#,
+            anthropic.base_url(),
+            responses.base_url()
+        ),
+    )
+    .expect("config");
+    let secret_a = "sk-ant-api03-TESTKEYaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let secret_o = "sk-proj-TESTKEYbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let out = run_coop_env(
+        &["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "--json", &repo.task()],
+        repo.path(),
+        &[("ANTHROPIC_API_KEY", secret_a), ("OPENAI_API_KEY", secret_o)],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&out);
+    assert_eq!(s["outcome"], "approved");
+    for role in ["architect", "implementer", "reviewer"] {
+        let c = s["per_role"][role]["cost_usd"].as_f64().unwrap_or(0.0);
+        assert!(c > 0.0, "{role} has a cost: {}", s["per_role"][role]);
+    }
+    assert_eq!(s["per_role"]["reviewer"]["usage"]["cached_input_tokens"], 900);
+    assert_eq!(s["per_role"]["implementer"]["usage"]["reasoning_tokens"], 200);
+    // The key went to the servers in headers, and nowhere into the run directory.
+    let run_dir = Path::new(s["run_dir"].as_str().expect("dir")).to_path_buf();
+    let events = audit_events(&run_dir);
+    let calls: Vec<&Value> = events.iter().filter(|e| e["event"] == "model-call").collect();
+    assert_eq!(calls.len(), 3);
+    assert!(calls.iter().all(|c| c["cost_usd"].as_f64().unwrap_or(0.0) > 0.0));
+    assert_eq!(calls[0]["attempts"], 2, "529 retried once");
+    let mut stack = vec![run_dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let t = String::from_utf8_lossy(&std::fs::read(&p).expect("read")).to_string();
+                assert!(!t.contains(secret_a) && !t.contains(secret_o), "a key leaked into {}", p.display());
+            }
+        }
+    }
+    let areq = anthropic.recorded_requests();
+    assert_eq!(areq.len(), 3);
+    assert_eq!(areq[1].header("x-api-key"), Some(secret_a));
+    assert_eq!(areq[1].body["tool_choice"]["name"], "reply");
+    assert_eq!(areq[1].body["system"][0]["cache_control"]["type"], "ephemeral");
+    let oreq = responses.recorded_requests();
+    assert_eq!(oreq.len(), 1);
+    assert!(oreq[0].body.get("temperature").is_none());
+}

@@ -110,10 +110,16 @@ impl ExampleRepo {
 
 /// Run `coop` with a scrubbed environment (no API keys, no proxies).
 pub fn run_coop(args: &[&str], cwd: &Path) -> Output {
+    run_coop_env(args, cwd, &[])
+}
+
+/// [`run_coop`] with extra environment variables (e.g. a fake API key).
+pub fn run_coop_env(args: &[&str], cwd: &Path, envs: &[(&str, &str)]) -> Output {
     let out = Command::new(coop_bin())
         .args(args)
         .current_dir(cwd)
         .env_clear()
+        .envs(envs.iter().copied())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()))
         .env("COOP_PLUGIN_DIR", plugin_dir())

@@ -22,7 +22,8 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// `openai-compat` (llama.cpp, Ollama, vLLM) for now.
+    /// `openai-compat` (llama.cpp, Ollama, vLLM), `anthropic` (Messages
+    /// API) or `openai-responses` (Responses API).
     pub kind: String,
     pub base_url: String,
     pub model: String,
@@ -31,7 +32,19 @@ pub struct ProviderConfig {
     pub api_key_env: Option<String>,
     #[serde(default = "default_first_byte")]
     pub first_byte_timeout_secs: u64,
+    /// Longest silence between stream events; the client's default if absent.
+    #[serde(default)]
+    pub idle_timeout_secs: Option<u64>,
+    /// openai-responses: reasoning models reject `temperature`.
+    #[serde(default)]
+    pub send_temperature: Option<bool>,
+    /// openai-responses: `reasoning.effort`.
+    #[serde(default)]
+    pub reasoning_effort: Option<String>,
 }
+
+/// Provider kinds this build supports.
+pub const PROVIDER_KINDS: [&str; 3] = ["openai-compat", "anthropic", "openai-responses"];
 
 fn default_first_byte() -> u64 {
     300
@@ -132,6 +145,10 @@ pub struct Config {
     pub router: Option<PluginSlot>,
     #[serde(default)]
     pub roles: BTreeMap<String, PluginSlot>,
+    /// Price overrides (USD per million tokens), merged over the defaults of
+    /// host/providers/prices.toml: `[prices.models."model-name"] input = 3.0 …`.
+    #[serde(default)]
+    pub prices: Option<coop_providers::PriceTable>,
 }
 
 fn grant(max_tokens: u32, max_calls: u32, edits: bool) -> Grants {
@@ -155,6 +172,9 @@ impl Config {
                 model: "qwen2.5-coder-1.5b-instruct".into(),
                 api_key_env: None,
                 first_byte_timeout_secs: default_first_byte(),
+                idle_timeout_secs: None,
+                send_temperature: None,
+                reasoning_effort: None,
             },
         );
         let mut roles = BTreeMap::new();
@@ -181,6 +201,7 @@ impl Config {
                 grants: Grants { log: true, ..Default::default() },
             }),
             roles,
+            prices: None,
         }
     }
 
@@ -202,6 +223,7 @@ impl Config {
         for (k, v) in file.roles {
             c.roles.insert(k, v);
         }
+        c.prices = file.prices;
         c.validate()?;
         Ok(c)
     }
@@ -220,10 +242,16 @@ impl Config {
             }
         }
         for (name, p) in &self.providers {
-            if p.kind != "openai-compat" {
+            if !PROVIDER_KINDS.contains(&p.kind.as_str()) {
                 return Err(ConfigError::Invalid(format!(
-                    "provider `{name}` has kind `{}`; supported: openai-compat",
-                    p.kind
+                    "provider `{name}` has kind `{}`; supported: {}",
+                    p.kind,
+                    PROVIDER_KINDS.join(", ")
+                )));
+            }
+            if p.kind == "anthropic" && p.api_key_env.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "provider `{name}` (anthropic) needs `api_key_env`, e.g. \"ANTHROPIC_API_KEY\""
                 )));
             }
         }

@@ -11,7 +11,8 @@ use coop_core::workflow::{Command, Event, Policy, Workflow};
 use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
-    CancellationToken, ModelClient, OpenAiCompatClient, OpenAiCompatConfig, Recorder, Recording, RecordingKind,
+    AnthropicClient, AnthropicConfig, CancellationToken, ModelClient, OpenAiCompatClient, OpenAiCompatConfig,
+    OpenAiResponsesClient, OpenAiResponsesConfig, PriceTable, Recorder, Recording, RecordingKind,
     RecordingMeta, ReplayClient, ReplayMode, RetryPolicy,
 };
 use coop_sandbox::{Sandbox, SandboxConfig};
@@ -96,12 +97,7 @@ fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleMo
         let client = match clients.get(&pname) {
             Some(c) => c.clone(),
             None => {
-                let mut c = OpenAiCompatConfig::new(p.base_url.clone());
-                c.first_byte_timeout = Duration::from_secs(p.first_byte_timeout_secs);
-                if let Some(var) = &p.api_key_env {
-                    c.api_key = std::env::var(var).ok();
-                }
-                let c: Arc<dyn ModelClient> = Arc::new(OpenAiCompatClient::new(c)?);
+                let c = make_client(&pname, p)?;
                 clients.insert(pname.clone(), c.clone());
                 c
             }
@@ -109,6 +105,49 @@ fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleMo
         out.insert(r, RoleModel { client, model: p.model.clone(), provider: pname });
     }
     Ok(out)
+}
+
+/// Build the client of one configured provider. Keys come from the
+/// environment variable the config names; they never enter the config file.
+fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn ModelClient>> {
+    let key = match &p.api_key_env {
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            SetupError::BadInput(format!("provider `{name}` needs the environment variable {var} (its API key)"))
+        })?),
+        None => None,
+    };
+    let first_byte = Duration::from_secs(p.first_byte_timeout_secs);
+    Ok(match p.kind.as_str() {
+        "anthropic" => {
+            let mut c = AnthropicConfig::new(p.base_url.clone(), key.unwrap_or_default());
+            c.first_byte_timeout = first_byte;
+            if let Some(s) = p.idle_timeout_secs {
+                c.idle_timeout = Duration::from_secs(s);
+            }
+            Arc::new(AnthropicClient::new(c)?)
+        }
+        "openai-responses" => {
+            let mut c = OpenAiResponsesConfig::new(p.base_url.clone(), key.unwrap_or_default());
+            c.first_byte_timeout = first_byte;
+            if let Some(s) = p.idle_timeout_secs {
+                c.idle_timeout = Duration::from_secs(s);
+            }
+            if let Some(t) = p.send_temperature {
+                c.send_temperature = t;
+            }
+            c.reasoning_effort = p.reasoning_effort.clone();
+            Arc::new(OpenAiResponsesClient::new(c)?)
+        }
+        _ => {
+            let mut c = OpenAiCompatConfig::new(p.base_url.clone());
+            c.first_byte_timeout = first_byte;
+            if let Some(s) = p.idle_timeout_secs {
+                c.idle_timeout = Duration::from_secs(s);
+            }
+            c.api_key = key;
+            Arc::new(OpenAiCompatClient::new(c)?)
+        }
+    })
 }
 
 fn load_plugins(host: &PluginHost, cfg: &Config, dir: &Path) -> Result<(LoadedPlugin, BTreeMap<Role, LoadedPlugin>)> {
@@ -216,6 +255,13 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         }),
         recording_path: run_dir.join("model").join("recording.json"),
         state: Mutex::new(Default::default()),
+        prices: {
+            let mut t = PriceTable::defaults();
+            if let Some(o) = cfg.prices.clone() {
+                t.merge(o);
+            }
+            t
+        },
     });
     shared.audit(
         "run-start",
@@ -481,13 +527,21 @@ pub fn print_summary(s: &RunSummary) {
         println!("  review verdict: {v} after {} review loop(s)", s.review_loops);
     }
     for (role, st) in &s.per_role {
+        let cost = match st.cost_usd {
+            Some(c) => format!(", ${c:.4}"),
+            None => String::new(),
+        };
         println!(
-            "  {role:<11} {} call(s), {} in + {} out tokens{}",
+            "  {role:<11} {} call(s), {} in + {} out tokens{}{cost}",
             st.calls,
-            st.usage.input_tokens + st.usage.cached_input_tokens,
+            st.usage.input_tokens + st.usage.cached_input_tokens + st.usage.cache_creation_input_tokens,
             st.usage.output_tokens,
             if st.estimated { " (estimated)" } else { "" }
         );
+    }
+    let total: f64 = s.per_role.values().filter_map(|r| r.cost_usd).sum();
+    if s.per_role.values().any(|r| r.cost_usd.is_some()) {
+        println!("  cost: ${total:.4} (price table: host/providers/prices.toml, overridable with [prices])");
     }
     let t = s.timing_ms;
     println!(

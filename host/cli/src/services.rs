@@ -40,6 +40,9 @@ pub struct RoleStats {
     pub model_ms: u64,
     pub plugin_ms: u64,
     pub steps: u32,
+    /// Cost in USD from the price table; None when the model has no price
+    /// (local models: report tokens).
+    pub cost_usd: Option<f64>,
 }
 
 /// Everything the services of one run share.
@@ -56,6 +59,7 @@ pub struct RunShared {
     pub recorder: Recorder,
     pub recording_path: PathBuf,
     pub state: Mutex<Accounting>,
+    pub prices: coop_providers::PriceTable,
 }
 
 #[derive(Debug, Default)]
@@ -172,7 +176,11 @@ impl RoleServices for Services {
                     usage.output_tokens = estimate_tokens(c.text.len());
                 }
                 acc.used_tokens += usage.total();
+                let cost = s.prices.cost(&c.model, &usage).or_else(|| s.prices.cost(&rm.model, &usage));
                 let st = acc.per_role.entry(role).or_default();
+                if let Some(c) = cost {
+                    st.cost_usd = Some(st.cost_usd.unwrap_or(0.0) + c);
+                }
                 st.calls += 1;
                 st.usage.add(&usage);
                 st.estimated |= estimated;
@@ -204,7 +212,7 @@ impl RoleServices for Services {
                     json!({
                         "role": role.as_str(), "provider": rm.provider, "model": c.model,
                         "request_sha256": request_sha, "response_sha256": sha256_hex(c.text.as_bytes()),
-                        "usage": usage, "usage_estimated": estimated, "attempts": attempts,
+                        "usage": usage, "usage_estimated": estimated, "attempts": attempts, "cost_usd": cost,
                         "duration_ms": elapsed.as_millis() as u64, "record": rel, "record_sha256": sha256_hex(&bytes),
                     }),
                 );

@@ -5,6 +5,7 @@
 //! what the body asks for, negations, named identifiers and files — rather
 //! than memorized phrases. Every rule that fires is reported in `rationale`.
 
+pub mod eval;
 pub mod rules;
 
 #[allow(clippy::all, unsafe_code, missing_docs)]
