@@ -7,5 +7,6 @@ cd "$root"
 docker info >/dev/null 2>&1 || { echo "tests/run.sh: Docker is not reachable; the tests need a running Docker daemon" >&2; exit 1; }
 bash sandbox/build-image.sh
 bash plugins/build.sh
+bash plugins/hostile/build.sh
 cargo build --locked -p coop-cli
 cargo test --locked --workspace

@@ -11,10 +11,10 @@
 #   COOP_PLUGIN_DIR   plugins (default: <repo>/target/plugins)
 #   COOP_BASE_URL     default http://127.0.0.1:8080/v1
 #   LIVE_RUNS_DIR     where run directories and results are kept (default /tmp/coop-live-runs)
-#   LIVE_TAG          suffix of the kept directory name (default: the model name)
+#   LIVE_TAG          suffix of the kept directory name (default: none)
 #   COOP_EXTRA_ARGS   extra arguments of `coop run` (e.g. --replay FILE to test this script)
 #
-# Keeps: $LIVE_RUNS_DIR/EXAMPLE[-TAG]/{summary.json, coop.stderr, acceptance.log,
+# Keeps: $LIVE_RUNS_DIR/EXAMPLE[-LIVE_TAG]/{summary.json, coop.stderr, acceptance.log,
 # result.json, run/ (the .coop/runs/<id>/ directory)}.
 # Needs go on PATH for the acceptance check (GOFLAGS=-mod=mod GOPROXY=off).
 set -uo pipefail
@@ -33,8 +33,7 @@ fi
 plugins="${COOP_PLUGIN_DIR:-$root/target/plugins}"
 base_url="${COOP_BASE_URL:-http://127.0.0.1:8080/v1}"
 keep_root="${LIVE_RUNS_DIR:-/tmp/coop-live-runs}"
-tag="${LIVE_TAG:-$model}"
-keep="$keep_root/$ex-$tag"
+keep="$keep_root/$ex${LIVE_TAG:+-$LIVE_TAG}"
 rm -rf "$keep"; mkdir -p "$keep"
 
 work="$(mktemp -d)"

@@ -21,7 +21,7 @@
 # Environment (defaults):
 #   COOP_MODEL_CACHE=~/.cache/coop-model   wheels, model, venv, pid and log file
 #   COOP_MODEL_HOST=127.0.0.1  COOP_MODEL_PORT=8080
-#   COOP_MODEL_CTX=8192        context size (tokens)
+#   COOP_MODEL_CTX=16384       context size (tokens; the implementer may send ~9k prompt + 4096 output)
 #   COOP_MODEL_THREADS=2       --n_threads / --n_threads_batch
 #   COOP_MODEL_PYTHON=python3  interpreter used to create the venv
 #   COOP_MODEL_START_TIMEOUT=300 seconds to wait for /v1/models
@@ -33,7 +33,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache="${COOP_MODEL_CACHE:-$HOME/.cache/coop-model}"
 host="${COOP_MODEL_HOST:-127.0.0.1}"
 port="${COOP_MODEL_PORT:-8080}"
-ctx="${COOP_MODEL_CTX:-8192}"
+ctx="${COOP_MODEL_CTX:-16384}"
 threads="${COOP_MODEL_THREADS:-2}"
 py="${COOP_MODEL_PYTHON:-python3}"
 start_timeout="${COOP_MODEL_START_TIMEOUT:-300}"

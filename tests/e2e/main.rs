@@ -376,3 +376,17 @@ grants = {{ model = {{ max_tokens_per_call = 4096, max_calls = 12 }}, workspace_
     assert_eq!(oreq.len(), 1);
     assert!(oreq[0].body.get("temperature").is_none());
 }
+
+#[test]
+fn route_eval_measures_the_configured_router_plugin() {
+    let set = repo_root().join("examples/routing/tasks.jsonl");
+    let out = run_coop(&["route", "--eval", set.to_str().expect("utf8"), "--json"], &repo_root());
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(r["cases"].as_u64().expect("cases") >= 120);
+    let acc = r["type_accuracy"].as_f64().expect("acc");
+    assert!(acc >= 0.90, "type accuracy of the router plugin on the curated set: {acc}");
+    let m = r["confusion"].as_array().expect("matrix");
+    let total: u64 = m.iter().flat_map(|row| row.as_array().expect("row").iter()).map(|v| v.as_u64().expect("n")).sum();
+    assert_eq!(total, r["cases"].as_u64().expect("cases"));
+}

@@ -60,6 +60,16 @@ enum Cmd {
     },
     /// Classify a task and show the workflow it would run. Calls no model.
     Route {
+        /// Evaluate the configured router on a labelled JSONL set
+        /// (examples/routing/tasks.jsonl) and print accuracy and the confusion matrix.
+        #[arg(long, conflicts_with_all = ["file", "task"])]
+        eval: Option<PathBuf>,
+        /// With --eval: only this split (dev, holdout).
+        #[arg(long, requires = "eval")]
+        split: Option<String>,
+        /// With --eval: list the misses.
+        #[arg(long, requires = "eval")]
+        misses: bool,
         #[arg(long)]
         repo: Option<PathBuf>,
         #[arg(long)]
@@ -181,7 +191,49 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(summary.exit_code)
         }
-        Cmd::Route { repo, file, json, task } => {
+        Cmd::Route { eval: Some(set), split, misses, json, .. } => {
+            let config = load_config(&cli)?;
+            let text = std::fs::read_to_string(set).with_context(|| format!("cannot read {}", set.display()))?;
+            let cases = coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
+            let selected = coop_router::eval::select_split(&cases, split.as_deref());
+            let host = PluginHost::new(HostConfig::default())?;
+            let slot = config.router.clone().context("no router plugin configured")?;
+            let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
+            let mut failure = None;
+            let report = coop_router::eval::evaluate_with(&selected, |text| {
+                let task = Task { id: "eval".into(), text: text.to_string() };
+                match host.route(&router, &slot.grants, Box::new(NullServices), &task, &RepoFacts::default()) {
+                    Ok(d) => to_rules_decision(&d),
+                    Err(e) => {
+                        failure.get_or_insert(e.to_string());
+                        unclear_decision()
+                    }
+                }
+            });
+            if let Some(e) = failure {
+                anyhow::bail!("the router failed during evaluation: {e}");
+            }
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "router": router.manifest.name, "sha256": router.sha256, "cases": report.total,
+                        "type_accuracy": report.type_accuracy(), "size_accuracy": report.size_accuracy(),
+                        "risk_accuracy": report.risk_accuracy(), "confusion": report.confusion,
+                        "order": coop_router::eval::TYPES.iter().map(|t| coop_router::rules::name(*t)).collect::<Vec<_>>(),
+                    }))?
+                );
+            } else {
+                println!("router {} ({}), {} case(s){}", router.manifest.name, &router.sha256[..12], report.total,
+                    split.as_ref().map(|s| format!(", split {s}")).unwrap_or_default());
+                print!("{}", report.render_text());
+                if *misses {
+                    print!("{}", report.render_misses());
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Route { repo, file, json, task, .. } => {
             let config = load_config(&cli)?;
             let text = read_task(file.as_ref(), task)?;
             if text.trim().is_empty() {
@@ -312,6 +364,46 @@ fn real_main(cli: Cli) -> Result<i32> {
                 Ok(Outcome::VerificationFailed.code())
             }
         }
+    }
+}
+
+/// The plugin's decision in the rule crate's types, for the evaluation report.
+fn to_rules_decision(d: &coop_core::RoutingDecision) -> coop_router::rules::Decision {
+    use coop_router::rules as r;
+    r::Decision {
+        task_type: match d.task_type {
+            coop_core::TaskType::Feature => r::TaskType::Feature,
+            coop_core::TaskType::Bugfix => r::TaskType::Bugfix,
+            coop_core::TaskType::Refactor => r::TaskType::Refactor,
+            coop_core::TaskType::Docs => r::TaskType::Docs,
+            coop_core::TaskType::Test => r::TaskType::Test,
+            coop_core::TaskType::Unclear => r::TaskType::Unclear,
+        },
+        size: match d.size {
+            coop_core::Size::Small => r::Size::Small,
+            coop_core::Size::Medium => r::Size::Medium,
+            coop_core::Size::Large => r::Size::Large,
+        },
+        risk: match d.risk {
+            coop_core::Risk::Low => r::Risk::Low,
+            coop_core::Risk::Medium => r::Risk::Medium,
+            coop_core::Risk::High => r::Risk::High,
+        },
+        confidence: d.confidence,
+        workflow: Vec::new(),
+        rationale: d.rationale.clone(),
+    }
+}
+
+fn unclear_decision() -> coop_router::rules::Decision {
+    use coop_router::rules as r;
+    r::Decision {
+        task_type: r::TaskType::Unclear,
+        size: r::Size::Small,
+        risk: r::Risk::Low,
+        confidence: 0.0,
+        workflow: Vec::new(),
+        rationale: Vec::new(),
     }
 }
 

@@ -129,6 +129,7 @@ impl Effective {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::manifest::{ModelRequest, PathRequest};

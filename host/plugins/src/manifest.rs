@@ -73,13 +73,13 @@ pub fn extract(bytes: &[u8]) -> Result<Manifest, String> {
     let mut found: Option<Vec<u8>> = None;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| format!("not a valid WebAssembly binary: {e}"))?;
-        if let wasmparser::Payload::CustomSection(c) = payload {
-            if c.name() == SECTION {
-                if found.is_some() {
-                    return Err(format!("more than one `{SECTION}` custom section"));
-                }
-                found = Some(c.data().to_vec());
+        if let wasmparser::Payload::CustomSection(c) = payload
+            && c.name() == SECTION
+        {
+            if found.is_some() {
+                return Err(format!("more than one `{SECTION}` custom section"));
             }
+            found = Some(c.data().to_vec());
         }
     }
     let data = found.ok_or_else(|| format!("no `{SECTION}` custom section: the component carries no manifest"))?;

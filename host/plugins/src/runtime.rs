@@ -118,10 +118,10 @@ impl PluginHost {
 
     pub fn load_bytes(&self, p: &str, bytes: &[u8], pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
         let sha = sha256_hex(bytes);
-        if let Some(expected) = pin {
-            if !expected.eq_ignore_ascii_case(&sha) {
-                return Err(PluginError::DigestMismatch { path: p.into(), expected: expected.into(), actual: sha });
-            }
+        if let Some(expected) = pin
+            && !expected.eq_ignore_ascii_case(&sha)
+        {
+            return Err(PluginError::DigestMismatch { path: p.into(), expected: expected.into(), actual: sha });
         }
         let manifest = manifest::extract(bytes).map_err(|reason| PluginError::Manifest { path: p.into(), reason })?;
         let component =

@@ -130,9 +130,16 @@ pub fn evaluate(cases: &[Case]) -> Report {
 
 /// [`evaluate`] over borrowed cases, e.g. the output of [`select_split`].
 pub fn evaluate_refs(cases: &[&Case]) -> Report {
+    evaluate_with(cases, |text| rules::route(text, &[], 1))
+}
+
+/// Score any router: `route` maps a task text to a decision. The `coop route
+/// --eval` command passes the configured router plugin here, so third-party
+/// routers are measured the same way.
+pub fn evaluate_with(cases: &[&Case], mut route: impl FnMut(&str) -> rules::Decision) -> Report {
     let mut r = Report { total: 0, type_correct: 0, size_correct: 0, risk_correct: 0, confusion: [[0; 6]; 6], misses: Vec::new() };
     for c in cases {
-        let d = rules::route(&c.text, &[], 1);
+        let d = route(&c.text);
         r.total += 1;
         r.confusion[type_index(c.task_type)][type_index(d.task_type)] += 1;
         let (t, s, k) = (d.task_type == c.task_type, d.size == c.size, d.risk == c.risk);
