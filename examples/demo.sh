@@ -9,7 +9,7 @@ cd "$root"
 bash sandbox/build-image.sh
 bash plugins/build.sh
 cargo build --locked --release -p coop-cli
-coop="$root/target/release/coop"
+coop="${CARGO_TARGET_DIR:-$root/target}/release/coop"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0

@@ -390,3 +390,115 @@ fn route_eval_measures_the_configured_router_plugin() {
     let total: u64 = m.iter().flat_map(|row| row.as_array().expect("row").iter()).map(|v| v.as_u64().expect("n")).sum();
     assert_eq!(total, r["cases"].as_u64().expect("cases"));
 }
+
+#[test]
+fn ctrl_c_cancels_the_call_in_flight_and_keeps_the_journal() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    // The model never answers in time: the first byte is 60 s away.
+    let server = ModelServer::start(vec![
+        ScriptedReply::text("{}").delay_first_byte(std::time::Duration::from_secs(60)),
+    ]);
+    let mut child = std::process::Command::new(coop_bin())
+        .args(["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", "Add func Reverse to strutil"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("COOP_PLUGIN_DIR", plugin_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn coop");
+    // Wait until the model request is in flight, then send SIGINT.
+    let t0 = std::time::Instant::now();
+    while server.requests().is_empty() {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(60), "coop never called the model");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let sent = std::time::Instant::now();
+    let st = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(st.success());
+    let out = child.wait_with_output().expect("wait");
+    let took = sent.elapsed();
+    eprintln!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "Ctrl-C has its own exit code");
+    assert!(took < std::time::Duration::from_secs(15), "cancelled promptly, took {took:?}");
+    let s = summary(&out);
+    assert_eq!(s["outcome"], "cancelled");
+    let run_dir = Path::new(s["run_dir"].as_str().expect("dir")).to_path_buf();
+    let events = audit_events(&run_dir);
+    assert!(events.iter().any(|e| e["event"] == "model-call-failed"));
+    assert_eq!(events.last().expect("events")["event"], "run-end");
+    let v = run_coop(&["verify-log", run_dir.to_str().expect("utf8")], repo.path());
+    assert_eq!(v.status.code(), Some(0), "journal intact");
+}
+
+#[test]
+fn doctor_reports_keys_and_endpoints_without_printing_keys() {
+    let server = ModelServer::start(vec![]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = dir.path().join("coop.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[providers.local]\nkind = \"openai-compat\"\nbase_url = \"{}\"\nmodel = \"m\"\n[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"http://127.0.0.1:9\"\nmodel = \"claude-opus-4-5\"\napi_key_env = \"ANTHROPIC_API_KEY\"\n[roles.reviewer]\nplugin = \"reviewer.wasm\"\nprovider = \"anthropic\"\n",
+            server.base_url()
+        ),
+    )
+    .expect("write");
+    let secret = "sk-ant-api03-DOCTORSECRETxxxxxxxxxxxxxxxxxxxxxxxxx";
+    let out = run_coop_env(&["--config", cfg.to_str().expect("utf8"), "doctor", "--json"], dir.path(), &[("ANTHROPIC_API_KEY", secret)]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |role: &str| rows.as_array().expect("rows").iter().find(|r| r["role"] == role).expect("role").clone();
+    assert!(row("architect")["probe"]["Ok"].is_u64(), "the local server answers: {}", row("architect"));
+    assert_eq!(row("reviewer")["key_present"], true);
+    assert!(row("reviewer")["probe"]["Err"].is_string(), "nothing listens on port 9");
+    assert_eq!(out.status.code(), Some(2), "an unreachable endpoint is a problem");
+    let out = run_coop(&["--config", cfg.to_str().expect("utf8"), "doctor", "--offline", "--json"], dir.path());
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let reviewer = rows.as_array().expect("rows").iter().find(|r| r["role"] == "reviewer").expect("r").clone();
+    assert_eq!(reviewer["key_present"], false);
+    assert!(reviewer["probe"].is_null());
+    assert_eq!(out.status.code(), Some(2), "a missing key is a problem");
+}
+
+#[test]
+fn budgets_in_tokens_and_money_stop_the_run_before_the_call() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    // Tokens: the architect's first prompt alone is above 100 tokens.
+    let server = ModelServer::start(vec![ScriptedReply::text("{}")]);
+    let cfg = repo.path().join("tokens.toml");
+    std::fs::write(&cfg, "[run]\nbudget_tokens = 100\n").expect("write");
+    let out = run_coop(
+        &["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", &repo.task()],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(6), "budget exceeded has exit code 6");
+    assert!(server.requests().is_empty(), "no call was made");
+    let s = summary(&out);
+    let events = audit_events(Path::new(s["run_dir"].as_str().expect("dir")));
+    assert!(events.iter().any(|e| e["event"] == "budget-exceeded" && e["kind"] == "tokens"));
+
+    // Money: a priced model whose worst case exceeds $0.001.
+    let anthropic = coop_e2e::anthropic_server::start(vec![]);
+    let cfg = repo.path().join("money.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[run]\nbudget_usd = 0.001\n[providers.anthropic]\nkind = \"anthropic\"\nbase_url = \"{}\"\nmodel = \"claude-opus-4-5\"\napi_key_env = \"ANTHROPIC_API_KEY\"\n[roles.architect]\nplugin = \"architect.wasm\"\nprovider = \"anthropic\"\ngrants = {{ model = {{ max_tokens_per_call = 2048, max_calls = 6 }}, workspace_read = [\"**\"], log = true }}\n",
+            anthropic.base_url()
+        ),
+    )
+    .expect("write");
+    let out = run_coop_env(
+        &["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "--json", &repo.task()],
+        repo.path(),
+        &[("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000000000")],
+    );
+    assert_eq!(out.status.code(), Some(6));
+    assert!(anthropic.requests().is_empty(), "no call was made");
+    let s = summary(&out);
+    let events = audit_events(Path::new(s["run_dir"].as_str().expect("dir")));
+    assert!(events.iter().any(|e| e["event"] == "budget-exceeded" && e["kind"] == "money"));
+}

@@ -75,6 +75,9 @@ pub struct RunConfig {
     /// Token budget of one task (prompt + output, all roles).
     #[serde(default = "default_budget")]
     pub budget_tokens: u64,
+    /// Money budget of one task in USD (models with a price only).
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
     /// Guest-time limit of one plugin call, seconds.
     #[serde(default = "default_plugin_timeout")]
     pub plugin_timeout_secs: u64,
@@ -101,6 +104,7 @@ impl Default for RunConfig {
         RunConfig {
             max_review_loops: default_loops(),
             budget_tokens: default_budget(),
+            budget_usd: None,
             plugin_timeout_secs: default_plugin_timeout(),
             plugin_memory_mib: default_plugin_memory(),
         }

@@ -78,6 +78,15 @@ enum Cmd {
         json: bool,
         task: Vec<String>,
     },
+    /// Per role: the provider and model it would use, whether its key is
+    /// present, and whether the endpoint answers.
+    Doctor {
+        /// Skip the network probe.
+        #[arg(long)]
+        offline: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Inspect plugins.
     Plugins {
         #[command(subcommand)]
@@ -350,6 +359,29 @@ fn real_main(cli: Cli) -> Result<i32> {
                 }
             }
             Ok(if ok { 0 } else { Outcome::BadInput.code() })
+        }
+        Cmd::Doctor { offline, json } => {
+            let config = load_config(&cli)?;
+            let rows = rt.block_on(run::doctor(&config, *offline))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in &rows {
+                    let key = match (&r.key_env, r.key_present) {
+                        (Some(v), Some(true)) => format!("key ${v} present"),
+                        (Some(v), _) => format!("key ${v} MISSING"),
+                        (None, _) => "no key needed".into(),
+                    };
+                    let probe = match &r.probe {
+                        None => "not probed (--offline)".to_string(),
+                        Some(Ok(code)) => format!("endpoint answers (HTTP {code})"),
+                        Some(Err(e)) => format!("endpoint does not answer: {e}"),
+                    };
+                    println!("{:<11} {} ({}) {} at {}; {key}; {probe}", r.role, r.provider, r.kind, r.model, r.base_url);
+                }
+            }
+            let bad = rows.iter().any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
+            Ok(if bad { Outcome::BadInput.code() } else { 0 })
         }
         Cmd::VerifyLog { path } => {
             let p = if path.is_dir() { path.join("audit.jsonl") } else { path.clone() };

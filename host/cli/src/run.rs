@@ -107,6 +107,55 @@ fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleMo
     Ok(out)
 }
 
+/// One row of `coop doctor`.
+#[derive(Debug, Serialize)]
+pub struct DoctorRow {
+    pub role: String,
+    pub provider: String,
+    pub kind: String,
+    pub model: String,
+    pub base_url: String,
+    pub key_env: Option<String>,
+    pub key_present: Option<bool>,
+    /// HTTP status of the probe, or the error; None when offline.
+    pub probe: Option<Result<u16, String>>,
+}
+
+/// Per role: provider, model, key presence and (unless offline) whether the
+/// endpoint answers. Never prints a key.
+pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
+    let mut rows = Vec::new();
+    for r in Role::ALL {
+        let slot = cfg.role_slot(r)?;
+        let pname = slot.provider.clone().unwrap_or_default();
+        let Some(p) = cfg.providers.get(&pname) else {
+            rows.push(DoctorRow { role: r.as_str().into(), provider: pname, kind: "?".into(), model: "?".into(), base_url: String::new(), key_env: None, key_present: None, probe: Some(Err("provider not defined".into())) });
+            continue;
+        };
+        let probe = if offline {
+            None
+        } else {
+            let base = p.base_url.trim_end_matches('/');
+            let url = match p.kind.as_str() {
+                "anthropic" => format!("{}/v1/models", base.trim_end_matches("/v1")),
+                _ => format!("{base}/models"),
+            };
+            Some(coop_providers::probe(&url, Duration::from_secs(5)).await.map_err(|e| e.to_string()))
+        };
+        rows.push(DoctorRow {
+            role: r.as_str().into(),
+            provider: pname,
+            kind: p.kind.clone(),
+            model: p.model.clone(),
+            base_url: p.base_url.clone(),
+            key_env: p.api_key_env.clone(),
+            key_present: p.api_key_env.as_ref().map(|v| std::env::var(v).map(|k| !k.is_empty()).unwrap_or(false)),
+            probe,
+        });
+    }
+    Ok(rows)
+}
+
 /// Build the client of one configured provider. Keys come from the
 /// environment variable the config names; they never enter the config file.
 fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn ModelClient>> {
@@ -246,6 +295,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         cancel: cancel.clone(),
         retry: RetryPolicy::default(),
         budget_tokens: cfg.run.budget_tokens,
+        budget_usd: cfg.run.budget_usd,
         recorder: Recorder::new(RecordingMeta {
             kind: RecordingKind::Recording,
             note: format!("model exchanges of coop run {run_id}"),
@@ -312,6 +362,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     let policy = Policy { max_review_loops: cfg.run.max_review_loops };
     let (mut wf, mut cmd) = Workflow::start(task.clone(), &decision, policy);
     let mut verify_n = 0u32;
+    let mut notes_seen = 0usize;
 
     let (outcome, reason) = loop {
         match cmd {
@@ -368,6 +419,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                     }
                 };
                 cmd = wf.handle(event);
+                audit_notes(&shared, &wf, &mut notes_seen);
             }
             Command::Verify => {
                 verify_n += 1;
@@ -411,6 +463,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                     }
                 };
                 cmd = wf.handle(event);
+                audit_notes(&shared, &wf, &mut notes_seen);
             }
         }
     };
@@ -427,6 +480,15 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         shared: &shared, worktree, run_id, task: opts.task, outcome, reason, routing: Some(decision), roles_ran,
         last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
     })
+}
+
+/// Audit the workflow's own decisions (conflict resolution, re-routing) made
+/// since the last call, with their rationale.
+fn audit_notes(shared: &RunShared, wf: &Workflow, seen: &mut usize) {
+    for n in wf.notes.iter().skip(*seen) {
+        shared.audit("workflow-decision", json!({"kind": n.kind, "rationale": n.rationale}));
+    }
+    *seen = wf.notes.len();
 }
 
 struct FinishArgs<'a> {

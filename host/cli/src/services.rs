@@ -56,6 +56,7 @@ pub struct RunShared {
     pub cancel: CancellationToken,
     pub retry: RetryPolicy,
     pub budget_tokens: u64,
+    pub budget_usd: Option<f64>,
     pub recorder: Recorder,
     pub recording_path: PathBuf,
     pub state: Mutex<Accounting>,
@@ -69,6 +70,7 @@ pub struct Accounting {
     pub model_calls: u32,
     pub budget_hit: bool,
     pub audit_errors: u32,
+    pub spent_usd: f64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,8 +141,26 @@ impl RoleServices for Services {
             .collect();
         let prompt_chars: usize = messages.iter().map(|m| m.content.len()).sum();
         let estimate = estimate_tokens(prompt_chars) + u64::from(req.max_tokens);
+        // Worst case of this call in money: the whole prompt at the input
+        // rate plus max_tokens at the output rate.
+        let worst_usd = s.prices.cost(
+            &rm.model,
+            &Usage { input_tokens: estimate_tokens(prompt_chars), output_tokens: u64::from(req.max_tokens), ..Usage::default() },
+        );
         {
             let mut acc = s.accounting();
+            if let (Some(limit), Some(worst)) = (s.budget_usd, worst_usd) {
+                if acc.spent_usd + worst > limit {
+                    acc.budget_hit = true;
+                    let msg = format!(
+                        "this call could cost up to ${worst:.4}; ${:.4} of the budget of ${limit:.2} are spent",
+                        acc.spent_usd
+                    );
+                    drop(acc);
+                    s.audit("budget-exceeded", json!({"role": role.as_str(), "kind": "money", "worst_usd": worst, "budget_usd": limit}));
+                    return Err(ModelCallError::BudgetExceeded(msg));
+                }
+            }
             if acc.used_tokens + estimate > s.budget_tokens {
                 acc.budget_hit = true;
                 let msg = format!(
@@ -148,7 +168,7 @@ impl RoleServices for Services {
                     acc.used_tokens, s.budget_tokens
                 );
                 drop(acc);
-                s.audit("budget-exceeded", json!({"role": role.as_str(), "estimate": estimate, "budget": s.budget_tokens}));
+                s.audit("budget-exceeded", json!({"role": role.as_str(), "kind": "tokens", "estimate": estimate, "budget": s.budget_tokens}));
                 return Err(ModelCallError::BudgetExceeded(msg));
             }
             acc.model_calls += 1;
@@ -177,6 +197,7 @@ impl RoleServices for Services {
                 }
                 acc.used_tokens += usage.total();
                 let cost = s.prices.cost(&c.model, &usage).or_else(|| s.prices.cost(&rm.model, &usage));
+                acc.spent_usd += cost.unwrap_or(0.0);
                 let st = acc.per_role.entry(role).or_default();
                 if let Some(c) = cost {
                     st.cost_usd = Some(st.cost_usd.unwrap_or(0.0) + c);

@@ -3,6 +3,7 @@
 //! processes. Everything it decides is a pure function of its inputs, which is
 //! what lets the workflow be tested exhaustively and replayed exactly.
 
+pub mod conflict;
 pub mod exit;
 pub mod hash;
 pub mod types;

@@ -85,7 +85,22 @@ pub struct Workflow {
     pub open_findings: Vec<Finding>,
     /// Fingerprints of the blocking findings of the previous review.
     pub last_fingerprints: Vec<String>,
+    /// Whether a persisting disagreement already sent the work back to the
+    /// architect (at most once per run).
+    #[serde(default)]
+    pub rerouted: bool,
+    /// Decisions the machine took on its own (conflict resolution, re-routing),
+    /// with their rationale, in order. The orchestrator audits each one.
+    #[serde(default)]
+    pub notes: Vec<WorkflowNote>,
     pub outcome: Option<(Outcome, String)>,
+}
+
+/// A decision of the workflow itself, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowNote {
+    pub kind: String,
+    pub rationale: String,
 }
 
 /// The constraints every role receives.
@@ -138,6 +153,8 @@ impl Workflow {
             diff: None,
             open_findings: Vec::new(),
             last_fingerprints: Vec::new(),
+            rerouted: false,
+            notes: Vec::new(),
             outcome: None,
         };
         if w.plan.is_empty() {
@@ -170,6 +187,10 @@ impl Workflow {
 
     fn goals_for(&self, role: Role) -> Vec<String> {
         let g: &str = match role {
+            Role::Architect if self.rerouted && self.implemented => {
+                "The reviewer and the implementer disagree on the findings below: revise the design so that they are \
+                 resolved, and say exactly what the implementer must change"
+            }
             Role::Architect if !self.root_cause.is_empty() => {
                 "Design the fix strategy for the root cause the reviewer found: the files to change, the exact change, \
                  a regression test, and the risks"
@@ -383,8 +404,7 @@ impl Workflow {
         self.open_findings = blocking;
         let failing = self.verification_passed != Some(true);
         if repeated {
-            let outcome = if failing { Outcome::VerificationFailed } else { Outcome::ReviewLoopsExhausted };
-            return self.finish(outcome, "the same blocking findings repeated without progress".into());
+            return self.resolve_conflict(failing);
         }
         if self.review_loops >= self.policy.max_review_loops {
             let outcome = if failing { Outcome::VerificationFailed } else { Outcome::ReviewLoopsExhausted };
@@ -401,6 +421,74 @@ impl Workflow {
                 self.call_current()
             }
             None => self.finish(Outcome::ReviewLoopsExhausted, "changes requested but the workflow has no implementer".into()),
+        }
+    }
+}
+
+impl Workflow {
+    fn note(&mut self, kind: &str, rationale: String) {
+        self.notes.push(WorkflowNote { kind: kind.into(), rationale });
+    }
+
+    /// The same blocking findings came back after a revision: the
+    /// disagreement persists. Settle it by the conflict-resolution table.
+    fn resolve_conflict(&mut self, failing: bool) -> Command {
+        use crate::conflict::{classify_all, tiebreakers, ConflictKind, Tiebreaker};
+        let kind = classify_all(&self.open_findings);
+        let (primary, secondary) = tiebreakers(kind);
+        self.note(
+            "conflict",
+            format!(
+                "the same {} blocking finding(s) repeated after a revision: {kind:?} disagreement; tiebreakers {primary:?} then {secondary:?}",
+                self.open_findings.len()
+            ),
+        );
+        if failing {
+            // Objective evidence first, whatever the kind.
+            return self.finish(Outcome::VerificationFailed, "the change still fails verification after a revision".into());
+        }
+        match kind {
+            ConflictKind::Safety | ConflictKind::Architecture => {
+                let can_loop = self.review_loops < self.policy.max_review_loops;
+                if !self.rerouted && can_loop {
+                    // Safety: the reviewer's finding stands, the architect
+                    // (secondary) finds another way. Architecture: the
+                    // architect decides. Either way: mid-task handoff from
+                    // the implementer to the architect.
+                    self.rerouted = true;
+                    self.review_loops += 1;
+                    let Some(i) = self.plan[..self.pos.min(self.plan.len())].iter().rposition(|r| *r == Role::Implementer) else {
+                        return self.finish(Outcome::ReviewLoopsExhausted, "no implementer step to return to".into());
+                    };
+                    self.plan.insert(i, Role::Architect);
+                    self.pos = i;
+                    self.note(
+                        "reroute",
+                        format!("{kind:?} disagreement persists: handing the work from the implementer back to the architect"),
+                    );
+                    return self.call_current();
+                }
+                let who = if kind == ConflictKind::Safety { "the reviewer has the last word on safety" } else { "the architect's redesign did not settle it" };
+                self.finish(Outcome::ReviewLoopsExhausted, format!("{kind:?} findings still stand: {who}"))
+            }
+            ConflictKind::ImplementationDetail => {
+                debug_assert_eq!(primary, Tiebreaker::Role(Role::Implementer));
+                self.decisions.push(Decision {
+                    by: Role::Implementer,
+                    what: "keep the implementation as is".into(),
+                    why: "implementation-detail disagreement: the implementer is the primary tiebreaker (conflict table)".into(),
+                });
+                self.note("conflict-resolved", "implementation detail: the implementer's choice stands; findings kept as advisory".into());
+                self.finish(Outcome::Approved, "verified; an implementation-detail disagreement was settled for the implementer".into())
+            }
+            ConflictKind::Style => {
+                self.note("conflict-resolved", "style: project standards decide, and gofmt and go vet pass".into());
+                self.finish(Outcome::Approved, "verified; a style disagreement was settled by the project standards (gofmt, go vet)".into())
+            }
+            ConflictKind::UnclearRequirements => {
+                self.note("conflict-resolved", "unclear requirements: escalated to the user".into());
+                self.finish(Outcome::Escalated, "the reviewer and implementer disagree on what the task requires; the user must decide".into())
+            }
         }
     }
 }

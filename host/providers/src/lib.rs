@@ -24,6 +24,7 @@ mod anthropic;
 mod error;
 mod openai_compat;
 mod openai_responses;
+mod probe;
 pub mod pricing;
 mod replay;
 mod retry;
@@ -39,6 +40,7 @@ pub use error::{ProviderError, TimeoutPhase};
 pub use openai_compat::{OpenAiCompatClient, OpenAiCompatConfig};
 pub use openai_responses::{OpenAiResponsesClient, OpenAiResponsesConfig};
 pub use pricing::{ModelPrice, PriceTable};
+pub use probe::probe;
 pub use replay::{
     Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
     ReplayMode, canonical_request_json, canonical_request_sha256,
