@@ -8,5 +8,6 @@ docker info >/dev/null 2>&1 || { echo "tests/run.sh: Docker is not reachable; th
 bash sandbox/build-image.sh
 bash plugins/build.sh
 bash plugins/hostile/build.sh
+bash plugins/router-py/build.sh
 cargo build --locked -p coop-cli
 cargo test --locked --workspace

@@ -502,3 +502,23 @@ fn budgets_in_tokens_and_money_stop_the_run_before_the_call() {
     let events = audit_events(Path::new(s["run_dir"].as_str().expect("dir")));
     assert!(events.iter().any(|e| e["event"] == "budget-exceeded" && e["kind"] == "money"));
 }
+
+/// A third-party router written in Python (plugins/router-py, built by
+/// plugins/router-py/build.sh) becomes the router with one config section.
+#[test]
+fn python_router_plugin_routes_a_task() {
+    let wasm = plugin_dir().join("router-py.wasm");
+    assert!(wasm.is_file(), "{} is missing: build it first (plugins/router-py/build.sh, done by tests/run.sh)", wasm.display());
+    let out = run_coop(
+        &["--config", "plugins/router-py/coop.toml", "route", "--json", "Fix the panic in Parse when input is empty"],
+        &repo_root(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let d: Value = serde_json::from_slice(&out.stdout).expect("decision is JSON");
+    assert_eq!(d["type"], "bugfix");
+    assert_eq!(d["workflow"], serde_json::json!(["reviewer", "architect", "implementer", "reviewer"]));
+    let rationale: Vec<&str> =
+        d["rationale"].as_array().expect("rationale").iter().map(|r| r.as_str().expect("line")).collect();
+    assert!(rationale[0].starts_with("router-py:"), "not the Python router: {rationale:?}");
+    assert!(rationale[1..].iter().all(|r| r.starts_with("python router:")), "{rationale:?}");
+}

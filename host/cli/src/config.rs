@@ -67,6 +67,20 @@ pub struct PluginSlot {
     pub grants: Grants,
 }
 
+/// Where compiled plugin components are cached: `run.component_cache_dir`,
+/// else `$XDG_CACHE_HOME/coop/components`, else `~/.cache/coop/components`.
+/// Entries are keyed by component digest and engine version, so one cache
+/// serves every repository and coop version.
+pub fn component_cache_dir(cfg: &Config) -> Option<PathBuf> {
+    if let Some(d) = &cfg.run.component_cache_dir {
+        return Some(d.clone());
+    }
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("coop/components"));
+    }
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".cache/coop/components"))
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
@@ -84,6 +98,9 @@ pub struct RunConfig {
     /// Memory cap of one plugin instance, MiB.
     #[serde(default = "default_plugin_memory")]
     pub plugin_memory_mib: usize,
+    /// Cache of compiled components (see `component_cache_dir`).
+    #[serde(default)]
+    pub component_cache_dir: Option<PathBuf>,
 }
 
 fn default_loops() -> u32 {
@@ -107,6 +124,7 @@ impl Default for RunConfig {
             budget_usd: None,
             plugin_timeout_secs: default_plugin_timeout(),
             plugin_memory_mib: default_plugin_memory(),
+            component_cache_dir: None,
         }
     }
 }

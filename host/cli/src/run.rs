@@ -238,6 +238,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     let host = Arc::new(PluginHost::new(HostConfig {
         memory_bytes: cfg.run.plugin_memory_mib << 20,
         call_timeout: Duration::from_secs(cfg.run.plugin_timeout_secs),
+        cache_dir: crate::config::component_cache_dir(&cfg),
         ..HostConfig::default()
     })?);
     let (loaded, load_time) = timed(|| load_plugins(&host, &cfg, &opts.plugin_dir));

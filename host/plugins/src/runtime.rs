@@ -1,8 +1,8 @@
 //! The engine, loading, linking by grant, limits, and calls.
 
 use crate::bindings::role::coop::mob::{edits, log, model, types, workspace};
-use crate::bindings::role::Role as RoleWorld;
-use crate::bindings::router::Router as RouterWorld;
+use crate::bindings::role::RolePre;
+use crate::bindings::router::RouterPre;
 use crate::grants::{Effective, Grants};
 use crate::manifest::{self, Manifest, World};
 use crate::{
@@ -11,9 +11,9 @@ use crate::{
 };
 use coop_core::hash::sha256_hex;
 use coop_core::{Handoff, RepoFacts, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasData, HasSelf, Linker, Resource, ResourceTable};
@@ -34,6 +34,12 @@ pub struct HostConfig {
     pub max_output_bytes: usize,
     /// Cap on one log message.
     pub max_log_bytes: usize,
+    /// Directory of the compiled-artifact cache (`None`: compile on every
+    /// load). Created on first use. Artifacts are named
+    /// `<sha256 of the component>-<engine compatibility hash>.cwasm`, so a
+    /// changed component or an incompatible engine (other wasmtime version,
+    /// target or compilation settings) never hits a stale entry.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -43,6 +49,7 @@ impl Default for HostConfig {
             call_timeout: Duration::from_secs(10),
             max_output_bytes: 4 << 20,
             max_log_bytes: 8 << 10,
+            cache_dir: None,
         }
     }
 }
@@ -53,6 +60,8 @@ const TICK: Duration = Duration::from_millis(5);
 /// The plugin host: one engine and its epoch ticker.
 pub struct PluginHost {
     engine: Engine,
+    /// Hex digest of the engine's precompile compatibility (see `engine_hash`).
+    engine_hash: String,
     cfg: HostConfig,
     stop: Arc<AtomicBool>,
     ticker: Option<JoinHandle<()>>,
@@ -78,7 +87,61 @@ pub struct LoadedPlugin {
     pub imports: Vec<String>,
     /// Names of the component's exports.
     pub exports: Vec<String>,
+    /// Whether the compiled code came from the artifact cache (`false`:
+    /// compiled by this load).
+    pub from_cache: bool,
     component: Component,
+    /// Linked, type-checked instance templates, one per set of linked
+    /// interfaces (shared by clones of this plugin).
+    pres: Arc<Mutex<Vec<(LinkSet, Pre)>>>,
+}
+
+/// Which optional `coop:mob` interfaces a linker provides (bit set).
+type LinkSet = u8;
+
+fn link_set(eff: &Effective) -> LinkSet {
+    u8::from(eff.model.is_some())
+        | u8::from(eff.read.is_some()) << 1
+        | u8::from(eff.edits.is_some()) << 2
+        | u8::from(eff.log) << 3
+}
+
+/// A plugin linked against one grant's interfaces: instantiating it is only
+/// the per-call work (fresh store, instance), not linking or type-checking.
+#[derive(Clone)]
+enum Pre {
+    Role(RolePre<State>),
+    Router(RouterPre<State>),
+}
+
+/// Prefix of a cache file: magic, then the hex sha256 of the rest.
+const CACHE_MAGIC: &[u8; 8] = b"COOPCW1\n";
+const CACHE_HEADER: usize = CACHE_MAGIC.len() + 64;
+
+/// A `Hasher` that keeps every byte it is fed, so that the engine's
+/// compatibility `Hash` can be turned into a stable sha256 (std's
+/// `DefaultHasher` is not guaranteed stable across Rust releases).
+#[derive(Default)]
+struct ByteSink(Vec<u8>);
+
+impl std::hash::Hasher for ByteSink {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
+/// Digest of everything that makes compiled code usable by `engine`: target,
+/// compiler flags, tunables, wasm features and the wasmtime version
+/// (`Engine::precompile_compatibility_hash`), plus this crate's cache format.
+fn engine_hash(engine: &Engine) -> String {
+    use std::hash::Hash;
+    let mut sink = ByteSink::default();
+    engine.precompile_compatibility_hash().hash(&mut sink);
+    sink.0.extend_from_slice(CACHE_MAGIC);
+    sha256_hex(&sink.0)[..16].to_string()
 }
 
 impl PluginHost {
@@ -101,7 +164,8 @@ impl PluginHost {
                 })
                 .map_err(|e| PluginError::Engine(format!("cannot start epoch thread: {e}")))?
         };
-        Ok(PluginHost { engine, cfg, stop, ticker: Some(ticker) })
+        let engine_hash = engine_hash(&engine);
+        Ok(PluginHost { engine, engine_hash, cfg, stop, ticker: Some(ticker) })
     }
 
     pub fn config(&self) -> &HostConfig {
@@ -124,8 +188,7 @@ impl PluginHost {
             return Err(PluginError::DigestMismatch { path: p.into(), expected: expected.into(), actual: sha });
         }
         let manifest = manifest::extract(bytes).map_err(|reason| PluginError::Manifest { path: p.into(), reason })?;
-        let component =
-            Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile { path: p.into(), reason: format!("{e:#}") })?;
+        let (component, from_cache) = self.compile(p, &sha, bytes)?;
         let imports = component
             .component_type()
             .imports(&self.engine)
@@ -136,7 +199,81 @@ impl PluginHost {
             .exports(&self.engine)
             .map(|(name, _)| name.to_string())
             .collect();
-        Ok(LoadedPlugin { path: p.into(), sha256: sha, manifest, size_bytes: bytes.len() as u64, imports, exports, component })
+        Ok(LoadedPlugin {
+            path: p.into(),
+            sha256: sha,
+            manifest,
+            size_bytes: bytes.len() as u64,
+            imports,
+            exports,
+            from_cache,
+            component,
+            pres: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Path of the cached artifact for a component digest on this engine.
+    pub fn cache_path(&self, sha256: &str) -> Option<PathBuf> {
+        let dir = self.cfg.cache_dir.as_ref()?;
+        Some(dir.join(format!("{}-{}.cwasm", sha256.to_ascii_lowercase(), self.engine_hash)))
+    }
+
+    /// Compile `bytes` (digest `sha`), or take the compiled code from the
+    /// artifact cache. Cache problems never fail a load: an unreadable or
+    /// invalid entry is removed and the component recompiled; a failed write
+    /// is logged.
+    fn compile(&self, p: &str, sha: &str, bytes: &[u8]) -> Result<(Component, bool), PluginError> {
+        let cached = self.cache_path(sha);
+        if let Some(path) = &cached {
+            match self.read_cached(path) {
+                Ok(Some(c)) => return Ok((c, true)),
+                Ok(None) => {}
+                Err(reason) => {
+                    tracing::warn!(cache = %path.display(), %reason, "discarding invalid compiled-plugin cache entry");
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+        }
+        let component =
+            Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile { path: p.into(), reason: format!("{e:#}") })?;
+        if let Some(path) = &cached
+            && let Err(reason) = write_cached(path, &component)
+        {
+            tracing::warn!(cache = %path.display(), %reason, "cannot write compiled-plugin cache entry");
+        }
+        Ok((component, false))
+    }
+
+    /// `Ok(None)`: no entry. `Err`: an entry that must not be used.
+    fn read_cached(&self, path: &Path) -> Result<Option<Component>, String> {
+        let data = match std::fs::read(path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("read: {e}")),
+        };
+        if data.len() < CACHE_HEADER || &data[..CACHE_MAGIC.len()] != CACHE_MAGIC {
+            return Err("not a coop compiled-plugin artifact".into());
+        }
+        let (head, payload) = data.split_at(CACHE_HEADER);
+        if head[CACHE_MAGIC.len()..] != *sha256_hex(payload).as_bytes() {
+            return Err("checksum mismatch (truncated or corrupted)".into());
+        }
+        // SAFETY: `Component::deserialize` trusts its input to be code that
+        // wasmtime produced for a compatible engine; arbitrary bytes could
+        // run arbitrary native code. The invariant we rely on: the file lives
+        // in the host's own cache directory, was written by `write_cached`
+        // (atomically, temp file + rename) from `Component::serialize` of a
+        // component this host compiled from bytes whose sha256 is the file
+        // name's first part — the digest we just computed (and checked
+        // against any pin) for the bytes being loaded. Its name also carries
+        // this engine's compatibility hash, and the checksum above rejects
+        // truncated or corrupted files; wasmtime still checks the header and
+        // engine compatibility itself, and any error leads to deletion and a
+        // recompile. (Whoever can write the cache directory can already
+        // replace the plugins or the coop binary.)
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize(&self.engine, payload) };
+        component.map(Some).map_err(|e| format!("deserialize: {e:#}"))
     }
 
     /// Problems a component has regardless of grants: imports outside
@@ -182,8 +319,10 @@ impl PluginHost {
     }
 
     /// Check that every `coop:mob` import of the plugin is granted, and
-    /// build a linker with exactly those interfaces (plus bare WASI).
-    fn linker_for(&self, plugin: &LoadedPlugin, eff: &Effective) -> Result<Linker<State>, PluginError> {
+    /// return the plugin pre-linked with exactly those interfaces (plus bare
+    /// WASI): built and type-checked on first use, then cached in the plugin
+    /// per set of linked interfaces.
+    fn pre_for(&self, plugin: &LoadedPlugin, eff: &Effective) -> Result<Pre, PluginError> {
         let linked = eff.linked_interfaces();
         for imp in &plugin.imports {
             if let Some(rest) = imp.strip_prefix("coop:mob/") {
@@ -193,6 +332,30 @@ impl PluginHost {
                 }
             }
         }
+        let key = link_set(eff);
+        {
+            let pres = plugin.pres.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, pre)) = pres.iter().find(|(k, _)| *k == key) {
+                return Ok(pre.clone());
+            }
+        }
+        let linker = self.linker_for(eff)?;
+        let inst_err =
+            |e: wasmtime::Error| PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") };
+        let ipre = linker.instantiate_pre(&plugin.component).map_err(inst_err)?;
+        let pre = match plugin.manifest.world {
+            World::Role => Pre::Role(RolePre::new(ipre).map_err(inst_err)?),
+            World::Router => Pre::Router(RouterPre::new(ipre).map_err(inst_err)?),
+        };
+        let mut pres = plugin.pres.lock().unwrap_or_else(|p| p.into_inner());
+        if !pres.iter().any(|(k, _)| *k == key) {
+            pres.push((key, pre.clone()));
+        }
+        Ok(pre)
+    }
+
+    /// A linker with exactly the granted interfaces (plus bare WASI).
+    fn linker_for(&self, eff: &Effective) -> Result<Linker<State>, PluginError> {
         let mut linker: Linker<State> = Linker::new(&self.engine);
         let e = |err: wasmtime::Error| PluginError::Engine(format!("{err:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(e)?;
@@ -284,9 +447,11 @@ impl PluginHost {
         }
         let eff = Effective::compute(&plugin.manifest.capabilities, grants)
             .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
-        let linker = self.linker_for(plugin, &eff)?;
+        let Pre::Role(pre) = self.pre_for(plugin, &eff)? else {
+            return Err(PluginError::Engine("role plugin pre-linked as a router".into()));
+        };
         let mut store = self.store(plugin, eff, Some(role), services);
-        let inst = match RoleWorld::instantiate(&mut store, &plugin.component, &linker) {
+        let inst = match pre.instantiate(&mut store) {
             Ok(i) => i,
             Err(e) => {
                 return Err(PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") });
@@ -331,9 +496,12 @@ impl PluginHost {
         }
         let eff = Effective::compute(&plugin.manifest.capabilities, grants)
             .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
-        let linker = self.linker_for(plugin, &eff)?;
+        let Pre::Router(pre) = self.pre_for(plugin, &eff)? else {
+            return Err(PluginError::Engine("router plugin pre-linked as a role".into()));
+        };
         let mut store = self.store(plugin, eff, None, services);
-        let inst = RouterWorld::instantiate(&mut store, &plugin.component, &linker)
+        let inst = pre
+            .instantiate(&mut store)
             .map_err(|e| PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") })?;
         store.data_mut().started = Instant::now();
         let t = types::Task { id: task.id.clone(), text: task.text.clone() };
@@ -360,6 +528,30 @@ impl PluginHost {
         }
         Ok(d)
     }
+}
+
+/// Write a cache entry atomically: a temp file in the same directory, then
+/// rename over the final name (readers see the old file, none, or the whole
+/// new one).
+fn write_cached(path: &Path, component: &Component) -> Result<(), String> {
+    let payload = component.serialize().map_err(|e| format!("serialize: {e:#}"))?;
+    let dir = path.parent().ok_or("cache path has no directory")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let tmp = dir.join(format!(".{}.{}.{nonce}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("cwasm"), std::process::id()));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(CACHE_MAGIC)?;
+        f.write_all(sha256_hex(&payload).as_bytes())?;
+        f.write_all(&payload)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("write: {e}")
+    })
 }
 
 /// Memory limiter that remembers whether it refused a growth.
@@ -623,5 +815,54 @@ impl log::Host for State {
             };
             s.services.log(&s.plugin, lvl, &m);
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn engine(epoch: bool, opt: wasmtime::OptLevel) -> Engine {
+        let mut c = Config::new();
+        c.wasm_component_model(true);
+        c.epoch_interruption(epoch);
+        c.cranelift_opt_level(opt);
+        Engine::new(&c).unwrap()
+    }
+
+    #[test]
+    fn engine_hash_is_stable_and_tracks_compilation_settings() {
+        let a = engine_hash(&engine(true, wasmtime::OptLevel::Speed));
+        assert_eq!(a, engine_hash(&engine(true, wasmtime::OptLevel::Speed)), "same settings, same key");
+        assert_ne!(a, engine_hash(&engine(false, wasmtime::OptLevel::Speed)), "tunables are part of the key");
+        assert_ne!(a, engine_hash(&engine(true, wasmtime::OptLevel::None)), "compiler flags are part of the key");
+        // The host's own engine matches a freshly built one with its settings.
+        let h = PluginHost::new(HostConfig::default()).unwrap();
+        assert_eq!(h.engine_hash, a);
+    }
+
+    #[test]
+    fn plugins_and_hosts_stay_shareable_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<LoadedPlugin>();
+        send_sync::<PluginHost>();
+    }
+
+    #[test]
+    fn link_sets_differ_per_interface() {
+        let mut seen = std::collections::BTreeSet::new();
+        for model in [false, true] {
+            for log in [false, true] {
+                let eff = Effective {
+                    model: model.then_some(crate::ModelGrant { max_tokens_per_call: 1, max_calls: 1 }),
+                    read: None,
+                    edits: None,
+                    log,
+                };
+                seen.insert(link_set(&eff));
+            }
+        }
+        assert_eq!(seen.len(), 4);
     }
 }
