@@ -4,16 +4,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::sse::{SseEvent, SseParser};
+use crate::sse::SseEvent;
+use crate::transport::{Limits, SseSink, Transport};
 use crate::{
-    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError,
-    TimeoutPhase, Usage,
+    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError, Usage,
 };
 
 /// Error bodies are for humans and logs; a few KiB say everything.
@@ -65,45 +63,31 @@ impl fmt::Debug for OpenAiCompatConfig {
 }
 
 /// Client for `POST {base_url}/chat/completions` with `stream: true`.
-#[derive(Debug)]
 pub struct OpenAiCompatClient {
     cfg: OpenAiCompatConfig,
-    url: reqwest::Url,
-    http: reqwest::Client,
+    /// Timeouts, cancellation, size cap and key redaction, shared with the
+    /// hosted clients.
+    transport: Transport,
+}
+
+impl fmt::Debug for OpenAiCompatClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiCompatClient").field("cfg", &self.cfg).finish()
+    }
 }
 
 impl OpenAiCompatClient {
     pub fn new(cfg: OpenAiCompatConfig) -> Result<Self, ProviderError> {
-        let joined = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
-        // The parse error is reported without the URL: it may carry userinfo.
-        let url = reqwest::Url::parse(&joined)
-            .map_err(|e| ProviderError::Config(format!("invalid base_url: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(ProviderError::Config(
-                "base_url must be http or https".into(),
-            ));
-        }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
-            .user_agent(concat!("coop/", env!("CARGO_PKG_VERSION")));
-        // A proxy from the environment must not intercept a local model
-        // server (and loopback tests).
-        let host = url
-            .host_str()
-            .unwrap_or("")
-            .trim_start_matches('[')
-            .trim_end_matches(']');
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if loopback {
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .build()
-            .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
-        Ok(OpenAiCompatClient { cfg, url, http })
+        // Unlike the hosted APIs, base_url already includes the API prefix.
+        let url = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
+        let limits = Limits {
+            connect_timeout: cfg.connect_timeout,
+            first_byte_timeout: cfg.first_byte_timeout,
+            idle_timeout: cfg.idle_timeout,
+            max_response_bytes: cfg.max_response_bytes,
+        };
+        let transport = Transport::new(&url, cfg.api_key.clone(), limits)?;
+        Ok(OpenAiCompatClient { cfg, transport })
     }
 
     pub fn config(&self) -> &OpenAiCompatConfig {
@@ -135,153 +119,26 @@ impl OpenAiCompatClient {
         body
     }
 
-    /// Removes the API key from text that came from the server or from
-    /// transport errors before it becomes part of an error.
-    fn redact(&self, s: String) -> String {
-        match &self.cfg.api_key {
-            Some(k) if !k.is_empty() && s.contains(k.as_str()) => {
-                s.replace(k.as_str(), "[REDACTED]")
-            }
-            _ => s,
-        }
-    }
-
-    fn map_send_error(&self, e: reqwest::Error) -> ProviderError {
-        let msg = self.redact(error_chain(&e));
-        if e.is_connect() {
-            if e.is_timeout() || msg.contains("timed out") {
-                return ProviderError::Timeout {
-                    phase: TimeoutPhase::Connect,
-                    after: self.cfg.connect_timeout,
-                };
-            }
-            return ProviderError::Connect(msg);
-        }
-        if e.is_builder() {
-            return ProviderError::Config(msg);
-        }
-        ProviderError::Transport(msg)
-    }
-
     async fn run(
         &self,
         req: &CompletionRequest,
         cancel: &CancellationToken,
     ) -> Result<Completion, ProviderError> {
-        if cancel.is_cancelled() {
-            return Err(ProviderError::Cancelled);
-        }
         let request_body = serde_json::to_string(&Self::request_body(req))
             .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
         let mut rb = self
+            .transport
             .http
-            .post(self.url.clone())
+            .post(self.transport.url.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "text/event-stream")
             .body(request_body.clone());
-        if let Some(key) = &self.cfg.api_key {
+        if let Some(key) = self.cfg.api_key.as_ref().filter(|k| !k.is_empty()) {
             rb = rb.bearer_auth(key);
         }
         tracing::debug!(provider = "openai-compat", purpose = %req.purpose, model = %req.model, "sending model request");
-
-        // One deadline covers connect + headers + first body chunk.
-        let first_deadline = Instant::now() + self.cfg.first_byte_timeout;
-        let resp = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
-            r = tokio::time::timeout_at(first_deadline, rb.send()) => match r {
-                Err(_) => return Err(ProviderError::Timeout {
-                    phase: TimeoutPhase::FirstByte,
-                    after: self.cfg.first_byte_timeout,
-                }),
-                Ok(Err(e)) => return Err(self.map_send_error(e)),
-                Ok(Ok(resp)) => resp,
-            },
-        };
-
-        let status = resp.status();
-        if !status.is_success() {
-            let retry_after = parse_retry_after(resp.headers());
-            let body = self.read_error_body(resp, cancel).await?;
-            return Err(ProviderError::Http {
-                status: status.as_u16(),
-                body,
-                retry_after,
-            });
-        }
-        // Some servers ignore `stream: true` (or a proxy buffers); accept a
-        // plain JSON completion too.
-        let is_json_body = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().starts_with("application/json"));
-
-        let mut stream = resp.bytes_stream();
-        let mut raw: Vec<u8> = Vec::new();
-        let mut parser = SseParser::new();
         let mut state = StreamState::default();
-        let mut got_first = false;
-        loop {
-            let (deadline, phase, after) = if got_first {
-                (
-                    Instant::now() + self.cfg.idle_timeout,
-                    TimeoutPhase::Idle,
-                    self.cfg.idle_timeout,
-                )
-            } else {
-                (
-                    first_deadline,
-                    TimeoutPhase::FirstByte,
-                    self.cfg.first_byte_timeout,
-                )
-            };
-            let next = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
-                r = tokio::time::timeout_at(deadline, stream.next()) => match r {
-                    Err(_) => return Err(ProviderError::Timeout { phase, after }),
-                    Ok(n) => n,
-                },
-            };
-            let chunk = match next {
-                None => break,
-                Some(Err(e)) => {
-                    return Err(ProviderError::StreamCut {
-                        received_bytes: raw.len(),
-                        detail: Some(self.redact(error_chain(&e))),
-                    });
-                }
-                Some(Ok(c)) => c,
-            };
-            got_first = true;
-            if raw.len() + chunk.len() > self.cfg.max_response_bytes {
-                return Err(ProviderError::ResponseTooLarge {
-                    limit_bytes: self.cfg.max_response_bytes,
-                });
-            }
-            raw.extend_from_slice(&chunk);
-            if !is_json_body {
-                for ev in parser.push(&chunk) {
-                    state.handle(&ev).map_err(|e| self.redact_error(e))?;
-                }
-                // `[DONE]` ends the reply even if the server keeps the
-                // connection open.
-                if state.done {
-                    break;
-                }
-            }
-        }
-
-        if is_json_body {
-            state
-                .handle_json_body(&raw)
-                .map_err(|e| self.redact_error(e))?;
-        } else if !state.done
-            && let Some(ev) = parser.finish()
-        {
-            state.handle(&ev).map_err(|e| self.redact_error(e))?;
-        }
+        let raw = self.transport.stream(rb, cancel, &mut state).await?;
         let finish_reason = match (&state.finish, state.done) {
             (Some(f), _) => FinishReason::from_wire(f),
             // `[DONE]` without a finish reason: the server considered the
@@ -303,56 +160,6 @@ impl OpenAiCompatClient {
             request_body,
             response_raw: String::from_utf8_lossy(&raw).into_owned(),
         })
-    }
-
-    fn redact_error(&self, e: ProviderError) -> ProviderError {
-        match e {
-            ProviderError::ServerEvent { kind, message } => ProviderError::ServerEvent {
-                kind,
-                message: self.redact(message),
-            },
-            ProviderError::MalformedEvent {
-                message,
-                data_excerpt,
-            } => ProviderError::MalformedEvent {
-                message,
-                data_excerpt: self.redact(data_excerpt),
-            },
-            other => other,
-        }
-    }
-
-    /// Reads at most [`MAX_ERROR_BODY_BYTES`] of an error response, bounded
-    /// by the idle timeout; a body we cannot read is described instead.
-    async fn read_error_body(
-        &self,
-        resp: reqwest::Response,
-        cancel: &CancellationToken,
-    ) -> Result<String, ProviderError> {
-        let mut stream = resp.bytes_stream();
-        let mut buf: Vec<u8> = Vec::new();
-        loop {
-            let next = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
-                r = tokio::time::timeout(self.cfg.idle_timeout, stream.next()) => r,
-            };
-            match next {
-                Ok(Some(Ok(chunk))) => {
-                    let room = MAX_ERROR_BODY_BYTES.saturating_sub(buf.len());
-                    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if buf.len() >= MAX_ERROR_BODY_BYTES {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Ok(Some(Err(_))) | Err(_) => {
-                    buf.extend_from_slice(b" [body read failed]");
-                    break;
-                }
-            }
-        }
-        Ok(self.redact(String::from_utf8_lossy(&buf).into_owned()))
     }
 }
 
@@ -431,6 +238,21 @@ struct StreamState {
     usage: Option<Usage>,
     model: Option<String>,
     done: bool,
+}
+
+impl SseSink for StreamState {
+    fn event(&mut self, ev: &SseEvent) -> Result<(), ProviderError> {
+        self.handle(ev)
+    }
+    // Some servers ignore `stream: true` (or a proxy buffers); accept a
+    // plain JSON completion too.
+    fn json_body(&mut self, body: &[u8]) -> Result<(), ProviderError> {
+        self.handle_json_body(body)
+    }
+    // `[DONE]` ends the reply even if the server keeps the connection open.
+    fn finished(&self) -> bool {
+        self.done
+    }
 }
 
 impl StreamState {
