@@ -139,6 +139,11 @@ fn read_task(file: Option<&PathBuf>, words: &[String]) -> Result<String> {
     }
 }
 
+/// A plugin host for the inspection commands, using the component cache.
+fn plugin_host(config: &Config) -> Result<PluginHost> {
+    Ok(PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(config), ..HostConfig::default() })?)
+}
+
 fn load_config(cli: &Cli) -> Result<Config> {
     Ok(match &cli.config {
         Some(p) => Config::load(p)?,
@@ -205,7 +210,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             let text = std::fs::read_to_string(set).with_context(|| format!("cannot read {}", set.display()))?;
             let cases = coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
             let selected = coop_router::eval::select_split(&cases, split.as_deref());
-            let host = PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(&load_config(&cli)?), ..HostConfig::default() })?;
+            let host = plugin_host(&config)?;
             let slot = config.router.clone().context("no router plugin configured")?;
             let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
             let mut failure = None;
@@ -252,7 +257,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                 Some(r) => coop_workspace::repo_facts_at(r).map_err(|e| run::SetupError::BadInput(e.to_string()))?,
                 None => RepoFacts::default(),
             };
-            let host = PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(&load_config(&cli)?), ..HostConfig::default() })?;
+            let host = plugin_host(&config)?;
             let slot = config.router.clone().context("no router plugin configured")?;
             let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
             let d = host.route(&router, &slot.grants, Box::new(NullServices), &Task { id: "route".into(), text }, &facts)?;
@@ -273,7 +278,7 @@ fn real_main(cli: Cli) -> Result<i32> {
         }
         Cmd::Plugins { cmd: PluginsCmd::List { json } } => {
             let config = load_config(&cli)?;
-            let host = PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(&load_config(&cli)?), ..HostConfig::default() })?;
+            let host = plugin_host(&config)?;
             let mut slots: Vec<(String, config::PluginSlot)> = Vec::new();
             if let Some(r) = &config.router {
                 slots.push(("router".into(), r.clone()));
@@ -328,7 +333,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             Ok(if failed { Outcome::BadInput.code() } else { 0 })
         }
         Cmd::Plugins { cmd: PluginsCmd::Check { file, max_size, json } } => {
-            let host = PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(&load_config(&cli)?), ..HostConfig::default() })?;
+            let host = plugin_host(&load_config(&cli)?)?;
             let (report, ok) = match host.load(file, None) {
                 Ok(p) => {
                     let problems = host.check(&p, *max_size);
