@@ -4,12 +4,16 @@
 # For each task directory (NN-*/):
 #   1. copy repo/ to a temp dir; gofmt -l, go vet ./..., go test ./... must pass;
 #   2. copy acceptance/ in; go test ./... must FAIL (the task is not done yet).
+# With --reference, additionally (for tasks that have reference/):
+#   R. copy repo/, overlay reference/ (a reference solution, never shown to
+#      models), copy acceptance/ in; gofmt -l, go vet, go build and go test
+#      ./... must pass. This shows each task can be done.
 # With --fixtures, additionally:
 #   3. copy repo/ again, apply the implementer edits of fixtures/replay.json
 #      (apply_fixture.py), copy acceptance/ in; gofmt -l, go vet, go build and
 #      go test ./... must pass.
 #
-# Usage: examples/check.sh [--fixtures] [TASK_DIR...]
+# Usage: examples/check.sh [--fixtures] [--reference] [TASK_DIR...]
 # Needs go (and python3 for --fixtures). No network: GOPROXY=off.
 set -u
 
@@ -18,10 +22,12 @@ export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOWORK=off
 export GOCACHE="${GOCACHE:-/tmp/coop-examples-gocache}"
 
 fixtures=0
+reference=0
 tasks=()
 for arg in "$@"; do
     case "$arg" in
         --fixtures) fixtures=1 ;;
+        --reference) reference=1 ;;
         *) tasks+=("$(cd "$arg" && pwd)") ;;
     esac
 done
@@ -66,6 +72,25 @@ for task in "${tasks[@]}"; do
     else
         echo "  ok: acceptance fails on the unmodified repo, as expected:"
         grep -E -- '^(--- FAIL|FAIL|.*\.go:[0-9]+:[0-9]+:)' "$tmp/$id-acc-orig.log" | head -n 4 | sed 's/^/      /'
+    fi
+
+    # R. optional: acceptance on the reference solution must pass
+    if [ "$reference" -eq 1 ] && [ -d "$task/reference" ]; then
+        work="$tmp/$id-reference"
+        cp -R "$task/repo" "$work"
+        cp -R "$task/reference/." "$work/"
+        (
+            cd "$work" || exit 1
+            out="$("$gofmt" -l .)"; [ -z "$out" ] || { echo "  gofmt: $out"; exit 1; }
+            run_quiet "$id-rvet" go vet ./... || { cat "$tmp/$id-rvet.log"; exit 1; }
+            run_quiet "$id-rbuild" go build ./... || { cat "$tmp/$id-rbuild.log"; exit 1; }
+            run_quiet "$id-rtest" go test ./... || { cat "$tmp/$id-rtest.log"; exit 1; }
+            cp -R "$task/acceptance/." "$work/"
+            run_quiet "$id-racc" go test -count=1 ./... || { cat "$tmp/$id-racc.log"; exit 1; }
+        ) && echo "  ok: reference solution is gofmt-clean, vets, builds, passes its tests and acceptance" \
+          || fail "reference solution does not pass"
+    elif [ "$reference" -eq 1 ]; then
+        fail "no reference/ solution"
     fi
 
     # 3. optional: acceptance on the fixture-applied result must pass

@@ -127,7 +127,9 @@ install_llama_server() {
     fi
     command -v g++ >/dev/null || die "g++ not found (apt-get install g++)"
     ensure_venv
-    "$venv/bin/pip" install -q --disable-pip-version-check cmake ninja
+    # Wheels only: without --only-binary a pip may pick the cmake sdist and
+    # spend many minutes compiling cmake itself.
+    "$venv/bin/pip" install -q --disable-pip-version-check --only-binary :all: cmake ninja
     local src="$cache/src"
     mkdir -p "$src"
     "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \

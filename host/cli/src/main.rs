@@ -1,6 +1,7 @@
 //! `coop`: the Cooperations command line. Thin: parse arguments, load
 //! configuration, call the run/route code, map the outcome to an exit code.
 
+mod bench;
 mod config;
 mod run;
 mod services;
@@ -52,11 +53,54 @@ enum Cmd {
         /// Docker image for verification.
         #[arg(long)]
         image: Option<String>,
+        /// One model does the whole task (the implementer's), with
+        /// verification feedback but no other roles: the benchmark baseline.
+        #[arg(long)]
+        solo: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
         /// The task text.
         task: Vec<String>,
+    },
+    /// Run the benchmark tasks (examples/NN-*) in solo and/or mob mode, check
+    /// each result with its hidden acceptance tests, and write a report
+    /// (bench.json, report.md, report.html).
+    Bench {
+        /// Directory holding the tasks.
+        #[arg(default_value = "examples")]
+        examples: PathBuf,
+        /// Comma-separated: solo, mob.
+        #[arg(long, default_value = "solo,mob")]
+        modes: String,
+        /// Comma-separated task ids or numbers (e.g. 01,07); default: all.
+        #[arg(long, value_delimiter = ',')]
+        tasks: Vec<String>,
+        /// Report directory (results.jsonl, bench.json, report.md,
+        /// report.html, and each run's repository under work/).
+        #[arg(long, default_value = "target/bench")]
+        report: PathBuf,
+        /// Continue an interrupted bench in the same report directory.
+        #[arg(long)]
+        resume: bool,
+        /// Keep every run's model recording as a replay set in this directory.
+        #[arg(long, conflicts_with = "replay_set")]
+        record_set: Option<PathBuf>,
+        /// Serve every model call from a recorded set and check that each run
+        /// reproduces its recorded outcome and patch (exit 3 on drift).
+        #[arg(long)]
+        replay_set: Option<PathBuf>,
+        /// Label for the report and the set: model, quantization, server, date.
+        #[arg(long)]
+        label: Option<String>,
+        /// Override the base URL of every provider.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Override the model name of every provider.
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Classify a task and show the workflow it would run. Calls no model.
     Route {
@@ -175,7 +219,7 @@ fn real_main(cli: Cli) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let plugin_dir = cli.plugin_dir.clone().unwrap_or_else(default_plugin_dir);
     match &cli.cmd {
-        Cmd::Run { repo, file, replay, strict, base_url, model, image, json, task } => {
+        Cmd::Run { repo, file, replay, strict, base_url, model, image, solo, json, task } => {
             let mut config = load_config(&cli)?;
             let text = read_task(file.as_ref(), task)?;
             for p in config.providers.values_mut() {
@@ -189,14 +233,10 @@ fn real_main(cli: Cli) -> Result<i32> {
             if let Some(i) = image {
                 config.sandbox.image = i.clone();
             }
-            let opts = run::RunOptions {
-                repo: repo.clone(),
-                task: text,
-                config,
-                plugin_dir,
-                replay: replay.clone(),
-                replay_strict: *strict,
-            };
+            let mut opts = run::RunOptions::new(repo.clone(), text, config, plugin_dir);
+            opts.replay = replay.clone();
+            opts.replay_strict = *strict;
+            opts.mode = if *solo { coop_core::workflow::Mode::Solo } else { coop_core::workflow::Mode::Mob };
             let summary = rt.block_on(run::run(opts))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -204,6 +244,50 @@ fn real_main(cli: Cli) -> Result<i32> {
                 run::print_summary(&summary);
             }
             Ok(summary.exit_code)
+        }
+        Cmd::Bench { examples, modes, tasks, report, resume, record_set, replay_set, label, base_url, model, json } => {
+            let mut config = load_config(&cli)?;
+            for p in config.providers.values_mut() {
+                if let Some(u) = base_url {
+                    p.base_url = u.clone();
+                }
+                if let Some(m) = model {
+                    p.model = m.clone();
+                }
+            }
+            let opts = bench::BenchOptions {
+                examples: examples.clone(),
+                modes: bench::parse_modes(modes)?,
+                tasks: tasks.clone(),
+                report: report.clone(),
+                config,
+                plugin_dir,
+                resume: *resume,
+                record_set: record_set.clone(),
+                replay_set: replay_set.clone(),
+                label: label.clone(),
+            };
+            let r = rt.block_on(bench::bench(opts))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r.report)?);
+            } else {
+                if let Some(rec) = &r.recorded {
+                    println!("Recorded live (the figures of the set being replayed):\n");
+                    print!("{}", coop_bench::render_markdown(rec));
+                    println!("\n---\nThis replay:\n");
+                }
+                print!("{}", coop_bench::render_markdown(&r.report));
+                println!("\nreport: {}/report.md, report.html, bench.json", r.report_dir.display());
+            }
+            if r.interrupted {
+                eprintln!("coop bench: interrupted; continue with --resume --report {}", r.report_dir.display());
+                return Ok(Outcome::Cancelled.code());
+            }
+            if !r.report.drift.is_empty() {
+                eprintln!("coop bench: {} run(s) did not reproduce their recording", r.report.drift.len());
+                return Ok(Outcome::VerificationFailed.code());
+            }
+            Ok(0)
         }
         Cmd::Route { eval: Some(set), split, misses, json, .. } => {
             let config = load_config(&cli)?;

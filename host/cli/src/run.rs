@@ -7,7 +7,7 @@ use crate::services::{timed, RoleModel, RoleStats, RunShared, Services};
 use anyhow::{anyhow, Context, Result};
 use coop_audit::{write_atomic, AuditLog, Redactor};
 use coop_core::hash::sha256_hex;
-use coop_core::workflow::{Command, Event, Policy, Workflow};
+use coop_core::workflow::{Command, Event, Mode, Policy, Workflow};
 use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
@@ -33,6 +33,27 @@ pub struct RunOptions {
     /// Serve every model call from this recording instead of a provider.
     pub replay: Option<PathBuf>,
     pub replay_strict: bool,
+    /// Mob (the routed roles) or solo (one model; the benchmark baseline).
+    pub mode: Mode,
+    /// Told when each step starts (for progress lines of long runs).
+    pub progress: Option<Progress>,
+    /// Cancels the run; when None, Ctrl-C does.
+    pub cancel: Option<CancellationToken>,
+}
+
+/// A step of a run starting: a role (by name) or `"verify"`.
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+impl RunOptions {
+    pub fn new(repo: PathBuf, task: String, config: Config, plugin_dir: PathBuf) -> Self {
+        RunOptions { repo, task, config, plugin_dir, replay: None, replay_strict: false, mode: Mode::Mob, progress: None, cancel: None }
+    }
+
+    fn step(&self, what: &str) {
+        if let Some(p) = &self.progress {
+            p(what);
+        }
+    }
 }
 
 /// The run's result, printed as the summary and stored in run.json.
@@ -57,6 +78,9 @@ pub struct RunSummary {
     pub timing_ms: Timing,
     pub plugins: BTreeMap<String, String>,
     pub audit_head_sha256: Option<String>,
+    pub mode: Mode,
+    /// sha256 of change.patch, when there is a change.
+    pub patch_sha256: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Clone, Copy)]
@@ -272,15 +296,19 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     let worktree = Arc::new(Worktree::create(&repo, &run_id)?);
     let task = Task { id: run_id.clone(), text: opts.task.clone() };
 
-    let cancel = CancellationToken::new();
-    {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        });
-    }
+    let cancel = match &opts.cancel {
+        Some(c) => c.clone(),
+        None => {
+            let cancel = CancellationToken::new();
+            let c = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    c.cancel();
+                }
+            });
+            cancel
+        }
+    };
     let mut plugin_digests = BTreeMap::new();
     plugin_digests.insert("router".to_string(), router.sha256.clone());
     for (r, p) in &role_plugins {
@@ -321,7 +349,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             "base_commit": worktree.base_commit(), "branch": worktree.branch(),
             "worktree": worktree.root().display().to_string(),
             "plugins": plugin_digests, "replay": opts.replay.as_ref().map(|p| p.display().to_string()),
-            "sandbox_image": cfg.sandbox.image,
+            "sandbox_image": cfg.sandbox.image, "mode": opts.mode,
         }),
     );
 
@@ -351,7 +379,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             return finish(FinishArgs {
                 shared: &shared, worktree, run_id, task: opts.task, outcome: Outcome::RoleFailed,
                 reason: format!("router failed: {e}"), routing: None, roles_ran, last_verification: None,
-                last_verdict: None, review_loops: 0, timing, t_start, plugins: plugin_digests,
+                last_verdict: None, review_loops: 0, timing, t_start, plugins: plugin_digests, mode: opts.mode,
             });
         }
     };
@@ -361,7 +389,10 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                "workflow": decision.workflow, "rationale": decision.rationale}),
     );
     let policy = Policy { max_review_loops: cfg.run.max_review_loops };
-    let (mut wf, mut cmd) = Workflow::start(task.clone(), &decision, policy);
+    let (mut wf, mut cmd) = match opts.mode {
+        Mode::Mob => Workflow::start(task.clone(), &decision, policy),
+        Mode::Solo => Workflow::start_solo(task.clone(), &decision, policy),
+    };
     let mut verify_n = 0u32;
     let mut notes_seen = 0usize;
 
@@ -377,6 +408,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                     json!({"handoff_seq": handoff.seq, "from": handoff.from, "to": role, "path": name, "sha256": sha256_hex(&bytes)}),
                 );
                 roles_ran.push(role.as_str().to_string());
+                opts.step(role.as_str());
                 let plugin = role_plugins.get(&role).cloned().ok_or_else(|| anyhow!("no plugin for {role}"))?;
                 let grants = cfg.role_slot(role)?.grants.clone();
                 let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
@@ -424,6 +456,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             }
             Command::Verify => {
                 verify_n += 1;
+                opts.step("verify");
                 let t = Instant::now();
                 let report = sandbox.verify(worktree.root()).await;
                 timing.docker += t.elapsed().as_millis() as u64;
@@ -480,6 +513,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     finish(FinishArgs {
         shared: &shared, worktree, run_id, task: opts.task, outcome, reason, routing: Some(decision), roles_ran,
         last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
+        mode: opts.mode,
     })
 }
 
@@ -507,6 +541,7 @@ struct FinishArgs<'a> {
     timing: Timing,
     t_start: Instant,
     plugins: BTreeMap<String, String>,
+    mode: Mode,
 }
 
 fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
@@ -557,6 +592,8 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
         timing_ms: timing,
         plugins: a.plugins,
         audit_head_sha256: head,
+        mode: a.mode,
+        patch_sha256: if diff.trim().is_empty() { None } else { Some(sha256_hex(diff.as_bytes())) },
     };
     write_atomic(run_dir.join("run.json"), &serde_json::to_vec_pretty(&summary)?)?;
     // The branch keeps the change; the worktree directory is no longer needed.

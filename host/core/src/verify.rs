@@ -129,7 +129,66 @@ impl VerificationReport {
                 }
             }
         }
-        truncate_chars(&out, max_chars)
+        truncate_chars(&mask_durations(&out), max_chars)
+    }
+}
+
+/// Replace elapsed times such as `(0.01s)` or `0.005s` in tool output by
+/// `[t]`. They tell a model nothing, and without them the same failure gives
+/// the same prompt on every run, so a recorded run replays exactly.
+pub fn mask_durations(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        let at_word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.');
+        if b[i].is_ascii_digit() && at_word_start {
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j + 1 < b.len() && b[j] == b'.' && b[j + 1].is_ascii_digit() {
+                let mut k = j + 1;
+                while k < b.len() && b[k].is_ascii_digit() {
+                    k += 1;
+                }
+                let ends_word = k + 1 >= b.len() || !b[k + 1].is_ascii_alphanumeric();
+                if k < b.len() && b[k] == b's' && ends_word {
+                    out.push_str(&s[last..i]);
+                    out.push_str("[t]");
+                    i = k + 1;
+                    last = i;
+                    continue;
+                }
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask_durations;
+
+    #[test]
+    fn masks_go_test_times_only() {
+        assert_eq!(mask_durations("--- FAIL: TestX (0.00s)"), "--- FAIL: TestX ([t])");
+        assert_eq!(mask_durations("FAIL\texample.com/a\t0.005s\n"), "FAIL\texample.com/a\t[t]\n");
+        assert_eq!(mask_durations("took 12.5s."), "took [t].");
+        // Not durations: versions, identifiers, plain numbers, units other than s.
+        for keep in ["go1.22.5s", "v1.2s3", "x1.5s", "got 1.5, want 2", "1.5ms", "3.14 pi", "a.go:12:3: bad", "é 1.0s"] {
+            let masked = mask_durations(keep);
+            if keep == "é 1.0s" {
+                assert_eq!(masked, "é [t]");
+            } else {
+                assert_eq!(masked, keep, "{keep}");
+            }
+        }
     }
 }
 

@@ -23,6 +23,21 @@ impl Default for Policy {
     }
 }
 
+/// Who does the work: the routed mob of roles, or one model alone (the
+/// benchmark's baseline).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The roles the router chose, with reviews and escalation rules.
+    #[default]
+    Mob,
+    /// One model (the implementer's) does the whole task. It gets the same
+    /// verification feedback and the same number of tries as the mob's
+    /// implementer (1 + `max_review_loops`), and no review: the run is
+    /// approved when verification passes.
+    Solo,
+}
+
 /// What the orchestrator must do next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -63,6 +78,8 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workflow {
     pub policy: Policy,
+    #[serde(default)]
+    pub mode: Mode,
     pub task: Task,
     pub task_type: TaskType,
     pub plan: Vec<Role>,
@@ -132,6 +149,7 @@ impl Workflow {
     pub fn start(task: Task, decision: &RoutingDecision, policy: Policy) -> (Workflow, Command) {
         let mut w = Workflow {
             policy,
+            mode: Mode::Mob,
             task,
             task_type: decision.task_type,
             plan: decision.workflow.clone(),
@@ -161,6 +179,18 @@ impl Workflow {
             let c = w.finish(Outcome::InternalError, "the router chose an empty workflow".into());
             return (w, c);
         }
+        let c = w.call_current();
+        (w, c)
+    }
+
+    /// Start a solo run: one implementer does the whole task, with
+    /// verification feedback after each try (see [`Mode::Solo`]). The
+    /// router's decision is kept for the record (task type), not followed.
+    pub fn start_solo(task: Task, decision: &RoutingDecision, policy: Policy) -> (Workflow, Command) {
+        let solo = RoutingDecision { workflow: vec![Role::Implementer], ..decision.clone() };
+        let (mut w, _) = Workflow::start(task, &solo, policy);
+        w.mode = Mode::Solo;
+        w.seq = 0;
         let c = w.call_current();
         (w, c)
     }
@@ -199,6 +229,13 @@ impl Workflow {
                 "Design the refactoring: what moves or is renamed, exact new signatures, and how behaviour is kept unchanged"
             }
             Role::Architect => "Design the change: files in scope, exact Go signatures, edge cases, tests, and an ordered plan",
+            Role::Implementer if self.mode == Mode::Solo && self.verification_passed == Some(false) => {
+                "Your previous change fails verification: fix every failure listed in the verification output, changing nothing else"
+            }
+            Role::Implementer if self.mode == Mode::Solo => {
+                "You work alone on this task: read the request and the code, decide the change, and write it as concrete file \
+                 edits, with tests where the task changes behaviour"
+            }
             Role::Implementer if self.review_loops > 0 || self.verification_passed == Some(false) => {
                 "Address every blocking review finding and every verification failure, changing nothing else"
             }
@@ -307,6 +344,9 @@ impl Workflow {
                     self.artifacts.push(a);
                 }
                 self.last_from = Some(Role::Implementer);
+                if self.mode == Mode::Solo {
+                    return self.after_solo_verify(passed);
+                }
                 self.advance()
             }
             (Phase::AwaitVerify, Event::VerifyError { message }) => {
@@ -426,6 +466,23 @@ impl Workflow {
 }
 
 impl Workflow {
+    /// Solo: no reviewer. Passing verification ends the run approved; a
+    /// failure goes back to the same model with the verification output,
+    /// as often as the mob's implementer could be sent back.
+    fn after_solo_verify(&mut self, passed: bool) -> Command {
+        if passed {
+            return self.finish(Outcome::Approved, "verified (solo: one model, no reviewer)".into());
+        }
+        if self.review_loops >= self.policy.max_review_loops {
+            return self.finish(
+                Outcome::VerificationFailed,
+                format!("the change still fails verification after {} tries", self.review_loops + 1),
+            );
+        }
+        self.review_loops += 1;
+        self.call_current()
+    }
+
     fn note(&mut self, kind: &str, rationale: String) {
         self.notes.push(WorkflowNote { kind: kind.into(), rationale });
     }

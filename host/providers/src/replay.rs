@@ -50,6 +50,11 @@ pub struct Exchange {
     pub usage: Usage,
     #[serde(default)]
     pub model: String,
+    /// Why generation stopped (`stop`, `length`, ...); absent in
+    /// hand-written fixtures, which then replay as `stop`. Replayed as
+    /// recorded, because a plugin sees whether its reply was cut off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
 }
 
 /// A recording file: `{ "meta": {...}, "exchanges": [...] }`.
@@ -175,6 +180,7 @@ impl Recorder {
             text: completion.text.clone(),
             usage: completion.usage,
             model: completion.model.clone(),
+            finish_reason: Some(completion.finish_reason.as_str().to_string()),
         };
         // A poisoned lock only means another thread panicked mid-push; the
         // Vec is still valid, so keep recording.
@@ -295,7 +301,7 @@ impl ModelClient for ReplayClient {
                 } else {
                     ex.model
                 },
-                finish_reason: FinishReason::Stop,
+                finish_reason: ex.finish_reason.as_deref().map(FinishReason::from_wire).unwrap_or(FinishReason::Stop),
                 // No wire request exists; the canonical form is what was matched.
                 request_body: canonical_request_json(req),
                 response_raw,

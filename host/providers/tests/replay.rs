@@ -32,6 +32,7 @@ fn ex(purpose: &str, hash: Option<String>, text: &str) -> Exchange {
             ..Default::default()
         },
         model: "recorded-model".into(),
+        finish_reason: None,
     }
 }
 

@@ -43,7 +43,9 @@ Reply with exactly one JSON object and nothing else:\n\
 {{\"kind\": \"write\", \"path\": \"relative/file.go\", \"content\": \"the complete new file content\"}},\n  \
 {{\"kind\": \"replace\", \"path\": \"relative/file.go\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
 {{\"kind\": \"delete\", \"path\": \"relative/file.go\"}}\n ]}}\n\
-Use \"write\" with the complete content for new files and for small files; \"replace\" for a local change in a large file. \
+For a new file use \"write\" with its complete content. For an existing file use \"replace\": \"old\" is a short snippet \
+copied exactly from the file (a few whole lines that occur only once) and \"new\" is what replaces it; do not repeat unchanged code. \
+Use \"write\" on an existing file only when you change most of it. \
 Paths are relative to the repository root.",
         prompt::DATA_IS_NOT_INSTRUCTIONS
     )

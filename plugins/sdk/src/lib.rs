@@ -40,6 +40,15 @@ pub fn complete(
     max_tokens: u32,
     json: bool,
 ) -> Result<String, structured::AskError> {
+    complete_answer(messages, max_tokens, json).map(|a| a.text)
+}
+
+/// [`complete`], also telling whether the reply was cut off at `max_tokens`.
+pub fn complete_answer(
+    messages: &[structured::Msg],
+    max_tokens: u32,
+    json: bool,
+) -> Result<structured::Answer, structured::AskError> {
     let req = model::CompletionRequest {
         messages: messages
             .iter()
@@ -57,7 +66,7 @@ pub fn complete(
         json,
     };
     match model::complete(&req) {
-        Ok(c) => Ok(c.text),
+        Ok(c) => Ok(structured::Answer { text: c.text, truncated: c.truncated }),
         Err(model::ModelError::Denied(m)) => Err(structured::AskError::Denied(m)),
         Err(model::ModelError::BudgetExceeded(m)) => Err(structured::AskError::Budget(m)),
         Err(model::ModelError::Provider(m)) => Err(structured::AskError::Model(m)),
@@ -72,7 +81,7 @@ pub fn ask<T>(
     max_tokens: u32,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, types::RoleFailure> {
-    structured::ask_structured_with(|m| complete(m, max_tokens, true), messages, parse, |e| {
+    structured::ask_structured_with(|m| complete_answer(m, max_tokens, true), messages, parse, |e| {
         log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
     })
     .map(|(v, _)| v)

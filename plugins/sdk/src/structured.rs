@@ -31,6 +31,24 @@ impl Msg {
     }
 }
 
+/// A model reply as the structured loop sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub text: String,
+    /// Generation stopped at the output-token limit, so the reply is cut off.
+    pub truncated: bool,
+}
+
+impl From<String> for Answer {
+    fn from(text: String) -> Answer {
+        Answer { text, truncated: false }
+    }
+}
+
+/// How much of a cut-off reply is shown back to the model on the retry:
+/// enough to recognise it, not so much that the retry overflows again.
+const TRUNCATED_ECHO_CHARS: usize = 400;
+
 /// Why the model could not be asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AskError {
@@ -64,8 +82,8 @@ impl fmt::Display for StructuredError {
 /// Ask with `messages`; parse with `parse`; on a parse error, show the error
 /// to the model once and ask again. Returns the parsed value and the number of
 /// model calls made.
-pub fn ask_structured<T>(
-    ask: impl FnMut(&[Msg]) -> Result<String, AskError>,
+pub fn ask_structured<T, A: Into<Answer>>(
+    ask: impl FnMut(&[Msg]) -> Result<A, AskError>,
     messages: Vec<Msg>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<(T, u32), StructuredError> {
@@ -74,25 +92,42 @@ pub fn ask_structured<T>(
 
 /// [`ask_structured`] with a callback told the parse error before the retry
 /// (plugins log it, so the audit log shows why a second call was made).
-pub fn ask_structured_with<T>(
-    mut ask: impl FnMut(&[Msg]) -> Result<String, AskError>,
+///
+/// A reply cut off at the output limit is not retried with the same request
+/// (it would be cut off again): the retry shows only the start of the cut
+/// reply and asks for a much shorter one.
+pub fn ask_structured_with<T, A: Into<Answer>>(
+    mut ask: impl FnMut(&[Msg]) -> Result<A, AskError>,
     mut messages: Vec<Msg>,
     parse: impl Fn(&str) -> Result<T, String>,
     mut on_retry: impl FnMut(&str),
 ) -> Result<(T, u32), StructuredError> {
-    let first_reply = ask(&messages).map_err(StructuredError::Ask)?;
-    let first_err = match parse(&first_reply) {
+    let first: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
+    let first_err = match parse(&first.text) {
         Ok(v) => return Ok((v, 1)),
+        Err(e) if first.truncated => format!("the reply was cut off at the output-token limit ({e})"),
         Err(e) => e,
     };
     on_retry(&first_err);
-    messages.push(Msg::assistant(first_reply));
-    messages.push(Msg::user(format!(
-        "Your reply could not be used: {first_err}\n\
-         Reply again with only the JSON object described in the instructions: \
-         no prose, no markdown, every required field present."
-    )));
-    let second_reply = ask(&messages).map_err(StructuredError::Ask)?;
+    if first.truncated {
+        let head: String = first.text.chars().take(TRUNCATED_ECHO_CHARS).collect();
+        messages.push(Msg::assistant(format!("{head} [... cut off]")));
+        messages.push(Msg::user(format!(
+            "Your reply could not be used: {first_err}.\n\
+             Reply again with only the JSON object described in the instructions, and make it much shorter: \
+             leave out anything not needed; for existing files, change only the lines that must change \
+             instead of repeating whole files."
+        )));
+    } else {
+        messages.push(Msg::assistant(first.text));
+        messages.push(Msg::user(format!(
+            "Your reply could not be used: {first_err}\n\
+             Reply again with only the JSON object described in the instructions: \
+             no prose, no markdown, every required field present."
+        )));
+    }
+    let second: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
+    let second_reply = second.text;
     match parse(&second_reply) {
         Ok(v) => Ok((v, 2)),
         Err(second_err) => Err(StructuredError::Unparseable { first: first_err, second: second_err }),
@@ -196,6 +231,31 @@ mod tests {
         );
         assert!(matches!(r, Err(StructuredError::Unparseable { .. })));
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_cut_off_reply_is_retried_with_a_short_echo_and_a_request_to_be_brief() {
+        let mut calls = Vec::new();
+        let long = format!("{{\"a\": \"{}", "x".repeat(5000));
+        let r = ask_structured(
+            |m: &[Msg]| {
+                calls.push(m.to_vec());
+                Ok(if calls.len() == 1 {
+                    Answer { text: long.clone(), truncated: true }
+                } else {
+                    Answer { text: "{\"a\": 4}".into(), truncated: false }
+                })
+            },
+            vec![Msg::user("u")],
+            parse_as::<X>,
+        )
+        .unwrap();
+        assert_eq!(r, (X { a: 4 }, 2));
+        let retry = &calls[1];
+        assert!(retry[1].content.len() < 500, "only the head of the cut reply is echoed");
+        assert!(retry[1].content.ends_with("[... cut off]"));
+        assert!(retry[2].content.contains("cut off at the output-token limit"));
+        assert!(retry[2].content.contains("much shorter"));
     }
 
     #[test]

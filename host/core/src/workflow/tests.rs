@@ -393,3 +393,72 @@ proptest! {
         prop_assert!(w.plan.len() <= plan.len() + 1, "at most one re-route");
     }
 }
+
+// ---- solo mode (the benchmark's single-model baseline) ----
+
+fn call_role(c: &Command) -> (Role, Handoff) {
+    match c {
+        Command::CallRole { role, handoff } => (*role, (**handoff).clone()),
+        other => panic!("expected a role call, got {other:?}"),
+    }
+}
+
+#[test]
+fn solo_runs_only_the_implementer_and_approves_on_passing_verification() {
+    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    let (role, h) = call_role(&c);
+    assert_eq!(role, Role::Implementer);
+    assert_eq!(h.seq, 1);
+    assert!(h.goals[0].contains("alone"), "{:?}", h.goals);
+    assert_eq!(w.mode, Mode::Solo);
+    assert_eq!(w.task_type, TaskType::Bugfix, "the router's type is kept for the record");
+    assert_eq!(w.handle(Event::RoleDone { role, output: implementation() }), Command::Verify);
+    match w.handle(verified(true)) {
+        Command::Finish { outcome, .. } => assert_eq!(outcome, Outcome::Approved),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.review_loops, 0);
+}
+
+#[test]
+fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
+    for loops in 0..4u32 {
+        let (mut w, mut c) =
+            Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: loops });
+        let mut tries = 0;
+        let outcome = loop {
+            match c {
+                Command::CallRole { role, handoff } => {
+                    assert_eq!(role, Role::Implementer);
+                    if tries > 0 {
+                        assert_eq!(handoff.verification.as_deref(), Some("passed=false"));
+                        assert!(handoff.goals[0].contains("fails verification"), "{:?}", handoff.goals);
+                        assert_eq!(handoff.attempt, tries + 1);
+                    }
+                    tries += 1;
+                    c = w.handle(Event::RoleDone { role, output: implementation() });
+                }
+                Command::Verify => c = w.handle(verified(false)),
+                Command::Finish { outcome, .. } => break outcome,
+            }
+        };
+        assert_eq!(outcome, Outcome::VerificationFailed);
+        assert_eq!(tries, loops + 1, "1 try + {loops} retries");
+    }
+}
+
+#[test]
+fn solo_passes_on_a_later_try_and_reports_role_failures() {
+    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (role, _) = call_role(&c);
+    w.handle(Event::RoleDone { role, output: implementation() });
+    let (_, h2) = call_role(&w.handle(verified(false)));
+    assert_eq!(h2.seq, 2);
+    w.handle(Event::RoleDone { role, output: implementation() });
+    assert!(matches!(w.handle(verified(true)), Command::Finish { outcome: Outcome::Approved, .. }));
+
+    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (role, _) = call_role(&c);
+    let failure = RoleFailure { kind: FailureKind::UnparseableReply, message: "no JSON".into() };
+    assert!(matches!(w.handle(Event::RoleFailed { role, failure }), Command::Finish { outcome: Outcome::RoleFailed, .. }));
+}
