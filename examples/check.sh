@@ -8,7 +8,7 @@
 #   R. copy repo/, overlay reference/ (a reference solution, never shown to
 #      models), copy acceptance/ in; gofmt -l, go vet, go build and go test
 #      ./... must pass. This shows each task can be done.
-# With --fixtures, additionally:
+# With --fixtures, additionally (for tasks that have fixtures/replay.json):
 #   3. copy repo/ again, apply the implementer edits of fixtures/replay.json
 #      (apply_fixture.py), copy acceptance/ in; gofmt -l, go vet, go build and
 #      go test ./... must pass.
@@ -94,7 +94,7 @@ for task in "${tasks[@]}"; do
     fi
 
     # 3. optional: acceptance on the fixture-applied result must pass
-    if [ "$fixtures" -eq 1 ]; then
+    if [ "$fixtures" -eq 1 ] && [ -f "$task/fixtures/replay.json" ]; then
         work="$tmp/$id-fixture"
         cp -R "$task/repo" "$work"
         if ! run_quiet "$id-apply" python3 "$here/apply_fixture.py" "$task/fixtures/replay.json" "$work"; then

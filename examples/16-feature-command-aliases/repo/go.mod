@@ -1,0 +1,3 @@
+module example.com/opsbot
+
+go 1.22
