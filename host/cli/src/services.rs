@@ -179,6 +179,7 @@ impl RoleServices for Services {
             max_tokens: req.max_tokens,
             temperature: req.temperature,
             json: req.json,
+            json_schema: req.json_schema.clone(),
             purpose: role.as_str().to_string(),
         };
         let request_sha = coop_providers::canonical_request_sha256(&creq);

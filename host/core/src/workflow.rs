@@ -120,6 +120,10 @@ pub struct WorkflowNote {
     pub rationale: String,
 }
 
+/// What verification reports when the worktree has no change at all.
+pub const EMPTY_CHANGE: &str = "Verification FAILED: the change is empty. No edit was applied (every proposed edit was \
+rejected, or none was proposed), so the repository is unchanged and the task is not done.";
+
 /// The constraints every role receives.
 pub fn standard_constraints() -> Vec<String> {
     vec![
@@ -336,6 +340,13 @@ impl Workflow {
                 self.finish(outcome, format!("{role} failed ({:?}): {}", failure.kind, failure.message))
             }
             (Phase::AwaitVerify, Event::Verified { passed, summary, diff, artifacts }) => {
+                // An empty change never passes: the tools would pass the
+                // untouched base, and the task would be "done" with nothing done.
+                let (passed, summary) = if diff.trim().is_empty() {
+                    (false, format!("{EMPTY_CHANGE}\n{summary}"))
+                } else {
+                    (passed, summary)
+                };
                 self.verification_passed = Some(passed);
                 self.verification = Some(summary);
                 self.diff = Some(diff);

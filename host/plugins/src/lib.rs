@@ -28,7 +28,7 @@ pub use runtime::{HostConfig, LoadedPlugin, PluginHost};
 use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
 use thiserror::Error;
 
-/// Generated bindings for both worlds of `coop:mob@0.1.0`.
+/// Generated bindings for both worlds of `coop:mob@0.2.0`.
 pub mod bindings {
     pub mod role {
         wasmtime::component::bindgen!({
@@ -69,7 +69,13 @@ pub struct PluginModelRequest {
     pub max_tokens: u32,
     pub temperature: Option<f32>,
     pub json: bool,
+    /// JSON Schema text the reply should satisfy (validated by the host to
+    /// be a JSON object of at most [`MAX_JSON_SCHEMA_BYTES`]).
+    pub json_schema: Option<String>,
 }
+
+/// Largest `json-schema` a plugin may send with a model call.
+pub const MAX_JSON_SCHEMA_BYTES: usize = 16 << 10;
 
 /// A model reply given back to the plugin.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The WIT package version this host implements.
-pub const WIT_VERSION: &str = "coop:mob@0.1.0";
+pub const WIT_VERSION: &str = "coop:mob@0.2.0";
 
 /// Name of the custom section holding the manifest.
 pub const SECTION: &str = "coop-manifest";

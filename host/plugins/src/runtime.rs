@@ -83,7 +83,7 @@ pub struct LoadedPlugin {
     pub sha256: String,
     pub manifest: Manifest,
     pub size_bytes: u64,
-    /// Names of the component's imports (e.g. `coop:mob/model@0.1.0`).
+    /// Names of the component's imports (e.g. `coop:mob/model@0.2.0`).
     pub imports: Vec<String>,
     /// Names of the component's exports.
     pub exports: Vec<String>,
@@ -673,6 +673,21 @@ impl model::Host for State {
                 s.services.denied(&s.plugin, "model", &msg);
                 return Err(model::ModelError::Denied(msg));
             }
+            if let Some(schema) = &request.json_schema {
+                let problem = if schema.len() > crate::MAX_JSON_SCHEMA_BYTES {
+                    Some(format!("json-schema is {} bytes; the limit is {}", schema.len(), crate::MAX_JSON_SCHEMA_BYTES))
+                } else {
+                    match serde_json::from_str::<serde_json::Value>(schema) {
+                        Ok(v) if v.is_object() => None,
+                        Ok(_) => Some("json-schema must be a JSON object".to_string()),
+                        Err(e) => Some(format!("json-schema is not valid JSON: {e}")),
+                    }
+                };
+                if let Some(msg) = problem {
+                    s.services.denied(&s.plugin, "model", &msg);
+                    return Err(model::ModelError::Denied(msg));
+                }
+            }
             s.model_calls += 1;
             let req = PluginModelRequest {
                 messages: request
@@ -690,6 +705,7 @@ impl model::Host for State {
                 max_tokens: request.max_tokens,
                 temperature: request.temperature,
                 json: request.json,
+                json_schema: request.json_schema,
             };
             match s.services.complete(role, req) {
                 Ok(r) => Ok(model::Completion {

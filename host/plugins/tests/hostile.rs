@@ -391,7 +391,7 @@ fn an_import_that_is_not_granted_fails_naming_it() {
     match host_error(out) {
         PluginError::ImportNotGranted { plugin, import } => {
             assert_eq!(plugin, "coop-hostile");
-            assert_eq!(import, "coop:mob/edits@0.1.0");
+            assert_eq!(import, "coop:mob/edits@0.2.0");
         }
         e => panic!("expected ImportNotGranted, got {e:?}"),
     }
@@ -405,7 +405,7 @@ fn an_import_that_is_not_granted_fails_naming_it() {
     ] {
         let (out, _) = f.attack(&g, "ok");
         match host_error(out) {
-            PluginError::ImportNotGranted { import, .. } => assert_eq!(import, format!("coop:mob/{iface}@0.1.0")),
+            PluginError::ImportNotGranted { import, .. } => assert_eq!(import, format!("coop:mob/{iface}@0.2.0")),
             e => panic!("expected ImportNotGranted for {iface}, got {e:?}"),
         }
     }
@@ -584,7 +584,7 @@ fn module_with_sections(sections: &[(&str, &[u8])]) -> Vec<u8> {
     m
 }
 
-const GOOD_MANIFEST: &str = r#"{"name":"tiny","version":"0.1.0","world":"role","wit":"coop:mob@0.1.0","capabilities":{"log":true}}"#;
+const GOOD_MANIFEST: &str = r#"{"name":"tiny","version":"0.1.0","world":"role","wit":"coop:mob@0.2.0","capabilities":{"log":true}}"#;
 
 fn manifest_error(host: &PluginHost, bytes: &[u8]) -> String {
     match host.load_bytes("tiny.wasm", bytes, None) {
@@ -603,7 +603,7 @@ fn the_real_component_with_another_wit_version_is_refused() {
     assert!(wasm.is_file(), "build plugins/hostile first: bash plugins/hostile/build.sh");
     let bytes = std::fs::read(&wasm).unwrap();
     // Same length, so every enclosing section size stays valid.
-    let (from, to) = (br#""wit": "coop:mob@0.1.0""#, br#""wit": "coop:mob@0.0.9""#);
+    let (from, to) = (br#""wit": "coop:mob@0.2.0""#, br#""wit": "coop:mob@0.0.9""#);
     // The manifest text also sits in the data segment; patch the copy in the
     // custom section, which follows the section's name.
     let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
@@ -614,7 +614,7 @@ fn the_real_component_with_another_wit_version_is_refused() {
     let host = PluginHost::new(config()).unwrap();
     assert_eq!(
         manifest_error(&host, &patched),
-        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.1.0`"
+        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.0`"
     );
     // And a pin on the original digest refuses the patched file outright.
     let pin = sha256_hex(&bytes);
@@ -639,10 +639,10 @@ fn manifest_extraction_refuses_bad_manifests() {
         host.load_bytes("tiny.wasm", &module_with_sections(&[(sec, GOOD_MANIFEST.as_bytes())]), None),
         Err(PluginError::Compile { .. })
     ));
-    let old = GOOD_MANIFEST.replace("coop:mob@0.1.0", "coop:mob@0.0.9");
+    let old = GOOD_MANIFEST.replace("coop:mob@0.2.0", "coop:mob@0.0.9");
     assert_eq!(
         manifest_error(&host, &module_with_sections(&[(sec, old.as_bytes())])),
-        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.1.0`"
+        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.0`"
     );
     assert_eq!(
         manifest_error(&host, &module_with_sections(&[("other", b"x")])),

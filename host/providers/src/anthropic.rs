@@ -243,7 +243,7 @@ fn build_body(req: &CompletionRequest, cache_system: bool) -> Value {
                 json!([{
                     "name": REPLY_TOOL,
                     "description": "Give your complete answer as this tool's input: one JSON object in the format the instructions ask for.",
-                    "input_schema": {"type": "object"},
+                    "input_schema": req.schema_value().unwrap_or_else(|| json!({"type": "object"})),
                 }]),
             );
             obj.insert(
@@ -498,6 +498,7 @@ mod tests {
             max_tokens: 100,
             temperature: None,
             json,
+            json_schema: None,
             purpose: "architect".into(),
         }
     }

@@ -109,6 +109,10 @@ pub struct CompletionRequest {
     /// Ask for a reply that is one JSON object (OpenAI-compat:
     /// `response_format: {"type": "json_object"}`).
     pub json: bool,
+    /// With `json`: a JSON Schema (JSON text) the reply should satisfy.
+    /// Clients that can constrain decoding to it send it; others send plain
+    /// JSON mode. Never trusted: callers validate the reply.
+    pub json_schema: Option<String>,
     /// What the call is for, e.g. `"architect"`. Never sent on the wire; used
     /// by replay matching and in logs.
     pub purpose: String,
@@ -190,4 +194,18 @@ pub trait ModelClient: Send + Sync {
         req: &'a CompletionRequest,
         cancel: &'a CancellationToken,
     ) -> CompletionFuture<'a>;
+}
+
+impl CompletionRequest {
+    /// The schema as a JSON value, when JSON mode is on and the schema is a
+    /// JSON object; a schema that does not parse is left out (plain JSON mode).
+    pub fn schema_value(&self) -> Option<serde_json::Value> {
+        if !self.json {
+            return None;
+        }
+        self.json_schema
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            .filter(serde_json::Value::is_object)
+    }
 }

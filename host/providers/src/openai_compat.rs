@@ -112,7 +112,14 @@ impl OpenAiCompatClient {
             if let Some(t) = req.temperature {
                 obj.insert("temperature".into(), json!(t));
             }
-            if req.json {
+            if let Some(schema) = req.schema_value() {
+                // llama.cpp compiles the schema into a grammar; OpenAI and vLLM
+                // accept the same form.
+                obj.insert(
+                    "response_format".into(),
+                    json!({"type": "json_schema", "json_schema": {"name": "reply", "strict": false, "schema": schema}}),
+                );
+            } else if req.json {
                 obj.insert("response_format".into(), json!({"type": "json_object"}));
             }
         }

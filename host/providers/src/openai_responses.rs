@@ -11,12 +11,12 @@
 //!   reasoning models, so give those room);
 //! - `temperature` is sent when set and [`OpenAiResponsesConfig::send_temperature`]
 //!   is on (reasoning models such as gpt-5* reject it; turn it off there);
-//! - **JSON mode**: the request only says "one JSON object", with no schema,
-//!   so `text: {format: {type: "json_object"}}` is used (a `json_schema`
-//!   format needs a schema we do not have; `strict: false` with
-//!   `{"type":"object"}` would buy nothing). The API requires the word
-//!   "JSON" somewhere in the input/instructions in this mode; the role
-//!   prompts must say it;
+//! - **JSON mode**: with the plugin's schema, `text: {format: {type:
+//!   "json_schema", name: "reply", strict: false, schema}}` (not strict:
+//!   strict mode demands every property be required, and plugins validate
+//!   anyway); without one, `text: {format: {type: "json_object"}}`. The API
+//!   requires the word "JSON" somewhere in the input/instructions in this
+//!   mode; the role prompts must say it;
 //! - `store` is sent as configured (default `false`: coop keeps its own
 //!   transcript and does not need server-side state);
 //! - `reasoning: {effort}` is sent when configured.
@@ -185,7 +185,12 @@ impl OpenAiResponsesClient {
             if let Some(e) = &self.cfg.reasoning_effort {
                 obj.insert("reasoning".into(), json!({"effort": e}));
             }
-            if req.json {
+            if let Some(schema) = req.schema_value() {
+                obj.insert(
+                    "text".into(),
+                    json!({"format": {"type": "json_schema", "name": "reply", "strict": false, "schema": schema}}),
+                );
+            } else if req.json {
                 obj.insert("text".into(), json!({"format": {"type": "json_object"}}));
             }
         }
@@ -491,6 +496,7 @@ mod tests {
             max_tokens: 50,
             temperature: Some(0.5),
             json: true,
+            json_schema: None,
             purpose: "p".into(),
         };
         let b = c.request_body(&req);

@@ -125,6 +125,10 @@ struct CanonicalRequest<'a> {
     messages: Vec<CanonicalMessage<'a>>,
     max_tokens: u32,
     json: bool,
+    /// Absent when there is none, so requests without a schema hash as
+    /// they did before the field existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    json_schema: Option<&'a str>,
 }
 
 /// The canonical JSON hashed by [`canonical_request_sha256`]:
@@ -147,6 +151,7 @@ pub fn canonical_request_json(req: &CompletionRequest) -> String {
             .collect(),
         max_tokens: req.max_tokens,
         json: req.json,
+        json_schema: req.json_schema.as_deref(),
     };
     // Serializing strings, bools and integers cannot fail; the fallback only
     // keeps this function total without an `expect`.

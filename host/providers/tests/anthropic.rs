@@ -27,6 +27,7 @@ fn req(json: bool) -> CompletionRequest {
         max_tokens: 1024,
         temperature: Some(0.2),
         json,
+        json_schema: None,
         purpose: "architect".into(),
     }
 }

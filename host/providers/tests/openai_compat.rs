@@ -20,6 +20,7 @@ fn req(json: bool) -> CompletionRequest {
         max_tokens: 256,
         temperature: Some(0.2),
         json,
+        json_schema: None,
         purpose: "architect".into(),
     }
 }

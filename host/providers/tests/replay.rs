@@ -17,6 +17,7 @@ fn req(purpose: &str, user: &str) -> CompletionRequest {
         max_tokens: 100,
         temperature: None,
         json: true,
+        json_schema: None,
         purpose: purpose.into(),
     }
 }

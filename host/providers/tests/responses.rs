@@ -28,6 +28,7 @@ fn req(json: bool) -> CompletionRequest {
         max_tokens: 2048,
         temperature: Some(0.2),
         json,
+        json_schema: None,
         purpose: "reviewer".into(),
     }
 }

@@ -13,6 +13,13 @@ coop_plugin_sdk::embed_manifest!("manifest.json");
 const FILE_BUDGET: usize = 24_000;
 const MAX_TOKENS: u32 = 2048;
 
+/// [`Reply`] as a JSON Schema for providers that constrain decoding.
+pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{
+"notes":{"type":"string"},
+"files_in_scope":{"type":"array","minItems":1,"items":{"type":"string"}},
+"plan":{"type":"array","minItems":1,"items":{"type":"string"}}},
+"required":["notes","files_in_scope","plan"],"additionalProperties":false}"#;
+
 /// The reply schema the model must follow.
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +91,7 @@ impl Guest for Architect {
             files_context(&files, FILE_BUDGET)
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let r = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
+        let r = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Design(Design { notes: r.notes, files_in_scope: r.files_in_scope, plan: r.plan }))
     }
 }

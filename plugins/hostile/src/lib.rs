@@ -53,6 +53,7 @@ fn ask(max_tokens: u32) -> String {
         max_tokens,
         temperature: None,
         json: false,
+        json_schema: None,
     };
     match model::complete(&req) {
         Ok(c) => format!("ok:{}", c.text),

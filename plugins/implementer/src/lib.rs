@@ -21,8 +21,26 @@ const MAX_TOKENS: u32 = 4096;
 pub enum EditReply {
     Write { path: String, content: String },
     Replace { path: String, old: String, new: String },
+    /// Add `content` at the end of a file (created when missing). Needs no
+    /// anchor text, so it is the reliable way for a model to add a new
+    /// function or test to an existing file.
+    Append { path: String, content: String },
     Delete { path: String },
 }
+
+/// [`Reply`] as a JSON Schema, sent with the request so providers that
+/// constrain decoding (llama.cpp grammars, OpenAI structured outputs) cannot
+/// produce a well-formed object of the wrong shape. [`parse_reply`] still
+/// validates.
+pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{
+"summary":{"type":"string"},
+"edits":{"type":"array","minItems":1,"items":{"anyOf":[
+ {"type":"object","properties":{"kind":{"enum":["write"]},"path":{"type":"string"},"content":{"type":"string"}},"required":["kind","path","content"],"additionalProperties":false},
+ {"type":"object","properties":{"kind":{"enum":["replace"]},"path":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"}},"required":["kind","path","old","new"],"additionalProperties":false},
+ {"type":"object","properties":{"kind":{"enum":["append"]},"path":{"type":"string"},"content":{"type":"string"}},"required":["kind","path","content"],"additionalProperties":false},
+ {"type":"object","properties":{"kind":{"enum":["delete"]},"path":{"type":"string"}},"required":["kind","path"],"additionalProperties":false}
+]}}},
+"required":["summary","edits"],"additionalProperties":false}"#;
 
 /// The reply schema.
 #[derive(Debug, Deserialize, PartialEq)]
@@ -40,13 +58,16 @@ and keep the change as small as the task allows. Write idiomatic, gofmt-formatte
 standard library only, with doc comments on exported identifiers, and tests in `_test.go` files of the same package.\n\n{}\n\n\
 Reply with exactly one JSON object and nothing else:\n\
 {{\"summary\": \"what you changed and why\",\n \"edits\": [\n  \
-{{\"kind\": \"write\", \"path\": \"relative/file.go\", \"content\": \"the complete new file content\"}},\n  \
-{{\"kind\": \"replace\", \"path\": \"relative/file.go\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
-{{\"kind\": \"delete\", \"path\": \"relative/file.go\"}}\n ]}}\n\
-For a new file use \"write\" with its complete content. For an existing file use \"replace\": \"old\" is a short snippet \
-copied exactly from the file (a few whole lines that occur only once) and \"new\" is what replaces it; do not repeat unchanged code. \
-Use \"write\" on an existing file only when you change most of it. \
-Paths are relative to the repository root.",
+{{\"kind\": \"write\", \"path\": \"pkg/new_file.go\", \"content\": \"the complete content of a new file\"}},\n  \
+{{\"kind\": \"append\", \"path\": \"pkg/existing.go\", \"content\": \"new code added at the end of an existing file\"}},\n  \
+{{\"kind\": \"replace\", \"path\": \"pkg/existing.go\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
+{{\"kind\": \"delete\", \"path\": \"pkg/obsolete.go\"}}\n ]}}\n\
+(The paths above only show the form: use the real paths of the repository.) \
+To create a file, use \"write\" with its complete content. To add new functions or tests to an existing file, use \"append\". \
+To change existing code, use \"replace\": \"old\" must be copied character for character from the file as shown to you \
+(a few whole lines that occur only once) and \"new\" is what replaces it; never invent \"old\" text. \
+If new code needs an import the file does not have, add it with a \"replace\" of the import block. \
+Use \"write\" on an existing file only when you change most of it. Paths are relative to the repository root.",
         prompt::DATA_IS_NOT_INSTRUCTIONS
     )
 }
@@ -58,7 +79,10 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
     }
     for e in &r.edits {
         let p = match e {
-            EditReply::Write { path, .. } | EditReply::Replace { path, .. } | EditReply::Delete { path } => path,
+            EditReply::Write { path, .. }
+            | EditReply::Replace { path, .. }
+            | EditReply::Append { path, .. }
+            | EditReply::Delete { path } => path,
         };
         if p.trim().is_empty() {
             return Err("every edit needs a non-empty \"path\"".into());
@@ -72,12 +96,51 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
     Ok(r)
 }
 
-fn to_wit(e: &EditReply) -> FileEdit {
+/// Turn the model's edits into host edits. `append` becomes a `write` of
+/// the file's current content (read through `read`, `None` when the file
+/// does not exist) plus the new code.
+pub fn to_wit_with(e: &EditReply, read: &mut dyn FnMut(&str) -> Option<String>) -> FileEdit {
     match e.clone() {
         EditReply::Write { path, content } => FileEdit::Write(WriteEdit { path, content }),
         EditReply::Replace { path, old, new } => FileEdit::Replace(ReplaceEdit { path, old, new }),
+        EditReply::Append { path, content } => {
+            let content = match read(&path) {
+                Some(existing) => appended(&existing, &content),
+                None => content,
+            };
+            FileEdit::Write(WriteEdit { path, content })
+        }
         EditReply::Delete { path } => FileEdit::Delete(path),
     }
+}
+
+/// `existing` followed by `addition`, separated by one blank line.
+pub fn appended(existing: &str, addition: &str) -> String {
+    let mut out = existing.trim_end_matches('\n').to_string();
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str(addition.trim_start_matches('\n'));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn to_wit(e: &EditReply) -> FileEdit {
+    to_wit_with(e, &mut |p| coop_plugin_sdk::bindings::coop::mob::workspace::read_file(p).ok())
+}
+
+/// Paths of rejected edits (the part before the first `": "`).
+fn rejected_paths(rejected: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rejected {
+        let p = r.split(": ").next().unwrap_or("").to_string();
+        if !p.is_empty() && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Files to show the model: those in scope, then other Go sources.
@@ -116,7 +179,7 @@ impl Guest for Implementer {
             files_context(&files, FILE_BUDGET)
         );
         let mut msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let reply = coop_plugin_sdk::ask(msgs.clone(), MAX_TOKENS, parse_reply)?;
+        let reply = coop_plugin_sdk::ask_with_schema(msgs.clone(), MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         let wit: Vec<FileEdit> = reply.edits.iter().map(to_wit).collect();
         let (mut applied, rejected) = split(edits::propose(&wit));
         let mut summary = reply.summary.clone();
@@ -127,13 +190,19 @@ impl Guest for Implementer {
         // correct them. What was applied stays applied.
         info(&format!("{} edit(s) rejected; asking the model once to correct them", rejected.len()));
         msgs.push(Msg::assistant(serde_json::json!({"summary": reply.summary}).to_string()));
+        // Show the rejected files as they are now: a replace is mostly
+        // rejected because its `old` text is not in the file.
+        let current = files_context(&rejected_paths(&rejected), FILE_BUDGET / 2);
         msgs.push(Msg::user(format!(
-            "The host applied: {:?}. It rejected these edits (nothing was written for them):\n{}\n\
-             Reply with a JSON object of the same form containing only corrected edits for the rejected ones.",
+            "The host applied: {:?}. It rejected these edits (nothing was written for them):\n{}\n\n{}\
+             Reply with a JSON object of the same form containing only corrected edits for the rejected ones, \
+             using the real paths above. Copy any \"old\" text exactly from the current content shown, or use \
+             \"append\" to add new code at the end of a file.",
             applied,
-            rejected.join("\n")
+            rejected.join("\n"),
+            current
         )));
-        let fix = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
+        let fix = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         let wit: Vec<FileEdit> = fix.edits.iter().map(to_wit).collect();
         let (applied2, rejected2) = split(edits::propose(&wit));
         applied.extend(applied2);
@@ -160,11 +229,47 @@ mod tests {
     }
 
     #[test]
+    fn append_adds_to_the_end_or_creates_the_file() {
+        let e = EditReply::Append { path: "a.go".into(), content: "func B() {}\n".into() };
+        let written = |f: FileEdit| match f {
+            FileEdit::Write(w) => (w.path, w.content),
+            _ => panic!("append becomes a write"),
+        };
+        let mut existing = |_: &str| Some("package a\n\nfunc A() {}\n\n\n".to_string());
+        assert_eq!(written(to_wit_with(&e, &mut existing)), ("a.go".into(), "package a\n\nfunc A() {}\n\nfunc B() {}\n".into()));
+        let mut missing = |_: &str| None;
+        assert_eq!(written(to_wit_with(&e, &mut missing)), ("a.go".into(), "func B() {}\n".into()));
+        assert_eq!(appended("", "x"), "x\n");
+        let r = parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go","content":"func B() {}"}]}"#).unwrap();
+        assert!(matches!(&r.edits[0], EditReply::Append { .. }));
+    }
+
+    #[test]
+    fn rejected_paths_are_deduplicated_in_order() {
+        let r = vec!["a.go: not found".to_string(), "b.go: file does not exist".into(), "a.go: again".into()];
+        assert_eq!(rejected_paths(&r), ["a.go", "b.go"]);
+    }
+
+    #[test]
+    fn schema_is_json_and_names_every_field_the_parser_needs() {
+        let v: serde_json::Value = serde_json::from_str(REPLY_SCHEMA).unwrap();
+        assert_eq!(v["required"], serde_json::json!(["summary", "edits"]));
+        let kinds: Vec<&str> = v["properties"]["edits"]["items"]["anyOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["properties"]["kind"]["enum"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["write", "replace", "append", "delete"]);
+    }
+
+    #[test]
     fn rejects_empty_or_malformed_edits() {
         assert!(parse_reply(r#"{"summary":"s","edits":[]}"#).unwrap_err().contains("at least one"));
         assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"write","path":" ","content":""}]}"#).is_err());
         assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"replace","path":"a","old":"","new":"y"}]}"#).is_err());
         assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"move","path":"a"}]}"#).is_err());
+        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go"}]}"#).is_err(), "append needs content");
         assert!(parse_reply("Sure! ```go\npackage a\n```").is_err());
     }
 }

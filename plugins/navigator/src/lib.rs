@@ -12,6 +12,14 @@ coop_plugin_sdk::embed_manifest!("manifest.json");
 
 const MAX_TOKENS: u32 = 1024;
 
+/// [`Reply`] as a JSON Schema for providers that constrain decoding.
+pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{
+"summary":{"type":"string"},
+"next_steps":{"type":"array","items":{"type":"string"}},
+"blockers":{"type":"array","items":{"type":"string"}},
+"question":{"anyOf":[{"type":"string"},{"type":"null"}]}},
+"required":["summary","next_steps","blockers"],"additionalProperties":false}"#;
+
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -57,7 +65,7 @@ impl Guest for Navigator {
             files.join("\n")
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let nav = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
+        let nav = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Navigation(nav))
     }
 }

@@ -26,6 +26,19 @@ pub struct FindingReply {
     pub suggestion: Option<String>,
 }
 
+/// [`Reply`] as a JSON Schema for providers that constrain decoding.
+pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{
+"verdict":{"enum":["approve","request-changes","escalate"]},
+"summary":{"type":"string"},
+"findings":{"type":"array","items":{"type":"object","properties":{
+ "severity":{"enum":["blocking","major","minor","info"]},
+ "file":{"anyOf":[{"type":"string"},{"type":"null"}]},
+ "line":{"anyOf":[{"type":"integer","minimum":0},{"type":"null"}]},
+ "message":{"type":"string"},
+ "suggestion":{"anyOf":[{"type":"string"},{"type":"null"}]}},
+ "required":["severity","message"],"additionalProperties":false}}},
+"required":["verdict","summary","findings"],"additionalProperties":false}"#;
+
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -133,7 +146,7 @@ impl Guest for Reviewer {
         };
         let user = format!("{}{}{ask}", handoff_context(&h), files_context(&files, FILE_BUDGET));
         let msgs = vec![Msg::system(system_prompt(m)), Msg::user(user)];
-        let review = coop_plugin_sdk::ask(msgs, MAX_TOKENS, parse_reply)?;
+        let review = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Review(review))
     }
 }

@@ -40,14 +40,17 @@ pub fn complete(
     max_tokens: u32,
     json: bool,
 ) -> Result<String, structured::AskError> {
-    complete_answer(messages, max_tokens, json).map(|a| a.text)
+    complete_answer(messages, max_tokens, json, None).map(|a| a.text)
 }
 
-/// [`complete`], also telling whether the reply was cut off at `max_tokens`.
+/// [`complete`], also telling whether the reply was cut off at `max_tokens`;
+/// `schema` (JSON Schema text) asks the provider to constrain the reply's
+/// shape where it can.
 pub fn complete_answer(
     messages: &[structured::Msg],
     max_tokens: u32,
     json: bool,
+    schema: Option<&str>,
 ) -> Result<structured::Answer, structured::AskError> {
     let req = model::CompletionRequest {
         messages: messages
@@ -64,6 +67,7 @@ pub fn complete_answer(
         max_tokens,
         temperature: Some(0.0),
         json,
+        json_schema: schema.map(str::to_string),
     };
     match model::complete(&req) {
         Ok(c) => Ok(structured::Answer { text: c.text, truncated: c.truncated }),
@@ -81,7 +85,18 @@ pub fn ask<T>(
     max_tokens: u32,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, types::RoleFailure> {
-    structured::ask_structured_with(|m| complete_answer(m, max_tokens, true), messages, parse, |e| {
+    ask_with_schema(messages, max_tokens, None, parse)
+}
+
+/// [`ask`] with a JSON Schema of the reply, sent to the provider so it can
+/// constrain decoding (see `json-schema` in the WIT). `parse` still decides.
+pub fn ask_with_schema<T>(
+    messages: Vec<structured::Msg>,
+    max_tokens: u32,
+    schema: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, types::RoleFailure> {
+    structured::ask_structured_with(|m| complete_answer(m, max_tokens, true, schema), messages, parse, |e| {
         log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
     })
     .map(|(v, _)| v)

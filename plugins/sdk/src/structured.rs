@@ -264,7 +264,7 @@ mod tests {
         let r = ask_structured(
             |_m: &[Msg]| {
                 n += 1;
-                Err(AskError::Denied("no".into()))
+                Err::<String, _>(AskError::Denied("no".into()))
             },
             vec![Msg::user("u")],
             parse_as::<X>,

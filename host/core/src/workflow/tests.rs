@@ -462,3 +462,62 @@ fn solo_passes_on_a_later_try_and_reports_role_failures() {
     let failure = RoleFailure { kind: FailureKind::UnparseableReply, message: "no JSON".into() };
     assert!(matches!(w.handle(Event::RoleFailed { role, failure }), Command::Finish { outcome: Outcome::RoleFailed, .. }));
 }
+
+// ---- an empty change never passes ----
+
+fn verified_empty() -> Event {
+    Event::Verified { passed: true, summary: "Verification PASSED.".into(), diff: "  \n".into(), artifacts: vec![] }
+}
+
+#[test]
+fn an_empty_change_fails_verification_in_solo_and_is_never_approved() {
+    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (role, _) = call_role(&c);
+    w.handle(Event::RoleDone { role, output: implementation() });
+    let (_, h) = call_role(&w.handle(verified_empty()));
+    assert!(h.verification.as_deref().unwrap_or("").starts_with(EMPTY_CHANGE), "the model is told why");
+    assert_eq!(w.verification_passed, Some(false));
+    w.handle(Event::RoleDone { role, output: implementation() });
+    w.handle(verified_empty());
+    w.handle(Event::RoleDone { role, output: implementation() });
+    assert!(matches!(w.handle(verified_empty()), Command::Finish { outcome: Outcome::VerificationFailed, .. }));
+}
+
+#[test]
+fn an_empty_change_is_not_approved_even_when_the_reviewer_approves_or_the_conflict_table_settles() {
+    // Reviewer approves an empty change: verification failure outranks it.
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.handle(Event::RoleDone { role: Role::Architect, output: design() });
+    w.handle(Event::RoleDone { role: Role::Implementer, output: implementation() });
+    w.handle(verified_empty());
+    let c = w.handle(Event::RoleDone { role: Role::Reviewer, output: review(Verdict::Approve, vec![]) });
+    assert!(matches!(c, Command::CallRole { role: Role::Implementer, .. }), "{c:?}");
+    // The same implementation-detail finding twice on an empty change: the
+    // table would settle for the implementer, but the change fails verification.
+    let detail = Finding {
+        severity: Severity::Blocking,
+        file: Some("strutil/reverse.go".into()),
+        line: Some(3),
+        message: "Median does not handle empty slices".into(),
+        suggestion: None,
+    };
+    let mut c = c;
+    let mut outcome = None;
+    for _ in 0..30 {
+        c = match c {
+            Command::CallRole { role: Role::Implementer, .. } => w.handle(Event::RoleDone { role: Role::Implementer, output: implementation() }),
+            Command::CallRole { role, .. } if role == Role::Reviewer => {
+                w.handle(Event::RoleDone { role, output: review(Verdict::RequestChanges, vec![detail.clone()]) })
+            }
+            Command::CallRole { role, .. } => w.handle(Event::RoleDone { role, output: design() }),
+            Command::Verify => w.handle(verified_empty()),
+            Command::Finish { outcome: o, .. } => {
+                outcome = Some(o);
+                break;
+            }
+        };
+    }
+    let outcome = outcome.expect("finished");
+    assert_ne!(outcome, Outcome::Approved);
+    assert_eq!(outcome, Outcome::VerificationFailed);
+}
