@@ -154,8 +154,7 @@ impl AnthropicClient {
         req: &CompletionRequest,
         cancel: &CancellationToken,
     ) -> Result<Completion, ProviderError> {
-        let request_body = serde_json::to_string(&self.request_body(req))
-            .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+        let request_body = crate::encode_body(&self.request_body(req), req)?;
         let mut key = HeaderValue::from_str(&self.cfg.api_key).map_err(|_| {
             ProviderError::Config("anthropic api_key is not a valid header value".into())
         })?;

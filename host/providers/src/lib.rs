@@ -196,16 +196,46 @@ pub trait ModelClient: Send + Sync {
     ) -> CompletionFuture<'a>;
 }
 
+/// Stands in the request body for the schema until [`encode_body`] puts
+/// the schema's own text there. A `serde_json::Value` would sort the
+/// schema's keys, and key order matters: constrained decoders (llama.cpp)
+/// make the model write properties in schema order, and "old" before "new"
+/// or "summary" before "edits" is part of what the plugin asked for.
+const SCHEMA_PLACEHOLDER: &str = "\u{0}coop:json-schema\u{0}";
+
 impl CompletionRequest {
-    /// The schema as a JSON value, when JSON mode is on and the schema is a
-    /// JSON object; a schema that does not parse is left out (plain JSON mode).
-    pub fn schema_value(&self) -> Option<serde_json::Value> {
+    /// The plugin's schema text, when JSON mode is on and it parses as a
+    /// JSON object; a schema that does not is left out (plain JSON mode).
+    pub fn schema_text(&self) -> Option<&str> {
         if !self.json {
             return None;
         }
         self.json_schema
             .as_deref()
-            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-            .filter(serde_json::Value::is_object)
+            .filter(|s| serde_json::from_str::<serde_json::Value>(s).is_ok_and(|v| v.is_object()))
     }
+
+    /// What a client puts where the schema goes in its request body; see
+    /// [`encode_body`].
+    pub fn schema_value(&self) -> Option<serde_json::Value> {
+        self.schema_text().map(|_| serde_json::Value::String(SCHEMA_PLACEHOLDER.into()))
+    }
+}
+
+/// Serialize a request body, putting the schema text of `req` (verbatim, key
+/// order kept) where [`CompletionRequest::schema_value`] left its placeholder.
+/// Bodies put the schema after the messages, so the last occurrence is the
+/// placeholder even if a message happened to contain the same text.
+pub fn encode_body(body: &serde_json::Value, req: &CompletionRequest) -> Result<String, ProviderError> {
+    let text = serde_json::to_string(body)
+        .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+    let Some(schema) = req.schema_text() else {
+        return Ok(text);
+    };
+    let quoted = serde_json::to_string(SCHEMA_PLACEHOLDER)
+        .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+    Ok(match text.rfind(&quoted) {
+        Some(i) => format!("{}{}{}", &text[..i], schema.trim(), &text[i + quoted.len()..]),
+        None => text,
+    })
 }

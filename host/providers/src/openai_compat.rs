@@ -131,8 +131,7 @@ impl OpenAiCompatClient {
         req: &CompletionRequest,
         cancel: &CancellationToken,
     ) -> Result<Completion, ProviderError> {
-        let request_body = serde_json::to_string(&Self::request_body(req))
-            .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+        let request_body = crate::encode_body(&Self::request_body(req), req)?;
         let mut rb = self
             .transport
             .http

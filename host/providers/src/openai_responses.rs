@@ -202,8 +202,7 @@ impl OpenAiResponsesClient {
         req: &CompletionRequest,
         cancel: &CancellationToken,
     ) -> Result<Completion, ProviderError> {
-        let request_body = serde_json::to_string(&self.request_body(req))
-            .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
+        let request_body = crate::encode_body(&self.request_body(req), req)?;
         let mut rb = self
             .transport
             .http

@@ -547,3 +547,31 @@ async fn server_streams_in_small_chunks() {
         "{chunks} chunks for {total} bytes"
     );
 }
+
+#[tokio::test]
+async fn a_json_schema_is_sent_verbatim_with_its_key_order() {
+    // Key order matters to constrained decoders: the model writes properties
+    // in schema order, so "old" must stay before "new".
+    let schema = r#"{"type":"object","properties":{"summary":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"}},"required":["summary","old","new"]}"#;
+    let server = ModelServer::start(vec![ScriptedReply::text(r#"{"summary":"s","old":"a","new":"b"}"#)]);
+    let client = OpenAiCompatClient::new(OpenAiCompatConfig::new(server.base_url())).unwrap();
+    let mut r = req(true);
+    r.json_schema = Some(schema.into());
+    let c = client.complete(&r, &CancellationToken::new()).await.unwrap();
+    assert_eq!(c.text, r#"{"summary":"s","old":"a","new":"b"}"#);
+    let sent = server.requests().pop().unwrap();
+    assert_eq!(sent["response_format"]["type"], "json_schema");
+    assert_eq!(sent["response_format"]["json_schema"]["schema"]["required"], serde_json::json!(["summary", "old", "new"]));
+    let raw = &c.request_body;
+    let (s, o, n) = (raw.find("\"summary\":{").unwrap(), raw.find("\"old\":{").unwrap(), raw.find("\"new\":{").unwrap());
+    assert!(s < o && o < n, "schema keys keep their order on the wire: {raw}");
+    assert!(!raw.contains("coop:json-schema"), "no placeholder left");
+
+    // A schema that is not a JSON object falls back to plain JSON mode.
+    let server = ModelServer::start(vec![ScriptedReply::text("{}")]);
+    let client = OpenAiCompatClient::new(OpenAiCompatConfig::new(server.base_url())).unwrap();
+    let mut r = req(true);
+    r.json_schema = Some("[1]".into());
+    client.complete(&r, &CancellationToken::new()).await.unwrap();
+    assert_eq!(server.requests().pop().unwrap()["response_format"], serde_json::json!({"type": "json_object"}));
+}

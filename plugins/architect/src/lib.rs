@@ -11,7 +11,7 @@ coop_plugin_sdk::embed_manifest!("manifest.json");
 
 /// Cap on repository text put into one prompt (characters).
 const FILE_BUDGET: usize = 24_000;
-const MAX_TOKENS: u32 = 2048;
+const MAX_TOKENS: u32 = 1024;
 
 /// [`Reply`] as a JSON Schema for providers that constrain decoding.
 pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{

@@ -13,7 +13,9 @@ use serde::Deserialize;
 coop_plugin_sdk::embed_manifest!("manifest.json");
 
 const FILE_BUDGET: usize = 32_000;
-const MAX_TOKENS: u32 = 4096;
+// Enough for the edits of a small task (whole new files included); a small
+// model that falls into a repetition loop is stopped after ~90 s, not ~150 s.
+const MAX_TOKENS: u32 = 2560;
 
 /// One edit as the model writes it.
 #[derive(Debug, Deserialize, PartialEq, Clone)]
@@ -28,19 +30,45 @@ pub enum EditReply {
     Delete { path: String },
 }
 
+/// Above this many bytes of paths, paths in the schema are free strings:
+/// the enum appears three times and the host caps a schema at 16 KiB.
+const MAX_ENUM_BYTES: usize = 4_000;
+
 /// [`Reply`] as a JSON Schema, sent with the request so providers that
 /// constrain decoding (llama.cpp grammars, OpenAI structured outputs) cannot
-/// produce a well-formed object of the wrong shape. [`parse_reply`] still
-/// validates.
-pub const REPLY_SCHEMA: &str = r#"{"type":"object","properties":{
-"summary":{"type":"string"},
-"edits":{"type":"array","minItems":1,"items":{"anyOf":[
- {"type":"object","properties":{"kind":{"enum":["write"]},"path":{"type":"string"},"content":{"type":"string"}},"required":["kind","path","content"],"additionalProperties":false},
- {"type":"object","properties":{"kind":{"enum":["replace"]},"path":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"}},"required":["kind","path","old","new"],"additionalProperties":false},
- {"type":"object","properties":{"kind":{"enum":["append"]},"path":{"type":"string"},"content":{"type":"string"}},"required":["kind","path","content"],"additionalProperties":false},
- {"type":"object","properties":{"kind":{"enum":["delete"]},"path":{"type":"string"}},"required":["kind","path"],"additionalProperties":false}
-]}}},
-"required":["summary","edits"],"additionalProperties":false}"#;
+/// produce a well-formed object of the wrong shape. Edits of existing files
+/// (`replace`, `append`, `delete`) must name one of `existing`, so a model
+/// cannot invent a path for them; `write` may create a new file.
+/// [`parse_reply`] still validates.
+pub fn reply_schema(existing: &[String]) -> String {
+    // Built as text, not with serde_json's map (which sorts keys): the host
+    // sends it verbatim and a constrained decoder makes the model write the
+    // properties in this order, so "summary" comes first (say what you will
+    // do) and "old" before "new".
+    let enum_bytes: usize = existing.iter().map(|p| p.len() + 3).sum();
+    let existing_path = if existing.is_empty() || enum_bytes > MAX_ENUM_BYTES {
+        r#"{"type":"string"}"#.to_string()
+    } else {
+        format!(r#"{{"enum":{}}}"#, serde_json::to_string(existing).unwrap_or_else(|_| "[]".into()))
+    };
+    let edit = |kind: &str, path: &str, extra: &[&str]| {
+        let mut props = format!(r#""kind":{{"enum":["{kind}"]}},"path":{path}"#);
+        let mut required = String::from(r#""kind","path""#);
+        for e in extra {
+            props.push_str(&format!(r#","{e}":{{"type":"string"}}"#));
+            required.push_str(&format!(r#","{e}""#));
+        }
+        format!(r#"{{"type":"object","properties":{{{props}}},"required":[{required}],"additionalProperties":false}}"#)
+    };
+    let free = r#"{"type":"string"}"#;
+    format!(
+        r#"{{"type":"object","properties":{{"summary":{{"type":"string"}},"edits":{{"type":"array","minItems":1,"items":{{"anyOf":[{},{},{},{}]}}}}}},"required":["summary","edits"],"additionalProperties":false}}"#,
+        edit("write", free, &["content"]),
+        edit("replace", &existing_path, &["old", "new"]),
+        edit("append", &existing_path, &["content"]),
+        edit("delete", &existing_path, &[]),
+    )
+}
 
 /// The reply schema.
 #[derive(Debug, Deserialize, PartialEq)]
@@ -58,11 +86,11 @@ and keep the change as small as the task allows. Write idiomatic, gofmt-formatte
 standard library only, with doc comments on exported identifiers, and tests in `_test.go` files of the same package.\n\n{}\n\n\
 Reply with exactly one JSON object and nothing else:\n\
 {{\"summary\": \"what you changed and why\",\n \"edits\": [\n  \
-{{\"kind\": \"write\", \"path\": \"pkg/new_file.go\", \"content\": \"the complete content of a new file\"}},\n  \
-{{\"kind\": \"append\", \"path\": \"pkg/existing.go\", \"content\": \"new code added at the end of an existing file\"}},\n  \
-{{\"kind\": \"replace\", \"path\": \"pkg/existing.go\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
-{{\"kind\": \"delete\", \"path\": \"pkg/obsolete.go\"}}\n ]}}\n\
-(The paths above only show the form: use the real paths of the repository.) \
+{{\"kind\": \"write\", \"path\": \"<path of a new file>\", \"content\": \"the complete content of the new file\"}},\n  \
+{{\"kind\": \"append\", \"path\": \"<path of an existing file>\", \"content\": \"new code added at the end of that file\"}},\n  \
+{{\"kind\": \"replace\", \"path\": \"<path of an existing file>\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
+{{\"kind\": \"delete\", \"path\": \"<path of an existing file>\"}}\n ]}}\n\
+Paths are the repository's real paths, exactly as the files are labelled below; a new file goes next to the code it belongs with. \
 To create a file, use \"write\" with its complete content. To add new functions or tests to an existing file, use \"append\". \
 To change existing code, use \"replace\": \"old\" must be copied character for character from the file as shown to you \
 (a few whole lines that occur only once) and \"new\" is what replaces it; never invent \"old\" text. \
@@ -87,9 +115,12 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
         if p.trim().is_empty() {
             return Err("every edit needs a non-empty \"path\"".into());
         }
-        if let EditReply::Replace { old, .. } = e {
+        if let EditReply::Replace { old, new, .. } = e {
             if old.is_empty() {
                 return Err(format!("the replace edit of {p} has an empty \"old\" text"));
+            }
+            if old == new {
+                return Err(format!("the replace edit of {p} changes nothing (\"old\" equals \"new\")"));
             }
         }
     }
@@ -179,7 +210,8 @@ impl Guest for Implementer {
             files_context(&files, FILE_BUDGET)
         );
         let mut msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let reply = coop_plugin_sdk::ask_with_schema(msgs.clone(), MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
+        let schema = reply_schema(&all);
+        let reply = coop_plugin_sdk::ask_with_schema(msgs.clone(), MAX_TOKENS, Some(&schema), parse_reply)?;
         let wit: Vec<FileEdit> = reply.edits.iter().map(to_wit).collect();
         let (mut applied, rejected) = split(edits::propose(&wit));
         let mut summary = reply.summary.clone();
@@ -202,7 +234,7 @@ impl Guest for Implementer {
             rejected.join("\n"),
             current
         )));
-        let fix = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
+        let fix = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(&schema), parse_reply)?;
         let wit: Vec<FileEdit> = fix.edits.iter().map(to_wit).collect();
         let (applied2, rejected2) = split(edits::propose(&wit));
         applied.extend(applied2);
@@ -252,7 +284,10 @@ mod tests {
 
     #[test]
     fn schema_is_json_and_names_every_field_the_parser_needs() {
-        let v: serde_json::Value = serde_json::from_str(REPLY_SCHEMA).unwrap();
+        let text = reply_schema(&["a.go".into(), "b/c.go".into()]);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(text.find("\"summary\"").unwrap() < text.find("\"edits\"").unwrap(), "summary first");
+        assert!(text.find("\"old\"").unwrap() < text.find("\"new\"").unwrap(), "old before new");
         assert_eq!(v["required"], serde_json::json!(["summary", "edits"]));
         let kinds: Vec<&str> = v["properties"]["edits"]["items"]["anyOf"]
             .as_array()
@@ -261,6 +296,19 @@ mod tests {
             .map(|k| k["properties"]["kind"]["enum"][0].as_str().unwrap())
             .collect();
         assert_eq!(kinds, ["write", "replace", "append", "delete"]);
+        let edits = &v["properties"]["edits"]["items"]["anyOf"];
+        assert_eq!(edits[0]["properties"]["path"], serde_json::json!({"type": "string"}), "write may create a file");
+        for i in 1..4 {
+            assert_eq!(edits[i]["properties"]["path"]["enum"], serde_json::json!(["a.go", "b/c.go"]), "existing files only");
+        }
+        let many: Vec<String> = (0..400).map(|i| format!("internal/some/package/file{i}.go")).collect();
+        let big: serde_json::Value = serde_json::from_str(&reply_schema(&many)).unwrap();
+        assert_eq!(big["properties"]["edits"]["items"]["anyOf"][1]["properties"]["path"]["type"], "string");
+        assert!(reply_schema(&many).len() < 16 << 10);
+        // The parser rejects a replace that changes nothing.
+        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"replace","path":"a.go","old":"x","new":"x"}]}"#)
+            .unwrap_err()
+            .contains("changes nothing"));
     }
 
     #[test]

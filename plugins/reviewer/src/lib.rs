@@ -11,7 +11,7 @@ use serde::Deserialize;
 coop_plugin_sdk::embed_manifest!("manifest.json");
 
 const FILE_BUDGET: usize = 24_000;
-const MAX_TOKENS: u32 = 2048;
+const MAX_TOKENS: u32 = 1024;
 
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

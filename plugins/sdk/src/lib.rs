@@ -40,7 +40,7 @@ pub fn complete(
     max_tokens: u32,
     json: bool,
 ) -> Result<String, structured::AskError> {
-    complete_answer(messages, max_tokens, json, None).map(|a| a.text)
+    complete_answer(messages, max_tokens, json, None, 0.0).map(|a| a.text)
 }
 
 /// [`complete`], also telling whether the reply was cut off at `max_tokens`;
@@ -51,6 +51,7 @@ pub fn complete_answer(
     max_tokens: u32,
     json: bool,
     schema: Option<&str>,
+    temperature: f32,
 ) -> Result<structured::Answer, structured::AskError> {
     let req = model::CompletionRequest {
         messages: messages
@@ -65,7 +66,7 @@ pub fn complete_answer(
             })
             .collect(),
         max_tokens,
-        temperature: Some(0.0),
+        temperature: Some(temperature),
         json,
         json_schema: schema.map(str::to_string),
     };
@@ -77,6 +78,9 @@ pub fn complete_answer(
         Err(model::ModelError::Cancelled) => Err(structured::AskError::Model("cancelled".into())),
     }
 }
+
+/// Sampling temperature of the one retry after an unusable reply.
+pub const RETRY_TEMPERATURE: f32 = 0.6;
 
 /// Ask the model for a structured reply: JSON mode, validated by `parse`,
 /// retried once with the parse error shown to the model (and logged).
@@ -96,7 +100,14 @@ pub fn ask_with_schema<T>(
     schema: Option<&str>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, types::RoleFailure> {
-    structured::ask_structured_with(|m| complete_answer(m, max_tokens, true, schema), messages, parse, |e| {
+    // The retry samples at a higher temperature: at 0 a model given its own
+    // bad reply and the error often repeats the same reply token for token.
+    let mut calls = 0u32;
+    let ask = |m: &[structured::Msg]| {
+        calls += 1;
+        complete_answer(m, max_tokens, true, schema, if calls == 1 { 0.0 } else { RETRY_TEMPERATURE })
+    };
+    structured::ask_structured_with(ask, messages, parse, |e| {
         log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
     })
     .map(|(v, _)| v)
