@@ -21,4 +21,4 @@ report="${COOP_DEMO_REPORT:-$root/target/bench-replay}"
 rm -rf "$report"
 modes="$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["modes"]))' "$set_dir/bench.json")"
 echo "replaying $set_dir (modes $modes) into $report"
-"$coop" --plugin-dir "$root/target/plugins" bench examples --modes "$modes" --replay-set "$set_dir" --report "$report"
+"$coop" --plugin-dir "$root/target/plugins" bench examples --modes "$modes" --replay-set "$set_dir" --report "$report" --jobs 2

@@ -10,4 +10,8 @@ bash plugins/build.sh
 bash plugins/hostile/build.sh
 bash plugins/router-py/build.sh
 cargo build --locked -p coop-cli
+# The benchmark tasks themselves: each repo is clean, acceptance fails on it
+# and passes on its reference solution (and on the hand-written fixtures).
+bash examples/check.sh --reference --fixtures
+python3 -m unittest discover -s examples/local-model -p 'test_*.py'
 cargo test --locked --workspace

@@ -140,7 +140,7 @@ fn bench_live_then_resume_record_replay_and_detect_drift() {
     // 4. Replaying the set reproduces both runs exactly, without a model.
     let replay_report = t.path().join("replay");
     let out = run_coop(
-        &["bench", s(&examples), "--tasks", "01", "--modes", "solo,mob", "--replay-set", s(&set), "--report", s(&replay_report)],
+        &["bench", s(&examples), "--tasks", "01", "--modes", "solo,mob", "--replay-set", s(&set), "--report", s(&replay_report), "--jobs", "2"],
         &root,
     );
     assert_eq!(out.status.code(), Some(0));
@@ -193,7 +193,7 @@ fn committed_local_model_set_replays_exactly() {
     let report = t.path().join("replay");
     let modes: Vec<&str> = recorded["modes"].as_array().expect("modes").iter().filter_map(Value::as_str).collect();
     let out = run_coop(
-        &["bench", s(&root.join("examples")), "--modes", &modes.join(","), "--replay-set", s(&set), "--report", s(&report)],
+        &["bench", s(&root.join("examples")), "--modes", &modes.join(","), "--replay-set", s(&set), "--report", s(&report), "--jobs", "2"],
         &root,
     );
     assert_eq!(out.status.code(), Some(0), "every recorded run reproduces");

@@ -208,6 +208,94 @@ fn route_prints_a_decision_without_calling_a_model() {
     assert!(!d["rationale"].as_array().expect("rationale").is_empty());
 }
 
+/// `coop runs`, `coop show` and `coop verify` on a real run, and `verify`
+/// naming exactly what was changed in a tampered run directory.
+#[test]
+fn runs_show_and_verify_inspect_a_run_and_name_what_was_tampered_with() {
+    require_docker();
+    let repo = ExampleRepo::new("02-bugfix-pagination-last-page");
+    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json")).expect("server");
+    let out = run_coop(
+        &["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", &repo.task()],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&out);
+    let run_id = s["run_id"].as_str().expect("id").to_string();
+    let run_dir = Path::new(s["run_dir"].as_str().expect("dir")).to_path_buf();
+    let rp = repo.path().to_str().expect("utf8");
+
+    let runs = run_coop(&["runs", "--repo", rp, "--json"], repo.path());
+    assert_eq!(runs.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&runs.stdout).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["run_id"], run_id.as_str());
+    assert_eq!(list[0]["outcome"], "approved");
+    assert!(list[0]["tokens"].as_u64().unwrap_or(0) > 0);
+
+    let show = run_coop(&["show", &run_id, "--repo", rp], repo.path());
+    assert_eq!(show.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&show.stdout);
+    for needle in ["routed: bugfix", "reviewer model call", "verification 1: passed", "verdict approve", "end: approved (exit 0)"] {
+        assert!(text.contains(needle), "timeline lacks {needle:?}:\n{text}");
+    }
+
+    let ok = run_coop(&["verify", &run_id, "--repo", rp], repo.path());
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
+
+    // Replay from the recorded exchanges: same events, same patch, no model.
+    drop(server);
+    let replay = run_coop(&["replay", &run_id, "--repo", rp, "--json"], repo.path());
+    assert_eq!(replay.status.code(), Some(0), "the run reproduces");
+    let r: Value = serde_json::from_slice(&replay.stdout).expect("json");
+    assert_eq!(r["reproduced"], true);
+    assert_eq!(r["same_patch"], true);
+    // A recording changed after the fact: the first drifting event is named.
+    let rec_path = run_dir.join("model/recording.json");
+    let rec_text = std::fs::read_to_string(&rec_path).expect("recording");
+    let mut rec: Value = serde_json::from_str(&rec_text).expect("json");
+    let last = rec["exchanges"].as_array().map(Vec::len).expect("exchanges") - 1;
+    rec["exchanges"][last]["text"] = Value::String(
+        r#"{"verdict":"request-changes","summary":"no","findings":[{"severity":"blocking","message":"changed after the fact"}]}"#.into(),
+    );
+    std::fs::write(&rec_path, serde_json::to_string(&rec).expect("json")).expect("write");
+    let drifted = run_coop(&["replay", &run_id, "--repo", rp], repo.path());
+    assert_eq!(drifted.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&drifted.stdout);
+    assert!(text.contains("DRIFTED") && text.contains("first drift at audit line"), "{text}");
+    assert!(text.contains("\"event\":\"model-call\""), "the drift starts at the changed model reply: {text}");
+    std::fs::write(&rec_path, rec_text).expect("restore");
+
+    // A handoff edited after the fact: named with its audit line.
+    let handoff = run_dir.join("handoffs/001-reviewer.json");
+    let body = std::fs::read_to_string(&handoff).expect("handoff");
+    std::fs::write(&handoff, body.replacen("pagination", "PAGINATION", 1)).expect("write");
+    let bad = run_coop(&["verify", run_dir.to_str().expect("utf8")], repo.path());
+    assert_eq!(bad.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(text.contains("(handoff): handoffs/001-reviewer.json: sha256"), "{text}");
+    std::fs::write(&handoff, body).expect("restore");
+
+    // The patch removed; the last audit line cut off (the chain alone cannot
+    // see that; run.json's recorded head can).
+    std::fs::remove_file(run_dir.join("change.patch")).expect("rm patch");
+    let log = run_dir.join("audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let cut: String = text.lines().take(text.lines().count() - 1).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&log, cut).expect("write");
+    let bad = run_coop(&["verify", &run_id, "--repo", rp], repo.path());
+    assert_eq!(bad.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(text.contains("lines were removed from or added to the end"), "{text}");
+    // The run-end line (which referenced change.patch) is gone with the cut,
+    // so the missing patch shows only through the head mismatch.
+    assert_eq!(text.lines().count(), 1, "{text}");
+
+    let missing = run_coop(&["show", "no-such-run", "--repo", rp], repo.path());
+    assert_eq!(missing.status.code(), Some(2));
+}
+
 #[test]
 fn a_tampered_audit_log_is_detected() {
     require_docker();

@@ -21,6 +21,7 @@ use coop_core::workflow::Mode;
 use coop_core::{StepStatus, TestStatus, VerifyStep};
 use coop_providers::CancellationToken;
 use coop_sandbox::{Sandbox, SandboxConfig};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -42,6 +43,8 @@ pub struct BenchOptions {
     pub record_set: Option<PathBuf>,
     pub replay_set: Option<PathBuf>,
     pub label: Option<String>,
+    /// How many runs at once (replays: overlap Docker time; live: keep 1).
+    pub jobs: usize,
 }
 
 /// One benchmark task as found under `examples/`.
@@ -376,7 +379,7 @@ pub struct BenchResult {
 }
 
 pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
-    let tasks = discover(&opts.examples, &opts.tasks)?;
+    let mut tasks = discover(&opts.examples, &opts.tasks)?;
     if opts.record_set.is_some() && opts.replay_set.is_some() {
         return Err(SetupError::BadInput("--record-set and --replay-set exclude each other".into()).into());
     }
@@ -389,6 +392,10 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         }
         None => None,
     };
+    if let (Some(rec), true) = (&recorded, opts.tasks.is_empty()) {
+        // Without --tasks, a replay covers the tasks the set recorded.
+        tasks.retain(|t| rec.rows.iter().any(|r| r.task == t.id));
+    }
     std::fs::create_dir_all(&opts.report).with_context(|| format!("cannot create {}", opts.report.display()))?;
     let report_dir = opts.report.canonicalize()?;
     let results = report_dir.join("results.jsonl");
@@ -424,17 +431,12 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
 
     let jobs: Vec<(&TaskSpec, Mode)> = tasks.iter().flat_map(|t| opts.modes.iter().map(move |m| (t, *m))).collect();
     let n = jobs.len();
-    let mut interrupted = false;
+    let mut pending = Vec::new();
     for (i, (task, mode)) in jobs.iter().enumerate() {
         let mname = mode_name(*mode);
-        let prefix = format!("[{}/{n}] {} {mname}", i + 1, task.id);
         if rows.iter().any(|r| r.task == task.id && r.mode == mname) {
-            eprintln!("{prefix}: done earlier (resumed)");
+            eprintln!("[{}/{n}] {} {mname}: done earlier (resumed)", i + 1, task.id);
             continue;
-        }
-        if cancel.is_cancelled() {
-            interrupted = true;
-            break;
         }
         let replay = match &opts.replay_set {
             Some(set) => {
@@ -446,72 +448,22 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
             }
             None => None,
         };
-        let work = report_dir.join("work").join(format!("{}-{mname}", task.id));
-        let repo = work.join("repo");
-        prepare_repo(task, &repo)?;
-        let ticker = Ticker::start(prefix.clone());
-        let mut ro = RunOptions::new(repo.clone(), task.text.clone(), opts.config.clone(), opts.plugin_dir.clone());
-        ro.mode = *mode;
-        ro.replay_strict = replay.is_some();
-        ro.replay = replay;
-        ro.cancel = Some(cancel.clone());
-        ro.progress = Some(ticker.progress(prefix.clone()));
-        eprintln!("{prefix}: starting");
-        let t0 = Instant::now();
-        let res = run::run(ro).await;
-        drop(ticker);
-        let mut row = match res {
-            Ok(s) => {
-                if s.outcome == coop_core::Outcome::Cancelled {
-                    eprintln!("{prefix}: cancelled; its result is not kept (run it again with --resume)");
-                    interrupted = true;
-                    break;
-                }
-                let mut row = row_from(task, *mode, &s, &report_dir);
-                let rev = s.commit.clone().unwrap_or_else(|| "HEAD".into());
-                eprintln!("{prefix}: acceptance tests");
-                match acceptance(&sandbox, task, &repo, &rev, &work.join("acceptance")).await {
-                    Ok(f) => {
-                        row.success = f.is_empty();
-                        row.acceptance_failures = f;
-                    }
-                    Err(e) => row.acceptance_failures = vec![format!("acceptance could not run: {e:#}")],
-                }
-                if let Some(set) = &opts.record_set {
-                    let src = Path::new(&s.run_dir).join("model").join("recording.json");
-                    let dst = set_recording(set, &task.id, mname);
-                    if let Some(parent) = dst.parent() {
-                        std::fs::create_dir_all(parent)?;
-                    }
-                    if src.exists() {
-                        std::fs::copy(&src, &dst)?;
-                    } else {
-                        // No model call was made (e.g. the router escalated):
-                        // an empty recording replays that too.
-                        let empty = coop_providers::Recording::new(coop_providers::RecordingMeta {
-                            kind: coop_providers::RecordingKind::Recording,
-                            note: "no model call in this run".into(),
-                            model: None,
-                            server: None,
-                            recorded_at: Some(now_rfc3339()),
-                        });
-                        std::fs::write(&dst, empty.to_json_pretty()?)?;
-                    }
-                }
-                row
-            }
-            Err(e) => error_row(task, *mode, &e, t0.elapsed().as_millis() as u64),
-        };
-        eprintln!(
-            "{prefix}: {} — {} in {:.1} s, {} tokens, {} revision(s)",
-            if row.success { "PASS" } else { "FAIL" },
-            row.outcome,
-            row.time_ms as f64 / 1000.0,
-            row.tokens(),
-            row.revision_cycles
-        );
-        append_result(&results, &row)?;
-        rows.push(row);
+        pending.push(Job { index: i + 1, total: n, task: (*task).clone(), mode: *mode, replay });
+    }
+    let ctx = JobCtx { opts: &opts, report_dir: &report_dir, sandbox: &sandbox, cancel: &cancel, results: &results };
+    // Runs are independent (own repository copy, own run directory), so a
+    // replay can overlap one run's Docker time with another's; live benches
+    // keep --jobs 1 so that times are not inflated by queueing at the model.
+    let outcomes: Vec<Result<Option<Row>>> = futures_util::stream::iter(pending.into_iter().map(|job| run_job(&ctx, job)))
+        .buffer_unordered(opts.jobs.max(1))
+        .collect()
+        .await;
+    let mut interrupted = false;
+    for o in outcomes {
+        match o? {
+            Some(row) => rows.push(row),
+            None => interrupted = true,
+        }
     }
 
     // Rows in task order, modes in the order asked for.
@@ -553,6 +505,99 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         }
     }
     Ok(BenchResult { report, report_dir, recorded, interrupted })
+}
+
+struct Job {
+    index: usize,
+    total: usize,
+    task: TaskSpec,
+    mode: Mode,
+    replay: Option<PathBuf>,
+}
+
+struct JobCtx<'a> {
+    opts: &'a BenchOptions,
+    report_dir: &'a Path,
+    sandbox: &'a Sandbox,
+    cancel: &'a CancellationToken,
+    results: &'a Path,
+}
+
+/// One (task, mode): fresh repository, `coop run`, acceptance, recording,
+/// result appended. `None` when the run was cancelled (not kept, so
+/// `--resume` runs it again).
+async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
+    let (task, mode) = (&job.task, job.mode);
+    let mname = mode_name(mode);
+    let prefix = format!("[{}/{}] {} {mname}", job.index, job.total, task.id);
+    if ctx.cancel.is_cancelled() {
+        return Ok(None);
+    }
+    let work = ctx.report_dir.join("work").join(format!("{}-{mname}", task.id));
+    let repo = work.join("repo");
+    prepare_repo(task, &repo)?;
+    let ticker = Ticker::start(prefix.clone());
+    let mut ro = RunOptions::new(repo.clone(), task.text.clone(), ctx.opts.config.clone(), ctx.opts.plugin_dir.clone());
+    ro.mode = mode;
+    ro.replay_strict = job.replay.is_some();
+    ro.replay = job.replay.clone();
+    ro.cancel = Some(ctx.cancel.clone());
+    ro.progress = Some(ticker.progress(prefix.clone()));
+    eprintln!("{prefix}: starting");
+    let t0 = Instant::now();
+    let res = run::run(ro).await;
+    drop(ticker);
+    let row = match res {
+        Ok(s) => {
+            if s.outcome == coop_core::Outcome::Cancelled {
+                eprintln!("{prefix}: cancelled; its result is not kept (run it again with --resume)");
+                return Ok(None);
+            }
+            let mut row = row_from(task, mode, &s, ctx.report_dir);
+            let rev = s.commit.clone().unwrap_or_else(|| "HEAD".into());
+            eprintln!("{prefix}: acceptance tests");
+            match acceptance(ctx.sandbox, task, &repo, &rev, &work.join("acceptance")).await {
+                Ok(f) => {
+                    row.success = f.is_empty();
+                    row.acceptance_failures = f;
+                }
+                Err(e) => row.acceptance_failures = vec![format!("acceptance could not run: {e:#}")],
+            }
+            if let Some(set) = &ctx.opts.record_set {
+                let src = Path::new(&s.run_dir).join("model").join("recording.json");
+                let dst = set_recording(set, &task.id, mname);
+                if let Some(parent) = dst.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                if src.exists() {
+                    std::fs::copy(&src, &dst)?;
+                } else {
+                    // No model call was made (e.g. the router escalated):
+                    // an empty recording replays that too.
+                    let empty = coop_providers::Recording::new(coop_providers::RecordingMeta {
+                        kind: coop_providers::RecordingKind::Recording,
+                        note: "no model call in this run".into(),
+                        model: None,
+                        server: None,
+                        recorded_at: Some(now_rfc3339()),
+                    });
+                    std::fs::write(&dst, empty.to_json_pretty()?)?;
+                }
+            }
+            row
+        }
+        Err(e) => error_row(task, mode, &e, t0.elapsed().as_millis() as u64),
+    };
+    eprintln!(
+        "{prefix}: {} — {} in {:.1} s, {} tokens, {} revision(s)",
+        if row.success { "PASS" } else { "FAIL" },
+        row.outcome,
+        row.time_ms as f64 / 1000.0,
+        row.tokens(),
+        row.revision_cycles
+    );
+    append_result(ctx.results, &row)?;
+    Ok(Some(row))
 }
 
 fn describe_models(cfg: &Config) -> String {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod inspect;
 mod run;
 mod services;
 
@@ -93,6 +94,11 @@ enum Cmd {
         /// Label for the report and the set: model, quantization, server, date.
         #[arg(long)]
         label: Option<String>,
+        /// Runs at once. Live benches should keep 1 (a local model server
+        /// answers one request at a time, so overlapping runs inflate times);
+        /// replays gain from 2.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
         /// Override the base URL of every provider.
         #[arg(long)]
         base_url: Option<String>,
@@ -135,6 +141,47 @@ enum Cmd {
     Plugins {
         #[command(subcommand)]
         cmd: PluginsCmd,
+    },
+    /// List the runs of a repository (oldest first).
+    Runs {
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A run's timeline: each role with duration and tokens, verification
+    /// results, verdicts, workflow decisions, escalations, the outcome.
+    Show {
+        /// Run id (under REPO/.coop/runs) or run directory.
+        run: String,
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a run directory: the audit log's hash chain, every file an event
+    /// references (sha256), and the head recorded in run.json. Exit 3 and
+    /// one line per problem when something does not match.
+    Verify {
+        /// Run id (under REPO/.coop/runs) or run directory.
+        run: String,
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-execute a recorded run from its model exchanges (no model call),
+    /// with the plugins configured now, from the commit it started from, and
+    /// compare: routing, handoffs, edits, verifications, verdicts, the final
+    /// patch byte for byte. Exit 3 naming the first event that drifted.
+    Replay {
+        /// Run id (under REPO/.coop/runs) or run directory.
+        run: String,
+        /// The repository the run was made in.
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Check the hash chain of a run's audit log.
     VerifyLog {
@@ -245,7 +292,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(summary.exit_code)
         }
-        Cmd::Bench { examples, modes, tasks, report, resume, record_set, replay_set, label, base_url, model, json } => {
+        Cmd::Bench { examples, modes, tasks, report, resume, record_set, replay_set, label, jobs, base_url, model, json } => {
             let mut config = load_config(&cli)?;
             for p in config.providers.values_mut() {
                 if let Some(u) = base_url {
@@ -266,6 +313,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                 record_set: record_set.clone(),
                 replay_set: replay_set.clone(),
                 label: label.clone(),
+                jobs: *jobs,
             };
             let r = rt.block_on(bench::bench(opts))?;
             if *json {
@@ -471,6 +519,116 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             let bad = rows.iter().any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
             Ok(if bad { Outcome::BadInput.code() } else { 0 })
+        }
+        Cmd::Runs { repo, json } => {
+            let runs = inspect::list_runs(repo)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&runs)?);
+            } else if runs.is_empty() {
+                println!("no runs under {}", inspect::runs_dir(repo).display());
+            } else {
+                for r in &runs {
+                    println!(
+                        "{}  {:<22} {:<4} {:>7} {:>8} tok  {}",
+                        r.run_id,
+                        r.outcome.as_deref().unwrap_or("(unfinished)"),
+                        r.mode.as_deref().unwrap_or("mob"),
+                        r.total_ms.map(|t| format!("{:.1}s", t as f64 / 1000.0)).unwrap_or_else(|| "–".into()),
+                        r.tokens.map(|t| t.to_string()).unwrap_or_else(|| "–".into()),
+                        r.task
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Show { run, repo, json } => {
+            let dir = inspect::resolve_run(repo, run)?;
+            let steps = inspect::timeline(&dir)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&steps)?);
+            } else {
+                println!("run {}", dir.display());
+                for s in &steps {
+                    println!("{:>7.1}s  {}", s.at_s, s.what);
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Verify { run, repo, json } => {
+            let dir = inspect::resolve_run(repo, run)?;
+            let v = inspect::verify_run(&dir)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if v.problems.is_empty() {
+                println!("{}: intact ({} audit lines, {} referenced files match)", v.run_dir, v.lines, v.references_checked);
+            } else {
+                for p in &v.problems {
+                    println!("{}: {p}", v.run_dir);
+                }
+            }
+            Ok(if v.problems.is_empty() { 0 } else { Outcome::VerificationFailed.code() })
+        }
+        Cmd::Replay { run, repo, json } => {
+            let config = load_config(&cli)?;
+            let dir = inspect::resolve_run(repo, run)?;
+            let start = inspect::run_start(&dir)?;
+            let recording = dir.join("model").join("recording.json");
+            let task = start["task"].as_str().unwrap_or_default().to_string();
+            let mut opts = run::RunOptions::new(repo.clone(), task, config, plugin_dir);
+            opts.mode = match start["mode"].as_str() {
+                Some("solo") => coop_core::workflow::Mode::Solo,
+                _ => coop_core::workflow::Mode::Mob,
+            };
+            opts.base = start["base_commit"].as_str().map(str::to_string);
+            opts.replay = if recording.is_file() { Some(recording) } else { None };
+            opts.replay_strict = true;
+            if opts.replay.is_none() {
+                // A run that made no model call replays with an empty recording.
+                let empty = dir.join("model").join("recording.json");
+                return Err(run::SetupError::BadInput(format!("{} is missing: nothing to replay from", empty.display())).into());
+            }
+            let summary = rt.block_on(run::run(opts))?;
+            let replayed_dir = PathBuf::from(&summary.run_dir);
+            let a = inspect::normalized_events(&dir)?;
+            let b = inspect::normalized_events(&replayed_dir)?;
+            let drift = inspect::first_drift(&a, &b);
+            let patch = |d: &Path| std::fs::read(d.join("change.patch")).ok();
+            let same_patch = patch(&dir) == patch(&replayed_dir);
+            let plugins_changed: Vec<String> = start["plugins"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, v)| summary.plugins.get(*k).map(String::as_str) != v.as_str())
+                        .map(|(k, v)| format!("{k}: recorded {}, now {}", v.as_str().unwrap_or("?"), summary.plugins.get(k).map(String::as_str).unwrap_or("none")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let ok = drift.is_none() && same_patch;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "recorded": dir.display().to_string(), "replayed": summary.run_dir, "reproduced": ok,
+                        "events": a.len(), "same_patch": same_patch,
+                        "first_drift": drift.as_ref().map(|(line, rec, rep)| serde_json::json!({"recorded_line": line, "recorded": rec, "replayed": rep})),
+                        "plugins_changed": plugins_changed,
+                    }))?
+                );
+            } else if ok {
+                println!("replay {}: reproduced exactly ({} events, same patch, outcome {})", summary.run_id, a.len(), summary.outcome.as_str());
+            } else {
+                println!("replay {}: DRIFTED from {}", summary.run_id, dir.display());
+                if let Some((line, rec, rep)) = &drift {
+                    println!("  first drift at audit line {line}:\n    recorded: {rec}\n    replayed: {rep}");
+                }
+                if !same_patch {
+                    println!("  the final patch differs");
+                }
+                for p in &plugins_changed {
+                    println!("  plugin changed since the recording: {p}");
+                }
+            }
+            Ok(if ok { 0 } else { Outcome::VerificationFailed.code() })
         }
         Cmd::VerifyLog { path } => {
             let p = if path.is_dir() { path.join("audit.jsonl") } else { path.clone() };

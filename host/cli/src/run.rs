@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub progress: Option<Progress>,
     /// Cancels the run; when None, Ctrl-C does.
     pub cancel: Option<CancellationToken>,
+    /// Start from this commit instead of HEAD (replaying a recorded run).
+    pub base: Option<String>,
 }
 
 /// A step of a run starting: a role (by name) or `"verify"`.
@@ -46,7 +48,7 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl RunOptions {
     pub fn new(repo: PathBuf, task: String, config: Config, plugin_dir: PathBuf) -> Self {
-        RunOptions { repo, task, config, plugin_dir, replay: None, replay_strict: false, mode: Mode::Mob, progress: None, cancel: None }
+        RunOptions { repo, task, config, plugin_dir, replay: None, replay_strict: false, mode: Mode::Mob, progress: None, cancel: None, base: None }
     }
 
     fn step(&self, what: &str) {
@@ -293,7 +295,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     }
     let audit = AuditLog::create(run_dir.join("audit.jsonl"))?.with_redactor(redactor.clone());
     let audit = Arc::new(Mutex::new(audit));
-    let worktree = Arc::new(Worktree::create(&repo, &run_id)?);
+    let worktree = Arc::new(Worktree::create_at(&repo, &run_id, opts.base.as_deref())?);
     let task = Task { id: run_id.clone(), text: opts.task.clone() };
 
     let cancel = match &opts.cancel {

@@ -126,6 +126,12 @@ impl Worktree {
     /// checks it out in `<repo>/.coop/worktrees/<run_id>`. The user's
     /// checkout, index and current branch are not touched.
     pub fn create(repo: &Repo, run_id: &str) -> Result<Worktree, WorkspaceError> {
+        Worktree::create_at(repo, run_id, None)
+    }
+
+    /// [`Worktree::create`] at commit `base` instead of HEAD (a replay
+    /// starts from the commit the recorded run started from).
+    pub fn create_at(repo: &Repo, run_id: &str, base: Option<&str>) -> Result<Worktree, WorkspaceError> {
         validate_run_id(run_id)?;
         let branch = format!("coop/{run_id}");
         let exists = run(
@@ -145,7 +151,10 @@ impl Worktree {
         if path.symlink_metadata().is_ok() {
             return Err(WorkspaceError::WorktreeExists(path));
         }
-        let base = repo.head_commit()?;
+        let base = match base {
+            Some(b) => run_str(repo.root(), &["rev-parse", "--verify", &format!("{b}^{{commit}}")])?,
+            None => repo.head_commit()?,
+        };
         repo.ensure_coop_dir()?;
         let path_str = path
             .to_str()
