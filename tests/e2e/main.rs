@@ -74,7 +74,10 @@ fn run_example(name: &str, expected_roles: &[&str]) {
     // Every scripted reply was consumed, over the streaming protocol.
     assert_eq!(server.remaining_script(), 0, "all fixture replies used");
     let reqs = server.requests();
-    assert!(reqs.iter().all(|r| r["stream"] == true && r["response_format"]["type"] == "json_object"));
+    // JSON mode with each role's reply schema (constrained decoding).
+    assert!(reqs.iter().all(|r| r["stream"] == true
+        && r["response_format"]["type"] == "json_schema"
+        && r["response_format"]["json_schema"]["schema"]["type"] == "object"));
 
     // The user's checkout is untouched; the change is on coop/<id>.
     assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head_before);

@@ -297,10 +297,14 @@ impl ModelClient for ReplayClient {
             let ex = self.pick(req)?;
             tracing::debug!(provider = "replay", purpose = %req.purpose, "serving recorded exchange");
             let response_raw = serde_json::to_string(&ex).unwrap_or_default();
+            // A recorded zero usage means the provider reported none (the
+            // host then estimated it): replaying it as "not reported" makes
+            // the host estimate the same figure again.
+            let usage_reported = ex.usage != Usage::default();
             Ok(Completion {
                 text: ex.text,
                 usage: ex.usage,
-                usage_reported: true,
+                usage_reported,
                 model: if ex.model.is_empty() {
                     req.model.clone()
                 } else {
