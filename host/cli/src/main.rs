@@ -580,13 +580,11 @@ fn real_main(cli: Cli) -> Result<i32> {
                 _ => coop_core::workflow::Mode::Mob,
             };
             opts.base = start["base_commit"].as_str().map(str::to_string);
-            opts.replay = if recording.is_file() { Some(recording) } else { None };
-            opts.replay_strict = true;
-            if opts.replay.is_none() {
-                // A run that made no model call replays with an empty recording.
-                let empty = dir.join("model").join("recording.json");
-                return Err(run::SetupError::BadInput(format!("{} is missing: nothing to replay from", empty.display())).into());
+            if !recording.is_file() {
+                return Err(run::SetupError::BadInput(format!("{} is missing: nothing to replay from", recording.display())).into());
             }
+            opts.replay = Some(recording);
+            opts.replay_strict = true;
             let summary = rt.block_on(run::run(opts))?;
             let replayed_dir = PathBuf::from(&summary.run_dir);
             let a = inspect::normalized_events(&dir)?;
