@@ -20,8 +20,8 @@ use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
 };
 use coop_core::VerificationReport;
 use futures_util::StreamExt;
@@ -84,6 +84,9 @@ pub struct SandboxConfig {
     /// `uid:gid` to run as. `None`: the worktree owner's, or 65534:65534
     /// (nobody) when the owner is root.
     pub user: Option<String>,
+    /// Extra container labels, e.g. `coop.run=<run id>`, so the containers
+    /// of a run that was killed can be found and removed ([`Sandbox::remove_labelled`]).
+    pub labels: Vec<(String, String)>,
 }
 
 impl Default for SandboxConfig {
@@ -101,6 +104,7 @@ impl Default for SandboxConfig {
             api_timeout: Duration::from_secs(30),
             read_only_worktree: true,
             user: None,
+            labels: Vec::new(),
         }
     }
 }
@@ -199,6 +203,24 @@ impl Sandbox {
                 after: self.cfg.api_timeout,
             }),
         }
+    }
+
+    /// Force-removes every container (running or not) labelled `key=value`:
+    /// the verification containers a killed process left behind (its
+    /// in-process cleanup never ran). Returns how many were removed.
+    pub async fn remove_labelled(&self, key: &str, value: &str) -> Result<usize, SandboxError> {
+        let filter = format!("{key}={value}");
+        let filters: HashMap<&str, Vec<&str>> = HashMap::from([("label", vec![filter.as_str()])]);
+        let opts = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let list = with_timeout("list containers", self.cfg.api_timeout, self.docker.list_containers(Some(opts))).await?;
+        let mut removed = 0;
+        for c in list {
+            let Some(id) = c.id else { continue };
+            let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+            with_timeout("remove container", self.cfg.api_timeout, self.docker.remove_container(&id, Some(opts))).await?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     /// Run gofmt/vet/build/test on the Go module at `worktree`. Failures of
@@ -318,10 +340,11 @@ impl Sandbox {
             attach_stdout: Some(true),
             attach_stderr: Some(true),
             tty: Some(false),
-            labels: Some(HashMap::from([(
-                CONTAINER_LABEL.to_string(),
-                "verify".to_string(),
-            )])),
+            labels: Some(
+                std::iter::once((CONTAINER_LABEL.to_string(), "verify".to_string()))
+                    .chain(cfg.labels.iter().cloned())
+                    .collect::<HashMap<_, _>>(),
+            ),
             host_config: Some(host_config),
             ..Default::default()
         };

@@ -3,6 +3,7 @@
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
 mod bench;
+mod resume;
 
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
@@ -141,6 +142,11 @@ fn example_02_bugfix_starts_with_root_cause() {
 #[test]
 fn example_03_refactor() {
     run_example("03-refactor-extract-email-normalization", &["architect", "implementer", "reviewer"]);
+}
+
+#[test]
+fn example_07_docs_runs_the_docs_workflow() {
+    run_example("07-docs-semver-comments", &["implementer", "reviewer"]);
 }
 
 #[test]

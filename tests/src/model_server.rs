@@ -248,6 +248,12 @@ impl ModelServer {
     /// (`{"meta": {...}, "exchanges": [{"purpose", "text", "usage", "model"}, ...]}`)
     /// in file order, with their usage.
     pub fn from_recording_file(path: &Path) -> std::io::Result<ModelServer> {
+        Self::try_start(Self::script_from_recording_file(path)?)
+    }
+
+    /// The script [`ModelServer::from_recording_file`] serves, to change or
+    /// cut before starting a server with it.
+    pub fn script_from_recording_file(path: &Path) -> std::io::Result<Vec<ScriptedReply>> {
         let text = std::fs::read_to_string(path)?;
         let v: Value = serde_json::from_str(&text).map_err(|e| {
             std::io::Error::new(
@@ -296,7 +302,7 @@ impl ModelServer {
             }
             script.push(reply);
         }
-        Self::try_start(script)
+        Ok(script)
     }
 
     /// `http://127.0.0.1:PORT/v1`, the form OpenAI-compatible clients expect.

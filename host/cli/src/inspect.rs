@@ -224,6 +224,11 @@ pub fn normalized_events(run_dir: &Path) -> Result<Vec<(u64, Value)>> {
     for (i, line) in text.lines().enumerate() {
         let Ok(e) = serde_json::from_str::<Value>(line) else { continue };
         let ev = e["event"].as_str().unwrap_or("").to_string();
+        // A continued run says so once; everything else must match the
+        // uninterrupted run.
+        if ev == "run-resumed" {
+            continue;
+        }
         let pick = |keys: &[&str]| {
             let mut m = serde_json::Map::new();
             m.insert("event".into(), Value::String(ev.clone()));
@@ -234,7 +239,7 @@ pub fn normalized_events(run_dir: &Path) -> Result<Vec<(u64, Value)>> {
         };
         let n = match ev.as_str() {
             "run-start" => pick(&["task", "base_commit", "mode", "plugins"]),
-            "routing" => pick(&["type", "size", "risk", "workflow"]),
+            "routing" => pick(&["type", "size", "risk", "workflow", "reroute"]),
             "handoff" => {
                 let mut v = pick(&["handoff_seq", "from", "to"]);
                 let content = e["path"]

@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod inspect;
+mod resume;
 mod run;
 mod services;
 
@@ -142,6 +143,42 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PluginsCmd,
     },
+    /// Continue a run that was killed (kill -9, power loss) or cancelled
+    /// (Ctrl-C): re-executes it from its journal under the same id, without
+    /// paying again for model calls already answered and without applying
+    /// an edit twice, then goes on live. Same plugins required.
+    Resume {
+        /// Run id (under REPO/.coop/runs) or run directory.
+        run: String,
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Override the base URL of every provider (an OpenAI-compatible server).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Override the model name of every provider.
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer the question of a run that ended escalated (exit 5) and let it
+    /// go on: the answer is recorded (answers.json, the handoffs of every
+    /// later role, the audit log) and the run continues from its journal.
+    Answer {
+        /// Run id (under REPO/.coop/runs) or run directory.
+        run: String,
+        /// The answer, as words (or `-` to read it from standard input).
+        #[arg(required = true, num_args = 1..)]
+        answer: Vec<String>,
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// List the runs of a repository (oldest first).
     Runs {
         #[arg(long, default_value = ".")]
@@ -235,6 +272,28 @@ fn plugin_host(config: &Config) -> Result<PluginHost> {
     Ok(PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(config), ..HostConfig::default() })?)
 }
 
+fn override_providers(config: &mut Config, base_url: Option<&String>, model: Option<&String>) {
+    for p in config.providers.values_mut() {
+        if let Some(u) = base_url {
+            p.base_url = u.clone();
+        }
+        if let Some(m) = model {
+            p.model = m.clone();
+        }
+    }
+}
+
+/// `COOP_CRASH_AFTER_EVENT=N`: a test hook that kills the process right
+/// after the run's N-th audit event (see docs/ARCHITECTURE.md, Durability).
+fn crash_hook() -> Result<Option<u64>> {
+    match std::env::var("COOP_CRASH_AFTER_EVENT") {
+        Ok(v) => Ok(Some(v.trim().parse().map_err(|_| {
+            run::SetupError::BadInput(format!("COOP_CRASH_AFTER_EVENT must be an event number, not {v:?}"))
+        })?)),
+        Err(_) => Ok(None),
+    }
+}
+
 fn load_config(cli: &Cli) -> Result<Config> {
     Ok(match &cli.config {
         Some(p) => Config::load(p)?,
@@ -281,6 +340,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                 config.sandbox.image = i.clone();
             }
             let mut opts = run::RunOptions::new(repo.clone(), text, config, plugin_dir);
+            opts.crash_after_event = crash_hook()?;
             opts.replay = replay.clone();
             opts.replay_strict = *strict;
             opts.mode = if *solo { coop_core::workflow::Mode::Solo } else { coop_core::workflow::Mode::Mob };
@@ -520,6 +580,27 @@ fn real_main(cli: Cli) -> Result<i32> {
             let bad = rows.iter().any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
             Ok(if bad { Outcome::BadInput.code() } else { 0 })
         }
+        Cmd::Resume { run, repo, base_url, model, json } | Cmd::Answer { run, repo, base_url, model, json, .. } => {
+            let mut config = load_config(&cli)?;
+            override_providers(&mut config, base_url.as_ref(), model.as_ref());
+            let reason = if matches!(cli.cmd, Cmd::Answer { .. }) { resume::Reason::Answer } else { resume::Reason::Resume };
+            let mut c = resume::prepare(repo, run, reason)?;
+            if let Cmd::Answer { answer, .. } = &cli.cmd {
+                let text = read_task(None, answer)?;
+                resume::record_answer(&mut c, &text)?;
+            }
+            let mut opts = run::RunOptions::new(repo.clone(), c.task.clone(), config, plugin_dir);
+            opts.mode = c.mode;
+            opts.crash_after_event = crash_hook()?;
+            opts.continuation = Some(c);
+            let summary = rt.block_on(run::run(opts))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                run::print_summary(&summary);
+            }
+            Ok(summary.exit_code)
+        }
         Cmd::Runs { repo, json } => {
             let runs = inspect::list_runs(repo)?;
             if *json {
@@ -585,6 +666,8 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             opts.replay = Some(recording);
             opts.replay_strict = true;
+            // An answered run is replayed with the same answers.
+            opts.answers = resume::read_answers(&dir)?;
             let summary = rt.block_on(run::run(opts))?;
             let replayed_dir = PathBuf::from(&summary.run_dir);
             let a = inspect::normalized_events(&dir)?;

@@ -8,13 +8,14 @@ use anyhow::{anyhow, Context, Result};
 use coop_audit::{write_atomic, AuditLog, Redactor};
 use coop_core::hash::sha256_hex;
 use coop_core::workflow::{Command, Event, Mode, Policy, Workflow};
-use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
+use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task, VerificationReport};
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
     AnthropicClient, AnthropicConfig, CancellationToken, ModelClient, OpenAiCompatClient, OpenAiCompatConfig,
-    OpenAiResponsesClient, OpenAiResponsesConfig, PriceTable, Recorder, Recording, RecordingKind,
+    JournalClient, OpenAiResponsesClient, OpenAiResponsesConfig, PriceTable, Recorder, Recording, RecordingKind,
     RecordingMeta, ReplayClient, ReplayMode, RetryPolicy,
 };
+use crate::resume::Continuation;
 use coop_sandbox::{Sandbox, SandboxConfig};
 use coop_workspace::{Repo, Worktree};
 use serde::Serialize;
@@ -41,6 +42,15 @@ pub struct RunOptions {
     pub cancel: Option<CancellationToken>,
     /// Start from this commit instead of HEAD (replaying a recorded run).
     pub base: Option<String>,
+    /// Continue an earlier run (same id, directory and base) from its
+    /// journal: `coop resume`, `coop answer`.
+    pub continuation: Option<Continuation>,
+    /// The user's answers to this run's escalations, in order (a replay of
+    /// an answered run; a continuation brings its own).
+    pub answers: Vec<String>,
+    /// Test hook (`COOP_CRASH_AFTER_EVENT`): the process kills itself with
+    /// SIGKILL right after this audit event (1-based) is on disk.
+    pub crash_after_event: Option<u64>,
 }
 
 /// A step of a run starting: a role (by name) or `"verify"`.
@@ -48,7 +58,21 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl RunOptions {
     pub fn new(repo: PathBuf, task: String, config: Config, plugin_dir: PathBuf) -> Self {
-        RunOptions { repo, task, config, plugin_dir, replay: None, replay_strict: false, mode: Mode::Mob, progress: None, cancel: None, base: None }
+        RunOptions {
+            repo,
+            task,
+            config,
+            plugin_dir,
+            replay: None,
+            replay_strict: false,
+            mode: Mode::Mob,
+            progress: None,
+            cancel: None,
+            base: None,
+            continuation: None,
+            answers: Vec::new(),
+            crash_after_event: None,
+        }
     }
 
     fn step(&self, what: &str) {
@@ -97,6 +121,13 @@ pub struct Timing {
     pub other: u64,
 }
 
+/// Container label naming the run a verification container belongs to.
+const RUN_LABEL: &str = "coop.run";
+
+fn short(d: &str) -> &str {
+    &d[..d.len().min(12)]
+}
+
 fn new_run_id() -> String {
     let now = time::OffsetDateTime::now_utc();
     let fmt = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
@@ -129,6 +160,15 @@ fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleMo
             }
         };
         out.insert(r, RoleModel { client, model: p.model.clone(), provider: pname });
+    }
+    // A continued run answers what its journal already answered without
+    // calling (or paying) anyone; one journal for all roles, so each
+    // recorded exchange is served once.
+    if let Some(rec) = opts.continuation.as_ref().and_then(|c| c.journal.clone()) {
+        let j = coop_providers::journal(rec);
+        for m in out.values_mut() {
+            m.client = Arc::new(JournalClient::new(j.clone(), m.client.clone()));
+        }
     }
     Ok(out)
 }
@@ -269,17 +309,54 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     })?);
     let (loaded, load_time) = timed(|| load_plugins(&host, &cfg, &opts.plugin_dir));
     let (router, role_plugins) = loaded?;
+    let mut plugin_digests = BTreeMap::new();
+    plugin_digests.insert("router".to_string(), router.sha256.clone());
+    for (r, p) in &role_plugins {
+        plugin_digests.insert(r.as_str().to_string(), p.sha256.clone());
+    }
+    if let Some(c) = &opts.continuation {
+        // The journal only answers the requests these plugins make.
+        let changed: Vec<String> = c
+            .plugins
+            .iter()
+            .filter(|(k, v)| plugin_digests.get(*k) != Some(*v))
+            .map(|(k, v)| format!("{k} (recorded {}, now {})", short(v), plugin_digests.get(k).map(|d| short(d)).unwrap_or("none")))
+            .collect();
+        if !changed.is_empty() {
+            return Err(SetupError::BadInput(format!(
+                "run {} cannot continue: plugins changed since it started: {}; use the plugins it was started with",
+                c.run_id,
+                changed.join(", ")
+            ))
+            .into());
+        }
+    }
     let models = build_models(&cfg, &opts)?;
+    let run_id = match &opts.continuation {
+        Some(c) => c.run_id.clone(),
+        None => new_run_id(),
+    };
     let sandbox = Sandbox::connect(SandboxConfig {
         image: cfg.sandbox.image.clone(),
         timeout: Duration::from_secs(cfg.sandbox.timeout_secs),
+        labels: vec![(RUN_LABEL.to_string(), run_id.clone())],
         ..SandboxConfig::default()
     })
     .await?;
     sandbox.ensure_image().await?;
 
-    let run_id = new_run_id();
     let run_dir = repo.root().join(".coop").join("runs").join(&run_id);
+    let mut resumed = None;
+    if let Some(c) = &opts.continuation {
+        // Everything the interrupted attempt left goes: its verification
+        // containers (a killed process never removed them), its worktree and
+        // branch (rebuilt from the base by re-executing the journal); its
+        // files are archived, not deleted.
+        let stale = sandbox.remove_labelled(RUN_LABEL, &run_id).await?;
+        Worktree::discard(&repo, &run_id)?;
+        let archived = crate::resume::archive_attempt(c)?;
+        resumed = Some((archived, stale));
+    }
     for sub in ["handoffs", "artifacts", "model"] {
         std::fs::create_dir_all(run_dir.join(sub)).with_context(|| format!("cannot create {}", run_dir.display()))?;
     }
@@ -295,7 +372,8 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     }
     let audit = AuditLog::create(run_dir.join("audit.jsonl"))?.with_redactor(redactor.clone());
     let audit = Arc::new(Mutex::new(audit));
-    let worktree = Arc::new(Worktree::create_at(&repo, &run_id, opts.base.as_deref())?);
+    let base = opts.continuation.as_ref().map(|c| c.base.as_str()).or(opts.base.as_deref());
+    let worktree = Arc::new(Worktree::create_at(&repo, &run_id, base)?);
     let task = Task { id: run_id.clone(), text: opts.task.clone() };
 
     let cancel = match &opts.cancel {
@@ -311,11 +389,6 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             cancel
         }
     };
-    let mut plugin_digests = BTreeMap::new();
-    plugin_digests.insert("router".to_string(), router.sha256.clone());
-    for (r, p) in &role_plugins {
-        plugin_digests.insert(r.as_str().to_string(), p.sha256.clone());
-    }
     let shared = Arc::new(RunShared {
         rt: tokio::runtime::Handle::current(),
         models,
@@ -343,6 +416,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             }
             t
         },
+        crash_after_event: opts.crash_after_event,
     });
     shared.audit(
         "run-start",
@@ -354,6 +428,22 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             "sandbox_image": cfg.sandbox.image, "mode": opts.mode,
         }),
     );
+    let answers = match &opts.continuation {
+        Some(c) => c.answers.clone(),
+        None => opts.answers.clone(),
+    };
+    if let (Some(c), Some((archived, stale))) = (&opts.continuation, &resumed) {
+        shared.audit(
+            "run-resumed",
+            json!({
+                "reason": c.reason, "attempt": c.attempt, "previous": archived,
+                "previous_audit_head_sha256": crate::resume::archived_head(&run_dir, archived),
+                "journal_exchanges": c.journal.as_ref().map(|j| j.exchanges.len()).unwrap_or(0),
+                "journal_verifications": c.verifications.len(), "answers": c.answers.len(),
+                "stale_containers_removed": stale,
+            }),
+        );
+    }
 
     // Plugin time includes compiling the components at load.
     let mut timing = Timing { plugin_load: load_time.as_millis() as u64, plugin: load_time.as_millis() as u64, ..Timing::default() };
@@ -395,6 +485,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         Mode::Mob => Workflow::start(task.clone(), &decision, policy),
         Mode::Solo => Workflow::start_solo(task.clone(), &decision, policy),
     };
+    wf.set_answers(answers);
     let mut verify_n = 0u32;
     let mut notes_seen = 0usize;
 
@@ -456,16 +547,53 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                 cmd = wf.handle(event);
                 audit_notes(&shared, &wf, &mut notes_seen);
             }
+            Command::Route { text } => {
+                // The user's answer clarified an unclear request: the router
+                // decides again on the task text plus the answers.
+                let (res, dt) = {
+                    let host = host.clone();
+                    let router = router.clone();
+                    let svc = Box::new(Services { shared: shared.clone() });
+                    let t = Task { id: run_id.clone(), text };
+                    let facts = facts.clone();
+                    let grants = router_slot.grants.clone();
+                    tokio::task::spawn_blocking(move || timed(|| host.route(&router, &grants, svc, &t, &facts))).await?
+                };
+                timing.plugin += dt.as_millis() as u64;
+                let event = match res {
+                    Ok(d) => {
+                        shared.audit(
+                            "routing",
+                            json!({"type": d.task_type, "size": d.size, "risk": d.risk, "confidence": d.confidence,
+                                   "workflow": d.workflow, "rationale": d.rationale, "reroute": true}),
+                        );
+                        Event::Routed { decision: d }
+                    }
+                    Err(e) => {
+                        shared.audit("plugin-failure", json!({"plugin": router.manifest.name, "kind": e.kind(), "message": e.to_string()}));
+                        Event::RouteFailed { message: e.to_string() }
+                    }
+                };
+                cmd = wf.handle(event);
+                audit_notes(&shared, &wf, &mut notes_seen);
+            }
             Command::Verify => {
                 verify_n += 1;
                 opts.step("verify");
+                // The diff first: a continued run reuses the journal's report
+                // for a diff it already verified (the result depends only on
+                // the tree, the image and the limits).
+                let diff = worktree.diff()?;
+                let diff_sha = sha256_hex(diff.as_bytes());
+                let reused = opts.continuation.as_ref().and_then(|c| c.verifications.get(&diff_sha)).cloned();
                 let t = Instant::now();
-                let report = sandbox.verify(worktree.root()).await;
+                let report: Result<VerificationReport, coop_sandbox::SandboxError> = match reused {
+                    Some(r) => Ok(r),
+                    None => sandbox.verify(worktree.root()).await,
+                };
                 timing.docker += t.elapsed().as_millis() as u64;
                 let event = match report {
                     Ok(report) => {
-                        let diff = worktree.diff()?;
-                        let diff_sha = sha256_hex(diff.as_bytes());
                         let vpath = format!("artifacts/verify-{verify_n}.json");
                         let vbytes = serde_json::to_vec_pretty(&report)?;
                         write_atomic(run_dir.join(&vpath), &vbytes)?;

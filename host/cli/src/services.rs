@@ -61,6 +61,9 @@ pub struct RunShared {
     pub recording_path: PathBuf,
     pub state: Mutex<Accounting>,
     pub prices: coop_providers::PriceTable,
+    /// Test hook: SIGKILL this process right after audit event N is on disk
+    /// (see `RunOptions::crash_after_event`).
+    pub crash_after_event: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -83,15 +86,29 @@ impl RunShared {
     /// Append an audit event. A failed write is remembered: a run whose
     /// journal is incomplete cannot end as approved.
     pub fn audit(&self, event: &str, fields: serde_json::Value) {
-        if let Err(e) = lock(&self.audit).append(event, fields) {
-            tracing::error!("audit write failed: {e}");
-            self.accounting().audit_errors += 1;
+        match lock(&self.audit).append(event, fields) {
+            Ok(entry) if Some(entry.seq) == self.crash_after_event => kill_self(),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!("audit write failed: {e}");
+                self.accounting().audit_errors += 1;
+            }
         }
     }
 
     pub fn accounting(&self) -> MutexGuard<'_, Accounting> {
         lock(&self.state)
     }
+}
+
+/// Die as `kill -9` would: no destructor, no flush, no cleanup runs. The
+/// crash-and-resume tests use it (through `COOP_CRASH_AFTER_EVENT`) to stop
+/// the host exactly at a step boundary. `kill` is a separate process, so no
+/// unsafe code is needed; the wait never returns.
+fn kill_self() -> ! {
+    eprintln!("coop: COOP_CRASH_AFTER_EVENT reached: killing this process (SIGKILL)");
+    let _ = std::process::Command::new("kill").args(["-KILL", &std::process::id().to_string()]).status();
+    std::process::abort()
 }
 
 /// Rough token estimate (4 characters per token) where no tokenizer is

@@ -45,6 +45,11 @@ pub enum Command {
     CallRole { role: Role, handoff: Box<Handoff> },
     /// Verify the current worktree (gofmt, vet, build, test).
     Verify,
+    /// Route again: the user answered a question about an unclear request
+    /// and the plan has no implementer left. `text` is the task text followed
+    /// by the user's answers; the orchestrator runs the router on it and
+    /// feeds back [`Event::Routed`].
+    Route { text: String },
     /// End the run.
     Finish { outcome: Outcome, reason: String },
 }
@@ -61,6 +66,10 @@ pub enum Event {
     Verified { passed: bool, summary: String, diff: String, artifacts: Vec<ArtifactRef> },
     /// The verification itself could not run (Docker down, image missing).
     VerifyError { message: String },
+    /// The router's decision after a [`Command::Route`].
+    Routed { decision: RoutingDecision },
+    /// The router failed after a [`Command::Route`].
+    RouteFailed { message: String },
 }
 
 /// Where the machine stands.
@@ -71,6 +80,8 @@ pub enum Phase {
     AwaitRole,
     /// Waiting for verification after an implementer step.
     AwaitVerify,
+    /// Waiting for the router after a [`Command::Route`].
+    AwaitRoute,
     Done,
 }
 
@@ -111,6 +122,18 @@ pub struct Workflow {
     #[serde(default)]
     pub notes: Vec<WorkflowNote>,
     pub outcome: Option<(Outcome, String)>,
+    /// The user's answers to escalations (`coop answer`), in order. An
+    /// escalation consumes the next unused one and the run continues;
+    /// without one, the run ends escalated and waits for the user.
+    #[serde(default)]
+    pub answers: Vec<String>,
+    /// How many of `answers` were consumed.
+    #[serde(default)]
+    pub answered: usize,
+    /// Each consumed answer with its question, carried to every later role
+    /// as a constraint (the task text itself stays unchanged).
+    #[serde(default)]
+    pub clarifications: Vec<String>,
 }
 
 /// A decision of the workflow itself, for the audit log.
@@ -178,6 +201,9 @@ impl Workflow {
             rerouted: false,
             notes: Vec::new(),
             outcome: None,
+            answers: Vec::new(),
+            answered: 0,
+            clarifications: Vec::new(),
         };
         if w.plan.is_empty() {
             let c = w.finish(Outcome::InternalError, "the router chose an empty workflow".into());
@@ -197,6 +223,24 @@ impl Workflow {
         w.seq = 0;
         let c = w.call_current();
         (w, c)
+    }
+
+    /// The user's answers to this run's escalations, in order (from
+    /// `coop answer`). Set right after `start`: no escalation can happen
+    /// before the first role has answered.
+    pub fn set_answers(&mut self, answers: Vec<String>) {
+        self.answers = answers;
+    }
+
+    /// The text a re-route works on: the unchanged task text followed by the
+    /// user's answers.
+    pub fn clarified_text(&self) -> String {
+        let mut t = self.task.text.clone();
+        for c in &self.clarifications {
+            t.push_str("\n\n");
+            t.push_str(c);
+        }
+        t
     }
 
     pub fn is_done(&self) -> bool {
@@ -277,7 +321,7 @@ impl Workflow {
             from: self.last_from,
             to: role,
             goals: self.goals_for(role),
-            constraints: standard_constraints(),
+            constraints: standard_constraints().into_iter().chain(self.clarifications.iter().cloned()).collect(),
             files_in_scope: self.files_in_scope.clone(),
             decisions: self.decisions.clone(),
             next_actions: self.next_actions.clone(),
@@ -300,9 +344,11 @@ impl Workflow {
 
     fn end_of_plan(&mut self) -> Command {
         if !self.implemented {
-            return self.finish(
-                Outcome::Escalated,
+            return self.escalate(
+                Role::Navigator,
                 "the workflow ended without a change; the request needs the user's input".into(),
+                "The workflow ended without a change. What exactly should change?".into(),
+                AfterAnswer::Reroute,
             );
         }
         match self.verification_passed {
@@ -363,6 +409,10 @@ impl Workflow {
             (Phase::AwaitVerify, Event::VerifyError { message }) => {
                 self.finish(Outcome::InternalError, format!("verification could not run: {message}"))
             }
+            (Phase::AwaitRoute, Event::Routed { decision }) => self.on_routed(decision),
+            (Phase::AwaitRoute, Event::RouteFailed { message }) => {
+                self.finish(Outcome::RoleFailed, format!("the router failed on the clarified request: {message}"))
+            }
             (phase, ev) => self.finish(
                 Outcome::InternalError,
                 format!("unexpected event in phase {phase:?}: {}", event_name(&ev)),
@@ -406,7 +456,7 @@ impl Workflow {
                 }
                 if let Some(q) = n.question {
                     self.decisions.push(Decision { by: Role::Navigator, what: "ask the user".into(), why: q.clone() });
-                    return self.finish(Outcome::Escalated, format!("the navigator asks: {q}"));
+                    return self.escalate(Role::Navigator, format!("the navigator asks: {q}"), q, AfterAnswer::Advance);
                 }
                 self.advance()
             }
@@ -424,7 +474,9 @@ impl Workflow {
             why: first_line(&r.summary),
         });
         if r.verdict == Verdict::Escalate {
-            return self.finish(Outcome::Escalated, format!("the reviewer escalates to the user: {}", r.summary));
+            let then = if self.reviewer_reviews_change() { AfterAnswer::BackToImplementer } else { AfterAnswer::Advance };
+            let q = first_line(&r.summary);
+            return self.escalate(Role::Reviewer, format!("the reviewer escalates to the user: {}", r.summary), q, then);
         }
         if !self.reviewer_reviews_change() {
             // Root-cause analysis before any change: its findings guide the
@@ -555,9 +607,94 @@ impl Workflow {
             }
             ConflictKind::UnclearRequirements => {
                 self.note("conflict-resolved", "unclear requirements: escalated to the user".into());
-                self.finish(Outcome::Escalated, "the reviewer and implementer disagree on what the task requires; the user must decide".into())
+                let q = format!(
+                    "The reviewer and the implementer disagree on what the task requires: {}. Which is right?",
+                    self.open_findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ")
+                );
+                self.escalate(
+                    Role::Reviewer,
+                    "the reviewer and implementer disagree on what the task requires; the user must decide".into(),
+                    q,
+                    AfterAnswer::BackToImplementer,
+                )
             }
         }
+    }
+}
+
+/// Where a run continues once the user has answered an escalation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterAnswer {
+    /// With the next role of the plan (or a re-route when no implementer is
+    /// left in it).
+    Advance,
+    /// Back to the last implementer step, with the answer (a review that
+    /// could not settle what the task requires).
+    BackToImplementer,
+    /// Route the clarified request again.
+    Reroute,
+}
+
+impl Workflow {
+    /// A role needs the user. With an unused answer (`coop answer`), record
+    /// it (decision, constraint for every later role, audit note) and go on;
+    /// otherwise end the run escalated: it waits for the user.
+    fn escalate(&mut self, asker: Role, reason: String, question: String, then: AfterAnswer) -> Command {
+        let Some(answer) = self.answers.get(self.answered).cloned() else {
+            return self.finish(Outcome::Escalated, reason);
+        };
+        self.answered += 1;
+        self.clarifications.push(format!("The user's answer to \"{}\": {}", question.trim(), answer.trim()));
+        self.decisions.push(Decision { by: asker, what: "the user answered".into(), why: answer.trim().to_string() });
+        self.note("user-answer", format!("question: {}; answer: {}", question.trim(), answer.trim()));
+        let has_implementer_after = |w: &Workflow, from: usize| w.plan.iter().skip(from).any(|r| *r == Role::Implementer);
+        match then {
+            AfterAnswer::Advance if has_implementer_after(self, self.pos + 1) || self.implemented => self.advance(),
+            AfterAnswer::Advance | AfterAnswer::Reroute => {
+                self.phase = Phase::AwaitRoute;
+                Command::Route { text: self.clarified_text() }
+            }
+            AfterAnswer::BackToImplementer => {
+                // The answer settles the disagreement: the same findings are
+                // not "repeated" when they come back once more.
+                self.last_fingerprints.clear();
+                match self.plan[..=self.pos.min(self.plan.len() - 1)].iter().rposition(|r| *r == Role::Implementer) {
+                    Some(i) => {
+                        self.pos = i;
+                        self.call_current()
+                    }
+                    None => self.finish(Outcome::Escalated, "the user answered, but the workflow has no implementer to act on it".into()),
+                }
+            }
+        }
+    }
+
+    /// The router's decision on the clarified request: its roles replace the
+    /// rest of the plan (without a navigator: the user has just answered).
+    fn on_routed(&mut self, decision: RoutingDecision) -> Command {
+        let roles: Vec<Role> = decision.workflow.iter().copied().filter(|r| *r != Role::Navigator).collect();
+        if !roles.contains(&Role::Implementer) {
+            return self.finish(
+                Outcome::Escalated,
+                format!("even with the user's answer the request routes as {}, with no change to make", decision.task_type.as_str()),
+            );
+        }
+        self.note(
+            "reroute",
+            format!(
+                "the user's answer clarified the request: routed as {} ({})",
+                decision.task_type.as_str(),
+                roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → ")
+            ),
+        );
+        self.task_type = decision.task_type;
+        // The roles so far stay (the record of what ran); the new ones follow
+        // the current step. At the end of the plan, `pos` is already past it.
+        let keep = (self.pos + 1).min(self.plan.len());
+        self.plan.truncate(keep);
+        self.plan.extend(roles);
+        self.pos = keep - 1;
+        self.advance()
     }
 }
 
@@ -581,6 +718,8 @@ fn event_name(e: &Event) -> String {
         Event::RoleFailed { role, .. } => format!("{role} failed"),
         Event::Verified { .. } => "verified".into(),
         Event::VerifyError { .. } => "verify error".into(),
+        Event::Routed { .. } => "routed".into(),
+        Event::RouteFailed { .. } => "route failed".into(),
     }
 }
 

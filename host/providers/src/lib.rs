@@ -43,8 +43,7 @@ pub use pricing::{ModelPrice, PriceTable};
 pub use probe::probe;
 pub use replay::{
     Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
-    ReplayMode, canonical_request_json, canonical_request_sha256,
-};
+    ReplayMode, canonical_request_json, canonical_request_sha256, JournalClient, journal};
 pub use retry::{RetryPolicy, complete_with_retry};
 pub use tokio_util::sync::CancellationToken;
 

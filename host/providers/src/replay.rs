@@ -318,3 +318,133 @@ impl ModelClient for ReplayClient {
         })
     }
 }
+
+/// Serves the exchanges a run already paid for, then goes live: the model
+/// client of a resumed or answered run (`coop resume`, `coop answer`).
+///
+/// A request whose canonical hash matches an unused exchange of the journal
+/// (the interrupted run's own recording) is answered from it, without a
+/// network call; any other request goes to the live client. Because the
+/// workflow is deterministic given the same replies, the re-executed run asks
+/// exactly the journal's requests, in order, up to the point where it
+/// stopped, and only the calls after that cost anything.
+#[derive(Debug)]
+pub struct JournalClient<C: ?Sized> {
+    journal: std::sync::Arc<ReplayClient>,
+    live: std::sync::Arc<C>,
+}
+
+impl<C: ModelClient + ?Sized> JournalClient<C> {
+    /// `journal` is shared by every role's client, so each recorded exchange
+    /// is served once in the whole run.
+    pub fn new(journal: std::sync::Arc<ReplayClient>, live: std::sync::Arc<C>) -> Self {
+        JournalClient { journal, live }
+    }
+}
+
+/// A journal for [`JournalClient`]: only exact request hashes match.
+pub fn journal(recording: Recording) -> std::sync::Arc<ReplayClient> {
+    std::sync::Arc::new(ReplayClient::new(recording, ReplayMode::Strict))
+}
+
+impl<C: ModelClient + ?Sized> ModelClient for JournalClient<C> {
+    fn name(&self) -> &str {
+        self.live.name()
+    }
+
+    fn complete<'a>(
+        &'a self,
+        req: &'a CompletionRequest,
+        cancel: &'a CancellationToken,
+    ) -> CompletionFuture<'a> {
+        Box::pin(async move {
+            let hash = canonical_request_sha256(req);
+            let recorded = {
+                let used = self.journal.used.lock().unwrap_or_else(|p| p.into_inner());
+                self.journal.recording.exchanges.iter().enumerate().any(|(i, e)| {
+                    !used.contains(&i) && e.request_sha256.as_deref() == Some(hash.as_str())
+                })
+            };
+            if recorded {
+                tracing::debug!(purpose = %req.purpose, "answered from the run's journal");
+                return self.journal.complete(req, cancel).await;
+            }
+            self.live.complete(req, cancel).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod journal_tests {
+    use super::*;
+    use crate::ChatMessage;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Stands in for the live provider; counts the calls that reach it.
+    #[derive(Debug, Default)]
+    struct Live(AtomicUsize);
+
+    impl ModelClient for Live {
+        fn name(&self) -> &str {
+            "live"
+        }
+        fn complete<'a>(&'a self, req: &'a CompletionRequest, _c: &'a CancellationToken) -> CompletionFuture<'a> {
+            Box::pin(async move {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Ok(Completion {
+                    text: format!("live reply to {}", req.purpose),
+                    usage: Usage::default(),
+                    usage_reported: false,
+                    model: req.model.clone(),
+                    finish_reason: FinishReason::Stop,
+                    request_body: String::new(),
+                    response_raw: String::new(),
+                })
+            })
+        }
+    }
+
+    fn req(text: &str) -> CompletionRequest {
+        CompletionRequest {
+            model: "m".into(),
+            messages: vec![ChatMessage::user(text.to_string())],
+            max_tokens: 10,
+            temperature: Some(0.0),
+            json: true,
+            json_schema: None,
+            purpose: "implementer".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn answered_calls_come_from_the_journal_once_and_the_rest_go_live() {
+        let rec = Recorder::new(RecordingMeta { kind: RecordingKind::Recording, note: String::new(), model: None, server: None, recorded_at: None });
+        let done = Completion {
+            text: "journal reply".into(),
+            usage: Usage { input_tokens: 5, output_tokens: 2, ..Usage::default() },
+            usage_reported: true,
+            model: "m".into(),
+            finish_reason: FinishReason::Stop,
+            request_body: String::new(),
+            response_raw: String::new(),
+        };
+        rec.record(&req("first"), &done);
+        let live = Arc::new(Live::default());
+        let j = journal(rec.snapshot());
+        let client = JournalClient::new(j.clone(), live.clone());
+        let cancel = CancellationToken::new();
+        let a = client.complete(&req("first"), &cancel).await.unwrap();
+        assert_eq!(a.text, "journal reply");
+        assert_eq!(a.usage.input_tokens, 5, "the recorded usage is kept (it was paid once)");
+        assert_eq!(live.0.load(Ordering::SeqCst), 0, "nothing paid again");
+        // The same request again (a second, identical call): live, because
+        // each recorded exchange answers once.
+        let b = client.complete(&req("first"), &cancel).await.unwrap();
+        assert_eq!(b.text, "live reply to implementer");
+        // A request the journal never saw (a changed prompt): live.
+        client.complete(&req("other"), &cancel).await.unwrap();
+        assert_eq!(live.0.load(Ordering::SeqCst), 2);
+        assert_eq!(j.remaining(), 0);
+    }
+}

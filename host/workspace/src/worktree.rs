@@ -175,6 +175,34 @@ impl Worktree {
         })
     }
 
+    /// Removes whatever a run `run_id` left: its worktree directory (possibly
+    /// half-written by a killed process) and its branch `coop/<run_id>`.
+    /// A resumed run rebuilds both from the journal, so nothing of an
+    /// interrupted attempt (a torn edit, a stale commit) can leak into it.
+    /// Missing pieces are fine.
+    pub fn discard(repo: &Repo, run_id: &str) -> Result<(), WorkspaceError> {
+        validate_run_id(run_id)?;
+        let path = repo.worktree_path(run_id);
+        if path.symlink_metadata().is_ok() {
+            let path_str = path
+                .to_str()
+                .ok_or_else(|| WorkspaceError::NotUtf8(path.display().to_string()))?;
+            // `worktree remove` refuses a worktree git no longer knows; then
+            // the directory is removed by hand and pruned below.
+            let removed = run(repo.root(), &["worktree", "remove", "--force", path_str], crate::GIT_TIMEOUT)?;
+            if !removed.success && path.symlink_metadata().is_ok() {
+                std::fs::remove_dir_all(&path).map_err(|e| WorkspaceError::io(&path, e))?;
+            }
+        }
+        run_ok(repo.root(), &["worktree", "prune"])?;
+        let branch = format!("refs/heads/coop/{run_id}");
+        let exists = run(repo.root(), &["show-ref", "--verify", "--quiet", &branch], crate::GIT_TIMEOUT)?;
+        if exists.success {
+            run_ok(repo.root(), &["branch", "-D", &format!("coop/{run_id}")])?;
+        }
+        Ok(())
+    }
+
     /// Reattaches to an existing worktree of `run_id` (e.g. on resume).
     /// `base` is the base commit recorded when the worktree was created.
     pub fn open(repo: &Repo, run_id: &str, base: &str) -> Result<Worktree, WorkspaceError> {

@@ -190,6 +190,34 @@ fn create_rejects_bad_or_duplicate_run_ids() {
 }
 
 #[test]
+fn discard_removes_a_killed_runs_worktree_and_branch_so_it_can_be_rebuilt() {
+    let (_tmp, root) = fixture();
+    let repo = Repo::open(&root).unwrap();
+    let wt = Worktree::create(&repo, "k").unwrap();
+    // A half-applied edit and a commit on the run's branch: what a killed
+    // process may leave.
+    fs::write(wt.root().join("main.go"), "package main\n\nfunc main() { torn").unwrap();
+    wt.commit("partial").unwrap();
+    fs::write(wt.root().join("stray.go"), "package main\n").unwrap();
+    Worktree::discard(&repo, "k").unwrap();
+    assert!(!repo.worktree_path("k").exists());
+    assert!(git(&root, &["branch", "--list", "coop/k"]).is_empty());
+    // Rebuilt from the base: clean, and the user's checkout untouched.
+    let again = Worktree::create_at(&repo, "k", Some(wt.base_commit())).unwrap();
+    assert_eq!(again.diff().unwrap(), "");
+    assert_eq!(git(&root, &["status", "--porcelain"]), "");
+    // Nothing to discard is fine; a directory git forgot is removed too.
+    again.remove().unwrap();
+    Worktree::discard(&repo, "k").unwrap();
+    Worktree::discard(&repo, "never-ran").unwrap();
+    fs::create_dir_all(repo.worktree_path("orphan")).unwrap();
+    fs::write(repo.worktree_path("orphan").join("x"), "x").unwrap();
+    Worktree::discard(&repo, "orphan").unwrap();
+    assert!(!repo.worktree_path("orphan").exists());
+    assert!(Worktree::discard(&repo, "../evil").is_err(), "run ids are validated");
+}
+
+#[test]
 fn reopen_worktree() {
     let (_tmp, root) = fixture();
     let repo = Repo::open(&root).unwrap();

@@ -359,6 +359,10 @@ proptest! {
                     }
                     break;
                 }
+                Command::Route { .. } => {
+                    prop_assert!(false, "no answers were given, so nothing re-routes");
+                    break;
+                }
                 Command::Verify => {
                     let passed = ch % 3 != 0;
                     last_verified = Some(passed);
@@ -440,6 +444,7 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
                 }
                 Command::Verify => c = w.handle(verified(false)),
                 Command::Finish { outcome, .. } => break outcome,
+                Command::Route { .. } => panic!("no answers: no re-route"),
             }
         };
         assert_eq!(outcome, Outcome::VerificationFailed);
@@ -515,9 +520,173 @@ fn an_empty_change_is_not_approved_even_when_the_reviewer_approves_or_the_confli
                 outcome = Some(o);
                 break;
             }
+            Command::Route { .. } => panic!("no answers: no re-route"),
         };
     }
     let outcome = outcome.expect("finished");
     assert_ne!(outcome, Outcome::Approved);
     assert_eq!(outcome, Outcome::VerificationFailed);
+}
+
+// ---- answers to escalations (`coop answer`) ----
+
+fn nav(question: Option<&str>) -> RoleOutput {
+    RoleOutput::Navigation(Navigation {
+        summary: "s".into(),
+        next_steps: vec!["n".into()],
+        blockers: vec![],
+        question: question.map(str::to_string),
+    })
+}
+
+#[test]
+fn an_answered_navigator_question_reroutes_an_unclear_request_and_reaches_every_later_role() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    w.set_answers(vec!["Package strutil, rune-wise.".into()]);
+    let c = w.handle(done(Role::Navigator, nav(Some("Which package, and bytes or runes?"))));
+    let text = match c {
+        Command::Route { text } => text,
+        other => panic!("expected a re-route, got {other:?}"),
+    };
+    assert!(text.starts_with(&task().text), "the task text leads, unchanged");
+    assert!(text.contains("Which package, and bytes or runes?") && text.contains("Package strutil, rune-wise."));
+    assert_eq!(w.phase, Phase::AwaitRoute);
+    // A stray event while waiting for the router is an internal error, not a guess.
+    let mut stray = w.clone();
+    assert_eq!(expect_finish(&stray.handle(verified(true))), Outcome::InternalError);
+
+    let routed = decision(TaskType::Feature, &[Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer]);
+    let h = expect_role(&w.handle(Event::Routed { decision: routed }), Role::Architect);
+    assert_eq!(h.task, task(), "the task itself is never rewritten");
+    assert!(h.constraints.iter().any(|c| c.contains("Package strutil, rune-wise.")), "{:?}", h.constraints);
+    assert!(h.decisions.iter().any(|d| d.by == Role::Navigator && d.what == "the user answered"));
+    assert_eq!(w.plan, vec![Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer], "no second navigator");
+    assert_eq!(w.task_type, TaskType::Feature);
+    assert!(w.notes.iter().any(|n| n.kind == "user-answer") && w.notes.iter().any(|n| n.kind == "reroute"));
+    let h = expect_role(&w.handle(done(Role::Architect, design())), Role::Implementer);
+    assert!(h.constraints.iter().any(|c| c.contains("rune-wise")), "answers travel to every later role");
+}
+
+#[test]
+fn a_navigator_question_with_the_plan_ahead_continues_it_and_a_second_question_waits() {
+    let plan = [Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer];
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+    w.set_answers(vec!["yes".into()]);
+    expect_role(&w.handle(done(Role::Navigator, nav(Some("Keep the old API?")))), Role::Architect);
+    assert_eq!(w.answered, 1);
+    // No answer left: the next escalation ends the run and waits.
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    match w.handle(done(Role::Reviewer, review(Verdict::Escalate, vec![]))) {
+        Command::Finish { outcome, reason } => {
+            assert_eq!(outcome, Outcome::Escalated);
+            assert!(reason.contains("reviewer escalates"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_answered_reviewer_escalation_sends_the_change_back_with_the_answer() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    w.set_answers(vec!["Empty input returns empty output.".into()]);
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let r = RoleOutput::Review(Review { verdict: Verdict::Escalate, summary: "Should empty input be an error?\nmore".into(), findings: vec![] });
+    let h = expect_role(&w.handle(done(Role::Reviewer, r)), Role::Implementer);
+    assert!(h.constraints.iter().any(|c| c.contains("Should empty input be an error?") && c.contains("Empty input returns empty output.")));
+    assert!(h.decisions.iter().any(|d| d.by == Role::Reviewer && d.what == "the user answered"));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))), Outcome::Approved);
+}
+
+#[test]
+fn an_answered_root_cause_escalation_continues_the_bugfix() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    w.set_answers(vec!["The last page may be partial.".into()]);
+    let r = RoleOutput::Review(Review { verdict: Verdict::Escalate, summary: "Is a partial last page a bug?".into(), findings: vec![] });
+    expect_role(&w.handle(done(Role::Reviewer, r)), Role::Architect);
+}
+
+#[test]
+fn an_answered_unclear_requirement_conflict_gets_one_more_revision() {
+    let msg = "The requirement is ambiguous about empty input";
+    let mut w = {
+        let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: 3 });
+        w.set_answers(vec!["Return an error for empty input.".into()]);
+        w
+    };
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let f = finding(Severity::Blocking, msg);
+    expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    // Repeated: unclear requirements → the answer is used, back to the implementer.
+    let h = expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
+    assert!(h.constraints.iter().any(|c| c.contains(msg) && c.contains("Return an error")), "{:?}", h.constraints);
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    // The same finding once more is a plain review loop, not an instant repeat.
+    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f])));
+    expect_role(&c, Role::Implementer);
+}
+
+#[test]
+fn a_reroute_that_still_has_nothing_to_change_escalates_and_a_router_failure_is_a_role_failure() {
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    w.set_answers(vec!["a".into(), "b".into()]);
+    assert!(matches!(w.handle(done(Role::Navigator, nav(None))), Command::Route { .. }), "end of plan without a change uses an answer too");
+    assert_eq!(expect_finish(&w.handle(Event::Routed { decision: decision(TaskType::Unclear, &[Role::Navigator]) })), Outcome::Escalated);
+
+    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    w.set_answers(vec!["a".into()]);
+    w.handle(done(Role::Navigator, nav(Some("q?"))));
+    assert_eq!(expect_finish(&w.handle(Event::RouteFailed { message: "trap".into() })), Outcome::RoleFailed);
+}
+
+proptest! {
+    /// With answers available, every run still ends, never asks the router
+    /// without an answer having been used, and never loops past its budget.
+    #[test]
+    fn answered_runs_terminate(choices in proptest::collection::vec(0u8..10, 1..40), answers in 0usize..4) {
+        let plan = [Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer];
+        let (mut w, mut c) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+        w.set_answers((0..answers).map(|i| format!("answer {i}")).collect());
+        let mut choices = choices.into_iter().cycle();
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            prop_assert!(steps < 200, "did not terminate");
+            let ch = choices.next().unwrap_or(0);
+            c = match c {
+                Command::Finish { .. } => break,
+                Command::Route { .. } => {
+                    prop_assert!(w.answered > 0);
+                    w.handle(Event::Routed { decision: decision(TaskType::Feature, FEATURE) })
+                }
+                Command::Verify => w.handle(verified(ch % 3 != 0)),
+                Command::CallRole { role, handoff } => {
+                    prop_assert_eq!(handoff.constraints.len(), standard_constraints().len() + w.answered);
+                    let out = match role {
+                        Role::Architect => design(),
+                        Role::Implementer => implementation(),
+                        Role::Reviewer => {
+                            let v = [Verdict::Approve, Verdict::RequestChanges, Verdict::Escalate][(ch % 3) as usize];
+                            let f = if v == Verdict::RequestChanges { vec![finding(Severity::Blocking, &format!("f{ch}"))] } else { vec![] };
+                            review(v, f)
+                        }
+                        Role::Navigator => nav(if ch % 2 == 0 { Some("q?") } else { None }),
+                    };
+                    w.handle(done(role, out))
+                }
+            };
+        }
+        prop_assert!(w.answered <= answers);
+        prop_assert!(w.review_loops <= 2);
+    }
 }
