@@ -199,6 +199,23 @@ fn committed_local_model_set_replays_exactly() {
     assert_eq!(out.status.code(), Some(0), "every recorded run reproduces");
     let r = bench_json(&report);
     assert_eq!(rows(&r).len(), rows(&recorded).len(), "every recorded run was replayed");
+    // The set covers every benchmark task, in every mode it names.
+    let mut tasks: Vec<String> = std::fs::read_dir(root.join("examples"))
+        .expect("examples")
+        .flatten()
+        .filter(|e| e.path().join("task.md").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    tasks.sort();
+    let covered: std::collections::BTreeSet<(String, String)> = rows(&recorded)
+        .iter()
+        .map(|row| (row["task"].as_str().unwrap_or("").to_string(), row["mode"].as_str().unwrap_or("").to_string()))
+        .collect();
+    for t in &tasks {
+        for m in &modes {
+            assert!(covered.contains(&(t.clone(), m.to_string())), "the committed set lacks {t} {m}");
+        }
+    }
     assert!(r["drift"].as_array().expect("drift").is_empty());
     // Every run's audit log verifies.
     for row in rows(&r) {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End-to-end tests: the real `coop` binary, real wasm plugins, real git,
 //! real Docker; the model is a loopback HTTP server speaking the
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.

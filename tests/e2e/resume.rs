@@ -382,10 +382,18 @@ fn changes(msg: &str) -> ScriptedReply {
 fn feature_script(ex: &ExampleRepo, reviews: Vec<ScriptedReply>) -> Vec<ScriptedReply> {
     let fixture = ex.example.join("fixtures/replay.json");
     let architect = fixture_texts(&fixture, "architect").remove(0);
-    let implementation = fixture_texts(&fixture, "implementer").pop().expect("implementer reply");
+    // The first implementer reply that is JSON: it writes both files.
+    let implementation: Value = fixture_texts(&fixture, "implementer")
+        .iter()
+        .find_map(|t| serde_json::from_str(t).ok())
+        .expect("a JSON implementer reply");
     let mut script = vec![ScriptedReply::text(architect)];
-    for r in reviews {
-        script.push(ScriptedReply::text(implementation.clone()).expect_system_contains("You are the Implementer"));
+    for (k, r) in reviews.into_iter().enumerate() {
+        // Each revision changes something (the implementer refuses a no-op).
+        let mut i = implementation.clone();
+        let content = i["edits"][0]["content"].as_str().expect("content").to_string();
+        i["edits"][0]["content"] = Value::String(format!("{content}\n// Revision {k}.\n"));
+        script.push(reply(i).expect_system_contains("You are the Implementer"));
         script.push(r);
     }
     script

@@ -171,6 +171,13 @@ pub fn timeline(run_dir: &Path) -> Result<Vec<Step>> {
             "review-verdict" => format!("verdict {} ({} blocking of {} finding(s))", s("verdict"), e["blocking"], e["findings"]),
             "workflow-decision" => format!("workflow decision ({}): {}", s("kind"), s("rationale")),
             "budget-exceeded" => format!("budget exceeded ({}) for {}", s("kind"), s("role")),
+            "run-resumed" => format!(
+                "continued ({}), attempt {}: {} journal exchange(s), earlier attempt kept in {}",
+                s("reason"),
+                e["attempt"],
+                e["journal_exchanges"],
+                s("previous")
+            ),
             "run-end" => format!("end: {} (exit {}): {}", s("outcome"), e["exit_code"], s("reason")),
             _ => continue,
         };
