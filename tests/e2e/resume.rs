@@ -251,6 +251,9 @@ fn a_run_killed_mid_stream_or_mid_verification_resumes_to_the_same_result() {
     assert_same(&base, &got, "killed mid-stream");
     assert_eq!(first.requests().len(), j + 1, "only the interrupted call is asked twice");
     check_resumed(&got);
+    // A resumed run replays exactly, like any other.
+    let rp = run_coop(&["replay", &got.run_id, "--repo", s(repo), "--json"], repo);
+    assert_eq!(rp.status.code(), Some(0), "the resumed run reproduces on replay");
 
     // In the middle of a verification: killed while its container exists;
     // resume removes the orphaned container and reaches the same result.
