@@ -622,3 +622,34 @@ fn python_router_plugin_routes_a_task() {
     assert!(rationale[0].starts_with("router-py:"), "not the Python router: {rationale:?}");
     assert!(rationale[1..].iter().all(|r| r.starts_with("python router:")), "{rationale:?}");
 }
+
+#[test]
+fn secret_files_are_never_listed_or_read_for_a_model() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    // A committed .env and a key file: secret whatever their content.
+    let token = "unit-canary-7f3a9c2e41d0b8";
+    std::fs::write(repo.path().join(".env"), format!("SERVICE_TOKEN={token}\n")).expect("write");
+    std::fs::create_dir_all(repo.path().join("deploy")).expect("mkdir");
+    std::fs::write(repo.path().join("deploy/tls.key"), format!("not-a-pem-{token}\n")).expect("write");
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "secrets"]);
+    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json")).expect("server");
+    let task_file = repo.example.join("task.md");
+    let out = run_coop(
+        &["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", "--file", task_file.to_str().expect("utf8")],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let bodies: Vec<String> = server.requests().iter().map(Value::to_string).collect();
+    assert!(!bodies.is_empty());
+    for b in &bodies {
+        assert!(!b.contains(token), "a secret file's content reached the model");
+        assert!(!b.contains("tls.key") && !b.contains("\\\".env\\\""), "a secret file's name was offered to the model");
+    }
+    // The file listing the plugins got did include the ordinary files.
+    assert!(bodies.iter().any(|b| b.contains("strutil/strutil.go")), "the prompts do list repository files");
+    let run_dir = Path::new(summary(&out)["run_dir"].as_str().expect("dir")).to_path_buf();
+    let all = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
+    assert!(!all.contains(token));
+}

@@ -101,6 +101,11 @@ pub struct RunConfig {
     /// Cache of compiled components (see `component_cache_dir`).
     #[serde(default)]
     pub component_cache_dir: Option<PathBuf>,
+    /// Let plugins read (and so send to models) files that are secrets by
+    /// nature: `.env`, key files, credential stores
+    /// (`coop_workspace::is_secret_file`). Off by default.
+    #[serde(default)]
+    pub send_secret_files: bool,
 }
 
 fn default_loops() -> u32 {
@@ -125,6 +130,7 @@ impl Default for RunConfig {
             plugin_timeout_secs: default_plugin_timeout(),
             plugin_memory_mib: default_plugin_memory(),
             component_cache_dir: None,
+            send_secret_files: false,
         }
     }
 }

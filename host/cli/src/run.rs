@@ -417,6 +417,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             t
         },
         crash_after_event: opts.crash_after_event,
+        send_secret_files: cfg.run.send_secret_files,
     });
     shared.audit(
         "run-start",

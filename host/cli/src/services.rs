@@ -64,6 +64,9 @@ pub struct RunShared {
     /// Test hook: SIGKILL this process right after audit event N is on disk
     /// (see `RunOptions::crash_after_event`).
     pub crash_after_event: Option<u64>,
+    /// `[run] send_secret_files`: whether `.env`, key files and credential
+    /// stores may be read at all.
+    pub send_secret_files: bool,
 }
 
 #[derive(Debug, Default)]
@@ -281,8 +284,10 @@ impl RoleServices for Services {
     fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError> {
         let wt = &self.shared.worktree;
         let files = wt.list_files().map_err(ws_err)?;
+        let send_secrets = self.shared.send_secret_files;
         Ok(files
             .into_iter()
+            .filter(|p| send_secrets || !coop_workspace::is_secret_file(p))
             .map(|p| {
                 let bytes = wt.resolve(&p).ok().and_then(|abs| std::fs::metadata(abs).ok()).map(|m| m.len()).unwrap_or(0);
                 FileFact { is_test: p.ends_with("_test.go"), package: String::new(), bytes, path: p }
@@ -291,6 +296,11 @@ impl RoleServices for Services {
     }
 
     fn read_file(&mut self, path: &str) -> Result<String, WorkspaceCallError> {
+        if !self.shared.send_secret_files && coop_workspace::is_secret_file(path) {
+            let reason = "a secret file (.env, key, credential store) is never sent to a model unless [run] send_secret_files = true";
+            self.shared.audit("read-denied", json!({"path": path, "reason": reason}));
+            return Err(WorkspaceCallError::Denied(format!("{path}: {reason}")));
+        }
         let r = self.shared.worktree.read_file(path, MAX_READ_BYTES).map_err(ws_err);
         if let Err(WorkspaceCallError::Denied(reason)) = &r {
             self.shared.audit("read-denied", json!({"path": path, "reason": reason}));

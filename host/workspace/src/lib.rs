@@ -13,8 +13,10 @@ mod facts;
 mod git;
 mod worktree;
 
+mod secrets;
 pub use confine::{PathError, resolve_confined};
 pub use error::WorkspaceError;
 pub use facts::{parse_module_path, parse_package_clause, repo_facts, repo_facts_at};
 pub use git::GIT_TIMEOUT;
+pub use secrets::is_secret_file;
 pub use worktree::{MAX_EDIT_BYTES, Repo, Worktree};
