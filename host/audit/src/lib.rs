@@ -17,6 +17,6 @@ mod verify;
 pub use atomic::write_atomic;
 pub use error::AuditError;
 pub use log::{AuditEntryRef, AuditLog, Clock, GENESIS_PREV, RESERVED_FIELDS, SystemClock};
-pub use redact::{RedactionRule, Redactor};
+pub use redact::{RedactionRule, Redactor, entropy};
 pub use refs::{REFERENCE_FIELDS, RefIssue, RefIssueKind, RefReport, verify_references};
 pub use verify::{Issue, IssueKind, VerifyReport, verify};
