@@ -656,3 +656,61 @@ fn secret_files_are_never_listed_or_read_for_a_model() {
     let all = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
     assert!(!all.contains(token));
 }
+
+/// Every file a run leaves (audit log, handoffs, model records, recording,
+/// artifacts, patch) and every request the model server received.
+fn everything_written(run_dir: &Path, server: &ModelServer) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = server.requests().iter().map(|r| ("request".to_string(), r.to_string())).collect();
+    let mut stack = vec![run_dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.display().to_string(), String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn secrets_in_repository_code_never_reach_the_model_or_the_run_directory() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    // Fake credentials of several kinds in ordinary Go code the plugins read.
+    let secrets = [
+        "AKIAZ7QX4M2PLK9RT3VW",
+        "ghp_Q8x2Lm4Nv7Rt1Ws9Yb3Kd6Hf0Jc5Pg2Zq8Xa",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc9Xq",
+        "xoxb-283749102837-1938475610293-Zk3mQ8vN2pL7xR4tW9yB6cD1",
+        "AIzaSyD8x3Kq9LmN2vR7tW4yB6cD1fG5hJ0kP3s",
+        "glpat-x8Kq2LmN4vR7tW9yB3cD",
+        "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",
+        "Vq8#xL2mN4vR7tW9yB3c",
+    ];
+    let go = format!(
+        "package strutil\n\n// Upstream credentials (fake, for the test).\nconst (\n\tawsKeyID = \"{}\"\n\tgithubToken = \"{}\"\n\tstripeKey = \"{}\"\n\tslackBot = \"{}\"\n\tgoogleKey = \"{}\"\n\tgitlabToken = \"{}\"\n\thfToken = \"{}\"\n)\n\nvar dbPassword = \"{}\"\n",
+        secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], secrets[5], secrets[6], secrets[7]
+    );
+    std::fs::write(repo.path().join("strutil/credentials.go"), go).expect("write");
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "credentials"]);
+    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json")).expect("server");
+    let task_file = repo.example.join("task.md");
+    let out = run_coop(
+        &["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", "--file", task_file.to_str().expect("utf8")],
+        repo.path(),
+    );
+    assert!(out.status.code().is_some());
+    let run_dir = Path::new(summary(&out)["run_dir"].as_str().expect("dir")).to_path_buf();
+    let all = everything_written(&run_dir, &server);
+    assert!(all.iter().any(|(_, t)| t.contains("credentials.go")), "the file with the secrets was part of the run");
+    assert!(all.iter().any(|(_, t)| t.contains("[REDACTED:")), "and its secrets were redacted");
+    for s in secrets {
+        for (where_, text) in &all {
+            assert!(!text.contains(s), "secret {s} found in {where_}");
+        }
+    }
+}
