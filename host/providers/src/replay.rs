@@ -358,18 +358,13 @@ impl<C: ModelClient + ?Sized> ModelClient for JournalClient<C> {
         cancel: &'a CancellationToken,
     ) -> CompletionFuture<'a> {
         Box::pin(async move {
-            let hash = canonical_request_sha256(req);
-            let recorded = {
-                let used = self.journal.used.lock().unwrap_or_else(|p| p.into_inner());
-                self.journal.recording.exchanges.iter().enumerate().any(|(i, e)| {
-                    !used.contains(&i) && e.request_sha256.as_deref() == Some(hash.as_str())
-                })
-            };
-            if recorded {
-                tracing::debug!(purpose = %req.purpose, "answered from the run's journal");
-                return self.journal.complete(req, cancel).await;
+            // The journal is strict: only an exact request hash matches (a
+            // run's recording always has them), so "not recorded" means
+            // "not asked before": go live.
+            match self.journal.complete(req, cancel).await {
+                Err(ProviderError::NoRecording { .. }) => self.live.complete(req, cancel).await,
+                served => served,
             }
-            self.live.complete(req, cancel).await
         })
     }
 }
