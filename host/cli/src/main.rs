@@ -328,14 +328,7 @@ fn real_main(cli: Cli) -> Result<i32> {
         Cmd::Run { repo, file, replay, strict, base_url, model, image, solo, json, task } => {
             let mut config = load_config(&cli)?;
             let text = read_task(file.as_ref(), task)?;
-            for p in config.providers.values_mut() {
-                if let Some(u) = base_url {
-                    p.base_url = u.clone();
-                }
-                if let Some(m) = model {
-                    p.model = m.clone();
-                }
-            }
+            override_providers(&mut config, base_url.as_ref(), model.as_ref());
             if let Some(i) = image {
                 config.sandbox.image = i.clone();
             }
@@ -354,14 +347,7 @@ fn real_main(cli: Cli) -> Result<i32> {
         }
         Cmd::Bench { examples, modes, tasks, report, resume, record_set, replay_set, label, jobs, base_url, model, json } => {
             let mut config = load_config(&cli)?;
-            for p in config.providers.values_mut() {
-                if let Some(u) = base_url {
-                    p.base_url = u.clone();
-                }
-                if let Some(m) = model {
-                    p.model = m.clone();
-                }
-            }
+            override_providers(&mut config, base_url.as_ref(), model.as_ref());
             let opts = bench::BenchOptions {
                 examples: examples.clone(),
                 modes: bench::parse_modes(modes)?,
