@@ -9,6 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use coop_core::{StepStatus, TestStatus, VerificationReport, VerifyStep};
+mod common;
+use common::chmod_world_readable;
 use coop_sandbox::{Sandbox, SandboxConfig, SandboxError};
 
 async fn sandbox(cfg: SandboxConfig) -> Sandbox {
@@ -45,17 +47,6 @@ fn module(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     chmod_world_readable(dir.path());
     dir
-}
-
-fn chmod_world_readable(p: &Path) {
-    let meta = std::fs::metadata(p).unwrap();
-    let mode = if meta.is_dir() { 0o755 } else { 0o644 };
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
-    if meta.is_dir() {
-        for e in std::fs::read_dir(p).unwrap() {
-            chmod_world_readable(&e.unwrap().path());
-        }
-    }
 }
 
 /// Every file with its content and mode, to prove verification wrote nothing.

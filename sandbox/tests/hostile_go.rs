@@ -6,11 +6,12 @@
 //! honest module: the host keeps working. Real Docker, real image.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use coop_core::{StepStatus, TestStatus, VerificationReport, VerifyStep};
+mod common;
+use common::chmod_world_readable;
 use coop_sandbox::{Sandbox, SandboxConfig};
 
 async fn sandbox(cfg: SandboxConfig) -> Sandbox {
@@ -21,17 +22,6 @@ async fn sandbox(cfg: SandboxConfig) -> Sandbox {
 
 fn cfg(step_secs: u64) -> SandboxConfig {
     SandboxConfig { timeout: Duration::from_secs(step_secs * 4 + 60), step_timeout: Duration::from_secs(step_secs), ..Default::default() }
-}
-
-fn chmod_world_readable(p: &Path) {
-    let meta = std::fs::metadata(p).unwrap();
-    let mode = if meta.is_dir() { 0o755 } else { 0o644 };
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
-    if meta.is_dir() {
-        for e in std::fs::read_dir(p).unwrap() {
-            chmod_world_readable(&e.unwrap().path());
-        }
-    }
 }
 
 fn module(test_go: &str) -> tempfile::TempDir {
