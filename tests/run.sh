@@ -17,4 +17,9 @@ cargo build --locked -p coop-cli
 # and passes on its reference solution (and on the hand-written fixtures).
 bash examples/check.sh --reference --fixtures
 python3 -m unittest discover -s examples/local-model -p 'test_*.py'
+# Every run the suite starts through the e2e harness leaves a copy of what
+# it wrote here; the secret sweep greps them all once the suite is done.
+export COOP_E2E_ARCHIVE="$root/target/e2e-archive"
+rm -rf "$COOP_E2E_ARCHIVE"
 cargo test --locked --workspace
+cargo test --locked -p coop-e2e --test secret_sweep -- --ignored

@@ -4,6 +4,7 @@
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
 mod bench;
+mod injection;
 mod resume;
 
 use coop_e2e::harness::*;
@@ -499,7 +500,7 @@ fn ctrl_c_cancels_the_call_in_flight_and_keeps_the_journal() {
     let server = ModelServer::start(vec![
         ScriptedReply::text("{}").delay_first_byte(std::time::Duration::from_secs(60)),
     ]);
-    let mut child = std::process::Command::new(coop_bin())
+    let child = std::process::Command::new(coop_bin())
         .args(["run", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), "--json", "Add func Reverse to strutil"])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -695,6 +696,14 @@ fn secrets_in_repository_code_never_reach_the_model_or_the_run_directory() {
         secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], secrets[5], secrets[6], secrets[7]
     );
     std::fs::write(repo.path().join("strutil/credentials.go"), go).expect("write");
+    // And one secret of every kind of the redaction corpus, in its context
+    // (config lines, logs, Go), verbatim inside a block comment.
+    let mut seen = BTreeSet::new();
+    let planted: Vec<(String, String, String)> =
+        coop_e2e::secret_corpus::corpus().into_iter().filter(|(k, _, _)| seen.insert(k.clone())).collect();
+    assert!(planted.len() >= 40);
+    let block: String = planted.iter().map(|(_, _, text)| text.replace("package svc", "").replace("func handler", "// func handler")).collect();
+    std::fs::write(repo.path().join("strutil/zz_corpus.go"), format!("package strutil\n\n/*\n{block}\n*/\n")).expect("write");
     git(repo.path(), &["add", "-A"]);
     git(repo.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "credentials"]);
     let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json")).expect("server");
@@ -711,6 +720,14 @@ fn secrets_in_repository_code_never_reach_the_model_or_the_run_directory() {
     for s in secrets {
         for (where_, text) in &all {
             assert!(!text.contains(s), "secret {s} found in {where_}");
+        }
+    }
+    assert!(all.iter().any(|(_, t)| t.contains("zz_corpus.go")), "the corpus file was part of the run");
+    let markers = server.requests().iter().map(|r| r.to_string().matches("[REDACTED:").count()).max().unwrap_or(0);
+    assert!(markers >= planted.len(), "a request carried the corpus, redacted ({markers} markers)");
+    for (kind, secret, _) in &planted {
+        for (where_, text) in &all {
+            assert!(!coop_e2e::secret_corpus::leaked(text, secret) && !text.contains(secret.as_str()), "{kind} secret found in {where_}");
         }
     }
 }

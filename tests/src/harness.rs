@@ -125,6 +125,13 @@ pub fn run_coop_env(args: &[&str], cwd: &Path, envs: &[(&str, &str)]) -> Output 
         .env("COOP_PLUGIN_DIR", plugin_dir())
         .output()
         .unwrap_or_else(|e| panic!("cannot run coop: {e}"));
+    let mut roots = vec![cwd.to_path_buf()];
+    for w in args.windows(2) {
+        if w[0] == "--repo" || w[0] == "--report" {
+            roots.push(PathBuf::from(w[1]));
+        }
+    }
+    archive_runs(&roots);
     eprintln!(
         "--- coop {args:?} exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
         out.status.code(),
@@ -132,4 +139,42 @@ pub fn run_coop_env(args: &[&str], cwd: &Path, envs: &[(&str, &str)]) -> Output 
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// Where the suite keeps a copy of what every run wrote (`COOP_E2E_ARCHIVE`,
+/// set by tests/run.sh), for the secret sweep that runs after the suite
+/// (tests/sweep): the runs' own directories live in temporary directories
+/// that are gone by then.
+pub fn archive_dir() -> Option<PathBuf> {
+    std::env::var_os("COOP_E2E_ARCHIVE").filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// Copy the audit logs, model records, recordings, handoffs and artifacts
+/// of every run under `roots` (their `.coop/runs`, and bench reports'
+/// `work/*/repo/.coop/runs`) into the archive, when one is set.
+pub fn archive_runs(roots: &[PathBuf]) {
+    let Some(archive) = archive_dir() else { return };
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut stack: Vec<PathBuf> = roots.to_vec();
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            // Worktrees hold the user's repository (with its planted
+            // secrets), not what a run wrote.
+            if name == "worktrees" || name == ".git" {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.components().any(|c| c.as_os_str() == "runs") {
+                let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let to = archive.join(format!("{}-{n}-{name}", std::process::id()));
+                if std::fs::create_dir_all(&archive).is_ok() {
+                    let _ = std::fs::copy(&p, to);
+                }
+            }
+        }
+    }
 }

@@ -54,12 +54,18 @@ pub struct TaskSpec {
     pub dir: PathBuf,
     pub text: String,
     pub expected_type: String,
+    /// Risky-action classes the task's author pre-approves (expected.json
+    /// `allow`): a benchmark run is non-interactive, so anything else risky
+    /// is refused, as it would be for any unattended run.
+    pub allow: Vec<String>,
 }
 
 #[derive(Deserialize)]
 struct Expected {
     #[serde(rename = "type")]
     task_type: String,
+    #[serde(default)]
+    allow: Vec<String>,
 }
 
 pub fn mode_name(m: Mode) -> &'static str {
@@ -116,7 +122,8 @@ pub fn discover(examples: &Path, filters: &[String]) -> Result<Vec<TaskSpec>> {
         let text = std::fs::read_to_string(dir.join("task.md"))?;
         let exp: Expected = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json"))?)
             .map_err(|e| SetupError::BadInput(format!("{id}/expected.json: {e}")))?;
-        out.push(TaskSpec { id, dir, text, expected_type: exp.task_type });
+        coop_guard::AllowSet::parse(&exp.allow).map_err(|e| SetupError::BadInput(format!("{id}/expected.json allow: {e}")))?;
+        out.push(TaskSpec { id, dir, text, expected_type: exp.task_type, allow: exp.allow });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     if out.is_empty() {
@@ -537,7 +544,9 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
     let repo = work.join("repo");
     prepare_repo(task, &repo)?;
     let ticker = Ticker::start(prefix.clone());
-    let mut ro = RunOptions::new(repo.clone(), task.text.clone(), ctx.opts.config.clone(), ctx.opts.plugin_dir.clone());
+    let mut config = ctx.opts.config.clone();
+    config.run.allow.extend(task.allow.iter().cloned());
+    let mut ro = RunOptions::new(repo.clone(), task.text.clone(), config, ctx.opts.plugin_dir.clone());
     ro.mode = mode;
     ro.replay_strict = job.replay.is_some();
     ro.replay = job.replay.clone();
@@ -681,7 +690,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("results.jsonl");
         assert!(load_results(&p).unwrap().is_empty());
-        let task = TaskSpec { id: "01-a".into(), dir: t.path().into(), text: "x".into(), expected_type: "feature".into() };
+        let task = TaskSpec { id: "01-a".into(), dir: t.path().into(), text: "x".into(), expected_type: "feature".into(), allow: Vec::new() };
         let row = error_row(&task, Mode::Mob, &anyhow::anyhow!("boom"), 5);
         append_result(&p, &row).unwrap();
         append_result(&p, &row).unwrap();

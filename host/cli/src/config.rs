@@ -106,6 +106,11 @@ pub struct RunConfig {
     /// (`coop_workspace::is_secret_file`). Off by default.
     #[serde(default)]
     pub send_secret_files: bool,
+    /// Risky-action classes pre-approved for runs nobody can be asked in
+    /// (`delete`, `deps`, `ci`, `outside-scope`, `exec`, or `all`); `--allow`
+    /// adds to them. See docs/SECURITY.md.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 fn default_loops() -> u32 {
@@ -131,6 +136,7 @@ impl Default for RunConfig {
             plugin_memory_mib: default_plugin_memory(),
             component_cache_dir: None,
             send_secret_files: false,
+            allow: Vec::new(),
         }
     }
 }
@@ -257,6 +263,7 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        coop_guard::AllowSet::parse(&self.run.allow).map_err(|e| ConfigError::Invalid(format!("[run] allow: {e}")))?;
         for (name, slot) in &self.roles {
             if Role::parse(name).is_none() {
                 return Err(ConfigError::Invalid(format!(

@@ -306,6 +306,25 @@ pub fn run_start(run_dir: &Path) -> Result<Value> {
         .ok_or_else(|| anyhow::anyhow!("{}: the audit log does not start with run-start", run_dir.display()))
 }
 
+/// What a run's user decided about risky actions: the classes it
+/// pre-approved (`allow` of run-start) and the answers given when asked, in
+/// order. A replay or a resume decides the same way.
+pub fn recorded_risk_decisions(run_dir: &Path) -> Result<(Vec<String>, std::collections::VecDeque<bool>)> {
+    let start = run_start(run_dir)?;
+    let allow = start["allow"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let text = std::fs::read_to_string(run_dir.join("audit.jsonl"))?;
+    let answers = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "risky-action" && e["by"] == "user")
+        .map(|e| e["decision"] == "approved")
+        .collect();
+    Ok((allow, answers))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,14 @@ enum Cmd {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Pre-approve risky-action classes (comma-separated: delete, deps,
+        /// ci, outside-scope, exec, or all). Without it a run on a terminal
+        /// asks, and any other run refuses them. Adds to `[run] allow`.
+        #[arg(long, value_delimiter = ',')]
+        allow: Vec<String>,
+        /// Never ask on the terminal: refuse every risky action not pre-approved.
+        #[arg(long)]
+        no_input: bool,
         /// The task text.
         task: Vec<String>,
     },
@@ -272,6 +280,14 @@ fn plugin_host(config: &Config) -> Result<PluginHost> {
     Ok(PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(config), ..HostConfig::default() })?)
 }
 
+/// `--allow` classes add to `[run] allow`; an unknown class is an error now,
+/// not at the first risky edit.
+fn add_allow(config: &mut Config, allow: &[String]) -> Result<()> {
+    config.run.allow.extend(allow.iter().cloned());
+    coop_guard::AllowSet::parse(&config.run.allow).map_err(|e| run::SetupError::BadInput(format!("--allow: {e}")))?;
+    Ok(())
+}
+
 fn override_providers(config: &mut Config, base_url: Option<&String>, model: Option<&String>) {
     for p in config.providers.values_mut() {
         if let Some(u) = base_url {
@@ -325,8 +341,9 @@ fn real_main(cli: Cli) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let plugin_dir = cli.plugin_dir.clone().unwrap_or_else(default_plugin_dir);
     match &cli.cmd {
-        Cmd::Run { repo, file, replay, strict, base_url, model, image, solo, json, task } => {
+        Cmd::Run { repo, file, replay, strict, base_url, model, image, solo, json, allow, no_input, task } => {
             let mut config = load_config(&cli)?;
+            add_allow(&mut config, allow)?;
             let text = read_task(file.as_ref(), task)?;
             override_providers(&mut config, base_url.as_ref(), model.as_ref());
             if let Some(i) = image {
@@ -337,6 +354,9 @@ fn real_main(cli: Cli) -> Result<i32> {
             opts.replay = replay.clone();
             opts.replay_strict = *strict;
             opts.mode = if *solo { coop_core::workflow::Mode::Solo } else { coop_core::workflow::Mode::Mob };
+            if !*no_input {
+                opts.approver = services::Approver::for_this_process();
+            }
             let summary = rt.block_on(run::run(opts))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -570,6 +590,10 @@ fn real_main(cli: Cli) -> Result<i32> {
             let mut config = load_config(&cli)?;
             override_providers(&mut config, base_url.as_ref(), model.as_ref());
             let reason = if matches!(cli.cmd, Cmd::Answer { .. }) { resume::Reason::Answer } else { resume::Reason::Resume };
+            // The interrupted run's risky-action decisions stand; anything
+            // new is asked (on a terminal) or refused.
+            let (allow, answers) = inspect::recorded_risk_decisions(&inspect::resolve_run(repo, run)?)?;
+            config.run.allow = allow;
             let mut c = resume::prepare(repo, run, reason)?;
             if let Cmd::Answer { answer, .. } = &cli.cmd {
                 let text = read_task(None, answer)?;
@@ -579,6 +603,10 @@ fn real_main(cli: Cli) -> Result<i32> {
             opts.mode = c.mode;
             opts.crash_after_event = crash_hook()?;
             opts.continuation = Some(c);
+            opts.approver = services::Approver::Recorded {
+                answers: std::sync::Mutex::new(answers),
+                then: Box::new(services::Approver::for_this_process()),
+            };
             let summary = rt.block_on(run::run(opts))?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -636,9 +664,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             Ok(if v.problems.is_empty() { 0 } else { Outcome::VerificationFailed.code() })
         }
         Cmd::Replay { run, repo, json } => {
-            let config = load_config(&cli)?;
+            let mut config = load_config(&cli)?;
             let dir = inspect::resolve_run(repo, run)?;
             let start = inspect::run_start(&dir)?;
+            let (allow, answers) = inspect::recorded_risk_decisions(&dir)?;
+            config.run.allow = allow;
             let recording = dir.join("model").join("recording.json");
             let task = start["task"].as_str().unwrap_or_default().to_string();
             let mut opts = run::RunOptions::new(repo.clone(), task, config, plugin_dir);
@@ -654,6 +684,10 @@ fn real_main(cli: Cli) -> Result<i32> {
             opts.replay_strict = true;
             // An answered run is replayed with the same answers.
             opts.answers = resume::read_answers(&dir)?;
+            opts.approver = services::Approver::Recorded {
+                answers: std::sync::Mutex::new(answers),
+                then: Box::new(services::Approver::FailClosed),
+            };
             let summary = rt.block_on(run::run(opts))?;
             let replayed_dir = PathBuf::from(&summary.run_dir);
             let a = inspect::normalized_events(&dir)?;

@@ -51,6 +51,8 @@ pub struct RunOptions {
     /// Test hook (`COOP_CRASH_AFTER_EVENT`): the process kills itself with
     /// SIGKILL right after this audit event (1-based) is on disk.
     pub crash_after_event: Option<u64>,
+    /// Who confirms a risky action `[run] allow` did not pre-approve.
+    pub approver: crate::services::Approver,
 }
 
 /// A step of a run starting: a role (by name) or `"verify"`.
@@ -72,6 +74,7 @@ impl RunOptions {
             continuation: None,
             answers: Vec::new(),
             crash_after_event: None,
+            approver: crate::services::Approver::FailClosed,
         }
     }
 
@@ -107,6 +110,12 @@ pub struct RunSummary {
     pub mode: Mode,
     /// sha256 of change.patch, when there is a change.
     pub patch_sha256: Option<String>,
+    /// Suspected instructions found in repository content or tool output
+    /// (each is an `injection-suspected` audit event).
+    pub injections_flagged: u32,
+    /// Risky actions (edits) refused and approved (`risky-action` events).
+    pub risky_refused: u32,
+    pub risky_approved: u32,
 }
 
 #[derive(Debug, Default, Serialize, Clone, Copy)]
@@ -289,9 +298,10 @@ pub enum SetupError {
     BadInput(String),
 }
 
-pub async fn run(opts: RunOptions) -> Result<RunSummary> {
+pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     let t_start = Instant::now();
     let cfg = opts.config.clone();
+    let allow = coop_guard::AllowSet::parse(&cfg.run.allow).map_err(|e| SetupError::BadInput(format!("[run] allow / --allow: {e}")))?;
     if opts.task.trim().is_empty() {
         return Err(SetupError::BadInput("the task text is empty".into()).into());
     }
@@ -418,6 +428,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
         },
         crash_after_event: opts.crash_after_event,
         send_secret_files: cfg.run.send_secret_files,
+        guard: crate::services::Guard::new(allow.clone(), std::mem::replace(&mut opts.approver, crate::services::Approver::FailClosed)),
     });
     shared.audit(
         "run-start",
@@ -426,7 +437,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
             "base_commit": worktree.base_commit(), "branch": worktree.branch(),
             "worktree": worktree.root().display().to_string(),
             "plugins": plugin_digests, "replay": opts.replay.as_ref().map(|p| p.display().to_string()),
-            "sandbox_image": cfg.sandbox.image, "mode": opts.mode,
+            "sandbox_image": cfg.sandbox.image, "mode": opts.mode, "allow": allow.names(),
         }),
     );
     let answers = match &opts.continuation {
@@ -458,7 +469,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
     let (decision, dt) = {
         let host = host.clone();
         let router = router.clone();
-        let svc = Box::new(Services { shared: shared.clone() });
+        let svc = Box::new(Services::new(shared.clone(), Vec::new()));
         let task = task.clone();
         let facts = facts.clone();
         let grants = router_slot.grants.clone();
@@ -508,7 +519,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                 let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
                 let (res, dt) = {
                     let host = host.clone();
-                    let svc = Box::new(Services { shared: shared.clone() });
+                    let svc = Box::new(Services::new(shared.clone(), handoff.files_in_scope.clone()));
                     let h = (*handoff).clone();
                     tokio::task::spawn_blocking(move || timed(|| host.run_role(&plugin, &grants, role, svc, &h))).await?
                 };
@@ -554,7 +565,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                 let (res, dt) = {
                     let host = host.clone();
                     let router = router.clone();
-                    let svc = Box::new(Services { shared: shared.clone() });
+                    let svc = Box::new(Services::new(shared.clone(), Vec::new()));
                     let t = Task { id: run_id.clone(), text };
                     let facts = facts.clone();
                     let grants = router_slot.grants.clone();
@@ -601,6 +612,7 @@ pub async fn run(opts: RunOptions) -> Result<RunSummary> {
                         let dpath = format!("artifacts/diff-{verify_n}.patch");
                         write_atomic(run_dir.join(&dpath), diff.as_bytes())?;
                         let summary = report.summary_for_model(6000);
+                        shared.scan_untrusted("verification", &summary);
                         shared.audit(
                             "verification",
                             json!({
@@ -702,8 +714,12 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
     timing.model = per_role.values().map(|s| s.model_ms).sum();
     timing.total = a.t_start.elapsed().as_millis() as u64;
     timing.other = timing.total.saturating_sub(timing.plugin + timing.model + timing.docker);
+    let (injections_flagged, risky_refused, risky_approved) = (acc.injections, acc.risky_refused, acc.risky_approved);
     drop(acc);
     let summary = RunSummary {
+        injections_flagged,
+        risky_refused,
+        risky_approved,
         run_id: a.run_id,
         outcome: a.outcome,
         exit_code: a.outcome.code(),
@@ -749,6 +765,15 @@ pub fn print_summary(s: &RunSummary) {
         );
     }
     println!("  roles ran: {}", s.roles_ran.join(" → "));
+    if s.injections_flagged > 0 {
+        println!(
+            "  suspected injections: {} in repository content or tool output (injection-suspected events in the audit log)",
+            s.injections_flagged
+        );
+    }
+    if s.risky_refused + s.risky_approved > 0 {
+        println!("  risky actions: {} refused, {} approved (risky-action events in the audit log)", s.risky_refused, s.risky_approved);
+    }
     match s.verification_passed {
         Some(true) => println!("  verification: passed (gofmt, go vet, go build, go test)"),
         Some(false) => println!("  verification: FAILED"),

@@ -14,7 +14,9 @@ use coop_providers::{
 };
 use coop_workspace::{WorkspaceError, Worktree};
 use serde_json::json;
-use std::collections::BTreeMap;
+use coop_guard::{classify, AllowSet, Detector, RiskClass};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -67,6 +69,74 @@ pub struct RunShared {
     /// `[run] send_secret_files`: whether `.env`, key files and credential
     /// stores may be read at all.
     pub send_secret_files: bool,
+    /// Risky-action policy and injection detection.
+    pub guard: Guard,
+}
+
+/// Who says yes or no to a risky action that `--allow` did not pre-approve.
+#[derive(Debug)]
+pub enum Approver {
+    /// Nobody can be asked (no terminal, a benchmark, a test): refuse.
+    FailClosed,
+    /// Ask on the terminal (stderr prompt, stdin answer).
+    Terminal,
+    /// Replaying or resuming a run: the user's earlier answers, in order;
+    /// once they run out, `then` decides.
+    Recorded { answers: Mutex<VecDeque<bool>>, then: Box<Approver> },
+}
+
+impl Approver {
+    /// `Terminal` when both stdin and stderr are terminals, else `FailClosed`.
+    pub fn for_this_process() -> Approver {
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            Approver::Terminal
+        } else {
+            Approver::FailClosed
+        }
+    }
+
+    /// Ask about one risky edit; `(approved, by)`.
+    fn decide(&self, path: &str, classes: &[RiskClass]) -> (bool, &'static str) {
+        match self {
+            Approver::FailClosed => (false, "policy"),
+            Approver::Recorded { answers, then } => match lock(answers).pop_front() {
+                Some(a) => (a, "user"),
+                None => then.decide(path, classes),
+            },
+            Approver::Terminal => {
+                let what: Vec<&str> = classes.iter().map(|c| c.describe()).collect();
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\ncoop: a plugin proposes an edit of {path} that {}.\n      Allow it? (classes: {}) [y/N] ",
+                    what.join("; and "),
+                    classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                let _ = err.flush();
+                let mut line = String::new();
+                let ok = std::io::stdin().lock().read_line(&mut line).is_ok()
+                    && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+                (ok, "user")
+            }
+        }
+    }
+}
+
+/// The run's guard: what is pre-approved, who is asked otherwise, and the
+/// injection detector over content that reaches plugins.
+pub struct Guard {
+    pub allow: AllowSet,
+    pub approver: Approver,
+    pub detector: Detector,
+    /// (source, content sha) already scanned: a file read five times is
+    /// flagged once.
+    pub scanned: Mutex<BTreeSet<String>>,
+}
+
+impl Guard {
+    pub fn new(allow: AllowSet, approver: Approver) -> Guard {
+        Guard { allow, approver, detector: Detector::new(), scanned: Mutex::new(BTreeSet::new()) }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +147,11 @@ pub struct Accounting {
     pub budget_hit: bool,
     pub audit_errors: u32,
     pub spent_usd: f64,
+    /// Suspected embedded instructions flagged (`injection-suspected`).
+    pub injections: u32,
+    /// Risky actions refused / approved.
+    pub risky_refused: u32,
+    pub risky_approved: u32,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +177,28 @@ impl RunShared {
     pub fn accounting(&self) -> MutexGuard<'_, Accounting> {
         lock(&self.state)
     }
+
+    /// Scan content that is about to reach a plugin (and so a model) for
+    /// embedded instructions; each hit becomes an `injection-suspected`
+    /// audit event. `source` says where the content came from
+    /// (`repo:<path>`, `verification`). Scanned once per distinct content.
+    pub fn scan_untrusted(&self, source: &str, text: &str) {
+        let key = format!("{source}\0{}", sha256_hex(text.as_bytes()));
+        if !lock(&self.guard.scanned).insert(key) {
+            return;
+        }
+        let hits = self.guard.detector.scan(text);
+        if hits.is_empty() {
+            return;
+        }
+        self.accounting().injections += hits.len() as u32;
+        for h in hits {
+            self.audit(
+                "injection-suspected",
+                json!({"source": source, "line": h.line, "kind": h.kind.as_str(), "excerpt": self.redactor.redact(&h.excerpt)}),
+            );
+        }
+    }
 }
 
 /// Die as `kill -9` would: no destructor, no flush, no cleanup runs. The
@@ -123,6 +220,53 @@ pub fn estimate_tokens(chars: usize) -> u64 {
 /// The `RoleServices` of one plugin call.
 pub struct Services {
     pub shared: Arc<RunShared>,
+    /// Files in scope of the handoff this call works on (empty: none
+    /// declared); an edit outside them is a risky action.
+    pub scope: Vec<String>,
+}
+
+impl Services {
+    pub fn new(shared: Arc<RunShared>, scope: Vec<String>) -> Services {
+        Services { shared, scope }
+    }
+
+    /// Whether one proposed edit may be applied: `None` when it may, the
+    /// rejection reason when a risky class was refused. Every decision on a
+    /// risky class is audited.
+    fn confirm(&self, e: &FileEdit) -> Option<String> {
+        let s = &self.shared;
+        let previous = match e {
+            FileEdit::Delete { .. } => None,
+            _ => s.worktree.read_file(e.path(), MAX_READ_BYTES).ok(),
+        };
+        let classes = classify(e, previous.as_deref(), &self.scope);
+        if classes.is_empty() {
+            return None;
+        }
+        let pending: Vec<RiskClass> = classes.iter().copied().filter(|c| !s.guard.allow.allows(*c)).collect();
+        let (approved, by) = if pending.is_empty() { (true, "allow") } else { s.guard.approver.decide(e.path(), &pending) };
+        s.audit(
+            "risky-action",
+            json!({
+                "path": e.path(), "classes": classes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "asked": pending.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "decision": if approved { "approved" } else { "refused" }, "by": by,
+            }),
+        );
+        let mut acc = s.accounting();
+        if approved {
+            acc.risky_approved += 1;
+            return None;
+        }
+        acc.risky_refused += 1;
+        let names: Vec<&str> = pending.iter().map(|c| c.as_str()).collect();
+        let what: Vec<&str> = pending.iter().map(|c| c.describe()).collect();
+        Some(format!(
+            "refused: this edit {} and needs the user's confirmation, which was not given (a non-interactive run needs --allow {}); nothing was written",
+            what.join(" and "),
+            names.join(",")
+        ))
+    }
 }
 
 fn ws_err(e: WorkspaceError) -> WorkspaceCallError {
@@ -305,11 +449,28 @@ impl RoleServices for Services {
         if let Err(WorkspaceCallError::Denied(reason)) = &r {
             self.shared.audit("read-denied", json!({"path": path, "reason": reason}));
         }
-        r.map(|t| self.shared.redactor.redact(&t).into_owned())
+        let text = r?;
+        self.shared.scan_untrusted(&format!("repo:{path}"), &text);
+        Ok(self.shared.redactor.redact(&text).into_owned())
     }
 
     fn propose_edits(&mut self, edits: Vec<FileEdit>) -> Vec<EditOutcome> {
-        let outcomes = self.shared.worktree.apply_edits(&edits);
+        // Risky edits the user did not confirm are refused before anything
+        // is applied; the rest go to the worktree in the proposed order.
+        let refusals: Vec<Option<String>> = edits.iter().map(|e| self.confirm(e)).collect();
+        let allowed: Vec<FileEdit> =
+            edits.iter().zip(&refusals).filter(|(_, r)| r.is_none()).map(|(e, _)| e.clone()).collect();
+        let mut applied = self.shared.worktree.apply_edits(&allowed).into_iter();
+        let outcomes: Vec<EditOutcome> = edits
+            .iter()
+            .zip(refusals)
+            .map(|(e, r)| match r {
+                Some(reason) => EditOutcome::Rejected { path: e.path().to_string(), reason },
+                None => applied
+                    .next()
+                    .unwrap_or_else(|| EditOutcome::Rejected { path: e.path().to_string(), reason: "not applied".into() }),
+            })
+            .collect();
         for (e, o) in edits.iter().zip(outcomes.iter()) {
             let kind = match e {
                 FileEdit::Write { .. } => "write",

