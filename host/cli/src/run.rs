@@ -500,11 +500,16 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     wf.set_answers(answers);
     let mut verify_n = 0u32;
     let mut notes_seen = 0usize;
+    let handoffs = crate::handoff_schema::HandoffValidator::new(&task.text)?;
 
     let (outcome, reason) = loop {
         match cmd {
             Command::Finish { outcome, reason } => break (outcome, reason),
             Command::CallRole { role, handoff } => {
+                if let Err(e) = handoffs.check(&handoff) {
+                    shared.audit("handoff-invalid", json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}));
+                    break (Outcome::InternalError, e.to_string());
+                }
                 let name = format!("handoffs/{:03}-{}.json", handoff.seq, role);
                 let bytes = serde_json::to_vec_pretty(&handoff)?;
                 write_atomic(run_dir.join(&name), &bytes)?;
@@ -519,7 +524,13 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
                 let (res, dt) = {
                     let host = host.clone();
-                    let svc = Box::new(Services::new(shared.clone(), handoff.files_in_scope.clone()));
+                    let svc = {
+                        // Scope is what a design declared; before a design (a solo
+                        // run, a root-cause step) nothing is declared, and the
+                        // files an implementer touched itself are not a scope.
+                        let scope = if handoff.design_notes.is_some() { handoff.files_in_scope.clone() } else { Vec::new() };
+                        Box::new(Services::new(shared.clone(), scope))
+                    };
                     let h = (*handoff).clone();
                     tokio::task::spawn_blocking(move || timed(|| host.run_role(&plugin, &grants, role, svc, &h))).await?
                 };
