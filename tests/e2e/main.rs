@@ -731,3 +731,25 @@ fn secrets_in_repository_code_never_reach_the_model_or_the_run_directory() {
         }
     }
 }
+
+#[test]
+fn map_builds_a_cached_module_map_and_chooses_a_working_set() {
+    let repo = ExampleRepo::new("13-refactor-digest-sender-interface");
+    let task = repo.task();
+    let p = repo.path().to_str().expect("utf8");
+    let first = run_coop(&["map", "--repo", p, "--json", &task], repo.path());
+    assert_eq!(first.status.code(), Some(0));
+    let v = summary(&first);
+    assert_eq!(v["module"], "example.com/newsletter");
+    assert_eq!(v["build"]["parsed"], 3);
+    let items = v["working_set"]["items"].as_array().expect("items");
+    assert_eq!(items[0]["path"], "digest/digest.go", "the file the task is about comes first");
+    assert!(v["working_set"]["used"].as_u64().expect("used") <= 8192);
+    // Second time: nothing re-read, the cache (by size, mtime, content hash) answers.
+    let second = summary(&run_coop(&["map", "--repo", p, "--json"], repo.path()));
+    assert_eq!((second["build"]["parsed"].as_u64(), second["build"]["trusted"].as_u64()), (Some(0), Some(3)));
+    // A tiny budget: nothing is cut in the middle; what does not fit is reported.
+    let tight = summary(&run_coop(&["map", "--repo", p, "--json", "--budget", "50", &task], repo.path()));
+    assert!(tight["working_set"]["used"].as_u64().expect("used") <= 50);
+    assert!(!tight["working_set"]["dropped"].as_array().expect("dropped").is_empty());
+}
