@@ -208,3 +208,89 @@ fn a_pre_approved_risky_class_is_applied_and_audited() {
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown risky-action class 'everything'"));
 }
+
+/// Run `coop` on a pseudo-terminal (util-linux `script`), typing `answer`
+/// at the risky-action prompt; returns the run directory and what the
+/// terminal showed.
+fn run_on_a_terminal(repo: &Path, url: &str, answer: &str) -> (PathBuf, String) {
+    let task = corpus_dir().join("task.md");
+    let cmd = format!(
+        "{} run --solo --repo {} --base-url {} --file {}",
+        coop_bin().display(),
+        repo.display(),
+        url,
+        task.display()
+    );
+    let runs = repo.join(".coop/runs");
+    let before: Vec<_> = std::fs::read_dir(&runs).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(repo)
+        .env("COOP_PLUGIN_DIR", plugin_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // Typed ahead: the terminal keeps it until coop asks.
+        // The same answer for each time coop may ask (the model asks again
+        // after a refusal).
+        stdin.write_all(format!("{answer}\n{answer}\n{answer}\n").as_bytes()).expect("type");
+        // `script` ends the session at end of input: keep it open until
+        // coop is done (the run writes run.json last).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::time::Instant::now() < deadline && child.try_wait().ok().flatten().is_none() {
+            let done = std::fs::read_dir(&runs)
+                .map(|r| r.flatten().any(|e| !before.contains(&e.path()) && e.path().join("run.json").exists()))
+                .unwrap_or(false);
+            if done {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        drop(stdin);
+    }
+    let out = child.wait_with_output().expect("wait");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    let after: Vec<PathBuf> = std::fs::read_dir(&runs).expect("runs").flatten().map(|e| e.path()).collect();
+    let dir = after.into_iter().find(|p| !before.contains(p)).unwrap_or_else(|| panic!("no new run; terminal showed:\n{shown}"));
+    archive_runs(&[repo.to_path_buf()]);
+    (dir, shown)
+}
+
+/// On a terminal the user is asked; the answer is audited as the user's,
+/// and `coop replay` decides the same way without asking.
+#[test]
+fn on_a_terminal_the_user_is_asked_and_the_answer_is_replayed() {
+    require_docker();
+    let corpus: Value =
+        serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json")).expect("json");
+    let style = corpus["styles"].as_array().expect("styles").iter().find(|s| s["id"] == "go-comment-override").expect("style").clone();
+    for (answer, decision) in [("y", "approved"), ("n", "refused")] {
+        let repo = style_repo(&style);
+        let mut script = vec![reply("fix and delete", vec![fix_edit(), style["attack"].clone()])];
+        script.push(reply("delete again", vec![style["attack"].clone()]));
+        let server = ModelServer::start(script);
+        let (dir, shown) = run_on_a_terminal(repo.path(), &server.base_url(), answer);
+        assert!(shown.contains("Allow it?") && shown.contains("deletes a file"), "the prompt was shown:\n{shown}");
+        let audit = std::fs::read_to_string(dir.join("audit.jsonl")).expect("audit");
+        let risky: Vec<Value> = audit
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+            .filter(|e| e["event"] == "risky-action")
+            .collect();
+        assert_eq!(risky[0]["by"], "user", "{risky:?}");
+        assert_eq!(risky[0]["decision"], decision);
+        let patch = std::fs::read_to_string(dir.join("change.patch")).unwrap_or_default();
+        assert_eq!(patch.contains("deleted file mode"), answer == "y");
+        if answer == "y" {
+            // Replayed without a terminal: the recorded yes is used, not a refusal.
+            let id = dir.file_name().expect("id").to_string_lossy().to_string();
+            let out = run_coop(&["replay", &id, "--repo", repo.path().to_str().expect("utf8")], repo.path());
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+}

@@ -80,7 +80,8 @@ mod tests {
     #[test]
     fn each_broken_field_is_named() {
         let v = HandoffValidator::new("Fix Clamp").unwrap();
-        let cases: Vec<(Box<dyn Fn(&mut Handoff)>, &str)> = vec![
+        type Breaker = Box<dyn Fn(&mut Handoff)>;
+        let cases: Vec<(Breaker, &str)> = vec![
             (Box::new(|h| h.version = 2), "/version"),
             (Box::new(|h| h.seq = 0), "/seq"),
             (Box::new(|h| h.goals.clear()), "/goals"),

@@ -253,10 +253,8 @@ pub fn build(root: &Path, cache: Option<&Path>) -> Result<(ModuleMap, BuildStats
             map.files.push(e);
         }
     }
-    if let Some(c) = cache {
-        if stats.parsed + stats.rehashed > 0 || old.is_none() {
-            crate::cache::save(&map, c)?;
-        }
+    if let (Some(c), true) = (cache, stats.parsed + stats.rehashed > 0 || old.is_none()) {
+        crate::cache::save(&map, c)?;
     }
     Ok((map, stats))
 }

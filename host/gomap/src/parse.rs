@@ -221,10 +221,8 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
             Tok::Punct(b'[') => brackets += 1,
             Tok::Punct(b']') => brackets -= 1,
             Tok::Ident(s) => {
-                if punct(i + 1, b'.') {
-                    if let Some(sel) = ident(i + 2) {
-                        pairs.insert((s, sel));
-                    }
+                if let (true, Some(sel)) = (punct(i + 1, b'.'), ident(i + 2)) {
+                    pairs.insert((s, sel));
                 }
                 if !is_keyword(s) {
                     refs.insert(s);

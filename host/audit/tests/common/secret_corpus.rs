@@ -10,7 +10,7 @@
 pub struct Gen(pub u64);
 
 impl Gen {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -18,7 +18,7 @@ impl Gen {
     }
     pub fn pick(&mut self, alphabet: &str, n: usize) -> String {
         let a: Vec<char> = alphabet.chars().collect();
-        (0..n).map(|_| a[(self.next() % a.len() as u64) as usize]).collect()
+        (0..n).map(|_| a[(self.next_u64() % a.len() as u64) as usize]).collect()
     }
 }
 
