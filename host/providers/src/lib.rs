@@ -29,6 +29,7 @@ pub mod pricing;
 mod replay;
 mod retry;
 pub mod sse;
+pub mod tokens;
 mod transport;
 
 use std::future::Future;
