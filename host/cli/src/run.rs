@@ -130,6 +130,14 @@ pub struct Timing {
     pub other: u64,
 }
 
+/// The `module` line of go.mod (empty when there is none).
+fn module_path_of(root: &Path) -> String {
+    std::fs::read_to_string(root.join("go.mod"))
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("module ").map(|m| m.trim().trim_matches('"').to_string())))
+        .unwrap_or_default()
+}
+
 /// Container label naming the run a verification container belongs to.
 const RUN_LABEL: &str = "coop.run";
 
@@ -428,7 +436,11 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         },
         crash_after_event: opts.crash_after_event,
         send_secret_files: cfg.run.send_secret_files,
-        guard: crate::services::Guard::new(allow.clone(), std::mem::replace(&mut opts.approver, crate::services::Approver::FailClosed)),
+        guard: crate::services::Guard::new(
+            allow.clone(),
+            std::mem::replace(&mut opts.approver, crate::services::Approver::FailClosed),
+            module_path_of(worktree.root()),
+        ),
     });
     shared.audit(
         "run-start",

@@ -128,14 +128,16 @@ pub struct Guard {
     pub allow: AllowSet,
     pub approver: Approver,
     pub detector: Detector,
+    /// The module path from go.mod: its own packages are not dependencies.
+    pub module_path: String,
     /// (source, content sha) already scanned: a file read five times is
     /// flagged once.
     pub scanned: Mutex<BTreeSet<String>>,
 }
 
 impl Guard {
-    pub fn new(allow: AllowSet, approver: Approver) -> Guard {
-        Guard { allow, approver, detector: Detector::new(), scanned: Mutex::new(BTreeSet::new()) }
+    pub fn new(allow: AllowSet, approver: Approver, module_path: String) -> Guard {
+        Guard { allow, approver, detector: Detector::new(), module_path, scanned: Mutex::new(BTreeSet::new()) }
     }
 }
 
@@ -239,7 +241,7 @@ impl Services {
             FileEdit::Delete { .. } => None,
             _ => s.worktree.read_file(e.path(), MAX_READ_BYTES).ok(),
         };
-        let classes = classify(e, previous.as_deref(), &self.scope);
+        let classes = classify(e, previous.as_deref(), &self.scope, &s.guard.module_path);
         if classes.is_empty() {
             return None;
         }

