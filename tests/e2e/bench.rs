@@ -203,7 +203,13 @@ fn committed_local_model_set_replays_exactly() {
     let mut tasks: Vec<String> = std::fs::read_dir(root.join("examples"))
         .expect("examples")
         .flatten()
+        // The tasks `coop bench` discovers: NN-<name>/ (examples/injection
+        // is the hostile corpus, written out as tasks by its own script).
         .filter(|e| e.path().join("task.md").is_file())
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.len() > 3 && n.as_bytes()[..2].iter().all(u8::is_ascii_digit) && n.as_bytes()[2] == b'-'
+        })
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     tasks.sort();

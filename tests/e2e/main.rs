@@ -114,6 +114,11 @@ fn run_example(name: &str, expected_roles: &[&str]) {
         let p = run_dir.join(e["path"].as_str().expect("path"));
         let h: coop_core::Handoff = serde_json::from_slice(&std::fs::read(&p).expect("handoff")).expect("handoff parses");
         assert_eq!(h.task.text, repo.task(), "the task text travels unchanged");
+        let c = h.context.as_ref().expect("every handoff records how it was fitted into the model's window");
+        assert!(c.dropped.is_empty(), "the default 16k window holds a small example whole: {:?}", c.dropped);
+        if h.to == coop_core::Role::Implementer {
+            assert!(!c.working_set.is_empty(), "the implementer gets a working set from the module map");
+        }
         assert_eq!(coop_core::hash::sha256_hex(&std::fs::read(&p).expect("read")), e["sha256"].as_str().expect("sha"));
     }
     for e in events.iter().filter(|e| e["event"] == "verification") {
@@ -752,4 +757,87 @@ fn map_builds_a_cached_module_map_and_chooses_a_working_set() {
     let tight = summary(&run_coop(&["map", "--repo", p, "--json", "--budget", "50", &task], repo.path()));
     assert!(tight["working_set"]["used"].as_u64().expect("used") <= 50);
     assert!(!tight["working_set"]["dropped"].as_array().expect("dropped").is_empty());
+}
+
+/// Context budgets (issue 6): with a small context window the host drops
+/// whole pieces of the handoffs (never a part of one), names each in a
+/// `context-dropped` event and in the handoff, keeps the full text in the
+/// run directory, and every handoff still validates; with a window too
+/// small for the task itself the run stops before any model call.
+#[test]
+fn context_budgets_drop_whole_pieces_and_say_so() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let fixture = repo.example.join("fixtures/replay.json");
+    let server = ModelServer::from_recording_file(&fixture).expect("model server");
+    // Implementer: 6200 - 4096 (reply) - 1024 (instructions) = 1080 input
+    // tokens: 270 persistent, 270 recent, the rest working set.
+    let cfg = repo.path().join("small.toml");
+    std::fs::write(
+        &cfg,
+        format!("[providers.local]\nkind = \"openai-compat\"\nbase_url = \"{}\"\nmodel = \"m\"\ncontext_window = 6200\n", server.base_url()),
+    )
+    .expect("write");
+    let task_file = repo.example.join("task.md");
+    let out = run_coop(
+        &["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "--json", "--file", task_file.to_str().expect("utf8")],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&out);
+    let run_dir = Path::new(s["run_dir"].as_str().expect("dir")).to_path_buf();
+    let events = audit_events(&run_dir);
+    let handoffs: Vec<&Value> = events.iter().filter(|e| e["event"] == "handoff").collect();
+    let contexts: Vec<&Value> = events.iter().filter(|e| e["event"] == "context").collect();
+    assert_eq!(handoffs.len(), contexts.len(), "one context event per handoff");
+    let dropped: Vec<&Value> = events.iter().filter(|e| e["event"] == "context-dropped").collect();
+    assert!(!dropped.is_empty(), "a 1080-token implementer budget drops something");
+    let mut total_dropped = 0;
+    for e in &handoffs {
+        let h: coop_core::Handoff = serde_json::from_slice(&std::fs::read(run_dir.join(e["path"].as_str().expect("path"))).expect("read")).expect("parses");
+        let c = h.context.expect("every handoff records its context");
+        let b = c.budget;
+        assert_eq!(b.input, b.window - b.output_reserve - b.prompt_reserve);
+        assert!(b.persistent.used + b.working.used + b.recent.used <= b.input, "seq {}: over budget: {b:?}", h.seq);
+        assert!(b.recent.used <= b.recent.share, "recent steps over their 25 %");
+        for d in &c.dropped {
+            total_dropped += 1;
+            // Dropped whole: nothing of it is left in the handoff.
+            match d.what.as_str() {
+                "diff" => assert!(h.diff.is_none()),
+                "verification output" => assert!(h.verification.is_none()),
+                "design notes" => assert!(h.design_notes.is_none()),
+                w if w.starts_with("step ") => assert!(h.recent.iter().all(|r| !w.starts_with(&format!("step {} ", r.seq)))),
+                w if w.starts_with("file ") => assert!(c.working_set.iter().all(|i| format!("file {}", i.path) != w || i.decl.is_some())),
+                _ => {}
+            }
+            if let Some(a) = &d.artifact {
+                assert!(run_dir.join(a).is_file(), "the full text of {} is kept at {a}", d.what);
+            }
+        }
+        for i in &c.working_set {
+            let file = std::fs::read_to_string(repo.path().join(&i.path)).unwrap_or_default();
+            // Whole lines of a file as it was then (the base, or after edits).
+            assert!(i.content.ends_with('\n') && (file.is_empty() || !i.content.is_empty()), "{i:?}");
+        }
+    }
+    assert_eq!(total_dropped, dropped.len(), "every drop is in its handoff and in the audit log");
+
+    // Too small for the task, goals and constraints themselves: exit 6, no call.
+    let server = ModelServer::start(vec![ScriptedReply::text("{}")]);
+    std::fs::write(
+        &cfg,
+        format!("[providers.local]\nkind = \"openai-compat\"\nbase_url = \"{}\"\nmodel = \"m\"\ncontext_window = 3200\n", server.base_url()),
+    )
+    .expect("write");
+    let out = run_coop(
+        &["--config", cfg.to_str().expect("utf8"), "run", "--repo", repo.path().to_str().expect("utf8"), "--json", &repo.task()],
+        repo.path(),
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(server.requests().is_empty(), "no call was made");
+    let s = summary(&out);
+    assert!(s["reason"].as_str().expect("reason").contains("does not fit its model"), "{s}");
+    let events = audit_events(Path::new(s["run_dir"].as_str().expect("dir")));
+    assert!(events.iter().any(|e| e["event"] == "context-overflow"));
 }

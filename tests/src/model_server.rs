@@ -172,6 +172,8 @@ pub struct RecordedRequest {
 struct Shared {
     script: Mutex<VecDeque<ScriptedReply>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Calls of llama.cpp's `/tokenize`.
+    tokenize_calls: Mutex<u64>,
 }
 
 /// Poisoning only means a handler panicked; the data is still usable.
@@ -211,6 +213,7 @@ impl ModelServer {
         let shared = Arc::new(Shared {
             script: Mutex::new(script.into()),
             requests: Mutex::new(Vec::new()),
+            tokenize_calls: Mutex::new(0),
         });
         let (tx, rx) = oneshot::channel::<()>();
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -327,6 +330,11 @@ impl ModelServer {
         lock(&self.shared.requests).clone()
     }
 
+    /// How many `/tokenize` calls the server answered.
+    pub fn tokenize_calls(&self) -> u64 {
+        *lock(&self.shared.tokenize_calls)
+    }
+
     /// Scripted replies not consumed yet.
     pub fn remaining_script(&self) -> usize {
         lock(&self.shared.script).len()
@@ -376,6 +384,15 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let parsed: Result<Value, _> = serde_json::from_slice(&body);
+    if method == Method::POST && path == "/tokenize" {
+        // llama.cpp's tokenizer endpoint (outside /v1): counted apart from
+        // model requests, which are what tests count.
+        *lock(&shared.tokenize_calls) += 1;
+        let content = parsed.as_ref().ok().and_then(|v| v["content"].as_str().map(str::to_string)).unwrap_or_default();
+        let n = stand_in_token_count(&content);
+        return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], json!({"tokens": (0..n).collect::<Vec<u64>>()}).to_string())
+            .into_response();
+    }
     lock(&shared.requests).push(RecordedRequest {
         path: path.clone(),
         authorization: headers
@@ -610,4 +627,23 @@ mod tests {
         assert!(evs[evs.len() - 2].contains("\"finish_reason\":\"stop\""));
         assert!(evs[evs.len() - 2].contains("\"prompt_tokens\":3"));
     }
+}
+
+/// A deterministic stand-in for a BPE tokenizer: one token per 4 characters
+/// of a word (rounded up), one per other non-space character.
+pub fn stand_in_token_count(text: &str) -> u64 {
+    let mut n = 0u64;
+    let mut word = 0u64;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word += 1;
+            continue;
+        }
+        n += word.div_ceil(4);
+        word = 0;
+        if !c.is_whitespace() {
+            n += 1;
+        }
+    }
+    n + word.div_ceil(4)
 }

@@ -41,6 +41,25 @@ pub struct ProviderConfig {
     /// openai-responses: `reasoning.effort`.
     #[serde(default)]
     pub reasoning_effort: Option<String>,
+    /// The model's context window in tokens; every handoff to a role on
+    /// this provider is fitted into it (docs/handoff.md). Default by kind:
+    /// see [`ProviderConfig::window`].
+    #[serde(default)]
+    pub context_window: Option<u64>,
+}
+
+impl ProviderConfig {
+    /// The context window: the configured one, else a default by kind:
+    /// 16384 for `openai-compat` (what examples/local-model serves), 200000
+    /// for `anthropic` (Claude Opus), 272000 for `openai-responses` (the
+    /// input limit of GPT-5-class Codex models).
+    pub fn window(&self) -> u64 {
+        self.context_window.unwrap_or(match self.kind.as_str() {
+            "anthropic" => 200_000,
+            "openai-responses" => 272_000,
+            _ => 16_384,
+        })
+    }
 }
 
 /// Provider kinds this build supports.
@@ -111,6 +130,14 @@ pub struct RunConfig {
     /// adds to them. See docs/SECURITY.md.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Tokens of every context window kept for the role plugin's own
+    /// instructions and formatting, besides the reply's `max_tokens_per_call`.
+    #[serde(default = "default_prompt_reserve")]
+    pub prompt_reserve_tokens: u64,
+}
+
+fn default_prompt_reserve() -> u64 {
+    1024
 }
 
 fn default_loops() -> u32 {
@@ -137,6 +164,7 @@ impl Default for RunConfig {
             component_cache_dir: None,
             send_secret_files: false,
             allow: Vec::new(),
+            prompt_reserve_tokens: default_prompt_reserve(),
         }
     }
 }
@@ -209,6 +237,7 @@ impl Config {
                 idle_timeout_secs: None,
                 send_temperature: None,
                 reasoning_effort: None,
+                context_window: None,
             },
         );
         let mut roles = BTreeMap::new();

@@ -48,7 +48,10 @@ impl HandoffValidator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coop_core::{ArtifactRef, Decision, Finding, Role, Severity, Task, HANDOFF_VERSION};
+    use coop_core::{
+        ArtifactRef, ContextBudget, ContextItem, ContextPack, Decision, DroppedItem, Finding, Role, Section, Severity, StepRecord,
+        Task, HANDOFF_VERSION,
+    };
 
     fn handoff() -> Handoff {
         Handoff {
@@ -69,6 +72,28 @@ mod tests {
             diff: None,
             findings: vec![Finding { severity: Severity::Blocking, file: Some("mathx/clamp.go".into()), line: Some(3), message: "m".into(), suggestion: None }],
             attempt: 1,
+            recent: vec![StepRecord { seq: 1, role: Role::Architect, kind: "design".into(), text: "notes".into() }],
+            summarized_steps: 0,
+            context: Some(ContextPack {
+                counter: "estimate: 3 bytes per token".into(),
+                budget: ContextBudget { window: 100, output_reserve: 10, prompt_reserve: 10, input: 80, ..Default::default() },
+                working_set: vec![ContextItem {
+                    path: "mathx/clamp.go".into(),
+                    decl: None,
+                    start_line: 1,
+                    end_line: 3,
+                    tokens: 20,
+                    reason: "named".into(),
+                    content: "package mathx\n".into(),
+                }],
+                dropped: vec![DroppedItem {
+                    section: Section::Recent,
+                    what: "step 1 (architect)".into(),
+                    tokens: 9,
+                    reason: "9 tokens, 2 left".into(),
+                    artifact: Some("artifacts/001-architect-output.json".into()),
+                }],
+            }),
         }
     }
 
@@ -82,7 +107,14 @@ mod tests {
         let v = HandoffValidator::new("Fix Clamp").unwrap();
         type Breaker = Box<dyn Fn(&mut Handoff)>;
         let cases: Vec<(Breaker, &str)> = vec![
-            (Box::new(|h| h.version = 2), "/version"),
+            (Box::new(|h| h.version = 1), "/version"),
+            (Box::new(|h| h.context = None), "context"),
+            (Box::new(|h| h.recent[0].kind = "gossip".into()), "/recent/0/kind"),
+            (Box::new(|h| h.recent = vec![h.recent[0].clone(); 3]), "/recent"),
+            (Box::new(|h| h.context.as_mut().unwrap().working_set[0].path = "../x.go".into()), "/context/working_set/0/path"),
+            (Box::new(|h| h.context.as_mut().unwrap().working_set[0].start_line = 0), "/context/working_set/0/start_line"),
+            (Box::new(|h| h.context.as_mut().unwrap().budget.input = 0), "/context/budget/input"),
+            (Box::new(|h| h.context.as_mut().unwrap().dropped[0].reason.clear()), "/context/dropped/0/reason"),
             (Box::new(|h| h.seq = 0), "/seq"),
             (Box::new(|h| h.goals.clear()), "/goals"),
             (Box::new(|h| h.files_in_scope.push("../etc/passwd".into())), "/files_in_scope/1"),

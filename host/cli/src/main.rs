@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod context;
 mod handoff_schema;
 mod inspect;
 mod resume;

@@ -513,11 +513,26 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     let mut verify_n = 0u32;
     let mut notes_seen = 0usize;
     let handoffs = crate::handoff_schema::HandoffValidator::new(&task.text)?;
+    let fitter = Fitter::new(&cfg, &opts, repo.root())?;
+    let mut design_artifact: Option<String> = None;
 
     let (outcome, reason) = loop {
         match cmd {
             Command::Finish { outcome, reason } => break (outcome, reason),
-            Command::CallRole { role, handoff } => {
+            Command::CallRole { role, mut handoff } => {
+                // Fit the handoff into the receiving model's context window;
+                // design notes and the scope are read before anything of it
+                // may be dropped.
+                let scope = if handoff.design_notes.is_some() { handoff.files_in_scope.clone() } else { Vec::new() };
+                let pack = fitter.fit(role, &mut handoff, &worktree, &shared, &design_artifact).await;
+                let pack = match pack {
+                    Ok(p) => p,
+                    Err(e) => {
+                        shared.audit("context-overflow", json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}));
+                        break (Outcome::BudgetExceeded, format!("the handoff to the {role} does not fit its model: {e}"));
+                    }
+                };
+                handoff.context = Some(pack.clone());
                 if let Err(e) = handoffs.check(&handoff) {
                     shared.audit("handoff-invalid", json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}));
                     break (Outcome::InternalError, e.to_string());
@@ -529,6 +544,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                     "handoff",
                     json!({"handoff_seq": handoff.seq, "from": handoff.from, "to": role, "path": name, "sha256": sha256_hex(&bytes)}),
                 );
+                audit_context(&shared, role, handoff.seq, &pack);
                 roles_ran.push(role.as_str().to_string());
                 opts.step(role.as_str());
                 let plugin = role_plugins.get(&role).cloned().ok_or_else(|| anyhow!("no plugin for {role}"))?;
@@ -536,13 +552,10 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
                 let (res, dt) = {
                     let host = host.clone();
-                    let svc = {
-                        // Scope is what a design declared; before a design (a solo
-                        // run, a root-cause step) nothing is declared, and the
-                        // files an implementer touched itself are not a scope.
-                        let scope = if handoff.design_notes.is_some() { handoff.files_in_scope.clone() } else { Vec::new() };
-                        Box::new(Services::new(shared.clone(), scope))
-                    };
+                    // Scope is what a design declared; before a design (a solo
+                    // run, a root-cause step) nothing is declared, and the
+                    // files an implementer touched itself are not a scope.
+                    let svc = Box::new(Services::new(shared.clone(), scope));
                     let h = (*handoff).clone();
                     tokio::task::spawn_blocking(move || timed(|| host.run_role(&plugin, &grants, role, svc, &h))).await?
                 };
@@ -560,6 +573,9 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                         let art = format!("artifacts/{:03}-{}-output.json", handoff.seq, role);
                         let bytes = serde_json::to_vec_pretty(&output)?;
                         write_atomic(run_dir.join(&art), &bytes)?;
+                        if matches!(output, RoleOutput::Design(_)) {
+                            design_artifact = Some(art.clone());
+                        }
                         let mut fields = json!({"role": role, "handoff_seq": handoff.seq, "path": art, "sha256": sha256_hex(&bytes), "duration_ms": dt.as_millis() as u64});
                         if let RoleOutput::Review(r) = &output {
                             last_verdict = Some(format!("{:?}", r.verdict).to_lowercase());
@@ -681,6 +697,105 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
         mode: opts.mode,
     })
+}
+
+/// Everything `crate::context::fit` needs that stays the same for the run:
+/// per role the model's limits, token counter and read grant; the
+/// repository's module-map cache.
+struct Fitter {
+    roles: BTreeMap<Role, (crate::context::RoleLimits, crate::context::Tokens)>,
+    map_cache: PathBuf,
+}
+
+impl Fitter {
+    fn new(cfg: &Config, opts: &RunOptions, repo_root: &Path) -> Result<Fitter> {
+        // Counts a replayed or continued run already made, so it budgets as
+        // the original did without the model's tokenizer.
+        let recorded = match (&opts.replay, opts.continuation.as_ref().and_then(|c| c.journal.as_ref())) {
+            (Some(path), _) => Recording::load(path).map(|r| r.token_counts).unwrap_or_default(),
+            (None, Some(j)) => j.token_counts.clone(),
+            (None, None) => Default::default(),
+        };
+        let mut counters: BTreeMap<String, coop_providers::TokenCounter> = BTreeMap::new();
+        let mut roles = BTreeMap::new();
+        for r in Role::ALL {
+            let slot = cfg.role_slot(r)?;
+            let provider = slot.provider.as_ref().and_then(|p| cfg.providers.get(p).map(|c| (p.clone(), c)));
+            let window = provider.as_ref().map(|(_, p)| p.window()).unwrap_or(16_384);
+            let live = match (&opts.replay, provider) {
+                (Some(_), _) | (None, None) => None,
+                (None, Some((name, p))) => Some(
+                    counters
+                        .entry(name)
+                        .or_insert_with(|| coop_providers::TokenCounter::for_provider(&p.kind, &p.base_url, &p.model))
+                        .clone(),
+                ),
+            };
+            let limits = crate::context::RoleLimits {
+                limits: coop_core::context::Limits {
+                    window,
+                    output_reserve: slot.grants.model.as_ref().map(|m| u64::from(m.max_tokens_per_call)).unwrap_or(0),
+                    prompt_reserve: cfg.run.prompt_reserve_tokens,
+                },
+                read_globs: crate::context::read_globs(slot.grants.workspace_read.as_deref()),
+                send_secret_files: cfg.run.send_secret_files,
+            };
+            roles.insert(r, (limits, crate::context::Tokens::new(live, recorded.clone())));
+        }
+        Ok(Fitter { roles, map_cache: repo_root.join(".coop").join("cache").join("gomap.bin") })
+    }
+
+    async fn fit(
+        &self,
+        role: Role,
+        h: &mut coop_core::Handoff,
+        worktree: &Arc<Worktree>,
+        shared: &Arc<RunShared>,
+        design: &Option<String>,
+    ) -> std::result::Result<coop_core::ContextPack, coop_core::context::PackError> {
+        // The map is refreshed before every step (files the implementer
+        // created belong to the reviewer's working set); unchanged files
+        // come from the cache by size and mtime, so this costs milliseconds.
+        let root = worktree.root().to_path_buf();
+        let cache = self.map_cache.clone();
+        let map = match tokio::task::spawn_blocking(move || coop_gomap::build(&root, Some(&cache))).await {
+            Ok(Ok((m, _))) => Some(m),
+            Ok(Err(e)) => {
+                tracing::warn!("module map unavailable, no working set from it: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("module map task failed: {e}");
+                None
+            }
+        };
+        let Some((limits, tokens)) = self.roles.get(&role) else {
+            return Err(coop_core::context::PackError::NoInputBudget { window: 0, output_reserve: 0, prompt_reserve: 0 });
+        };
+        let wt = worktree.clone();
+        let read = move |p: &str| wt.read_file(p, crate::services::MAX_READ_BYTES).ok();
+        let artifacts = crate::context::Artifacts { design: design.clone() };
+        crate::context::fit(h, limits, map.as_ref(), tokens, &artifacts, &read, &shared.cancel, &shared.recorder).await
+    }
+}
+
+/// One `context` event per handoff (budget, working set) and one
+/// `context-dropped` event per piece that did not fit.
+fn audit_context(shared: &RunShared, role: Role, seq: u32, pack: &coop_core::ContextPack) {
+    shared.audit(
+        "context",
+        json!({
+            "handoff_seq": seq, "to": role, "counter": pack.counter, "budget": pack.budget,
+            "working_set": pack.working_set.iter().map(|i| json!({"path": i.path, "decl": i.decl, "lines": [i.start_line, i.end_line], "tokens": i.tokens})).collect::<Vec<_>>(),
+            "dropped": pack.dropped.len(),
+        }),
+    );
+    for d in &pack.dropped {
+        shared.audit(
+            "context-dropped",
+            json!({"handoff_seq": seq, "to": role, "section": d.section, "what": d.what, "tokens": d.tokens, "reason": d.reason, "artifact": d.artifact}),
+        );
+    }
 }
 
 /// Audit the workflow's own decisions (conflict resolution, re-routing) made

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Largest file a plugin may read.
-const MAX_READ_BYTES: u64 = 512 * 1024;
+pub const MAX_READ_BYTES: u64 = 512 * 1024;
 
 /// The model a role talks to.
 #[derive(Clone)]

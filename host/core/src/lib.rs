@@ -4,6 +4,7 @@
 //! what lets the workflow be tested exhaustively and replayed exactly.
 
 pub mod conflict;
+pub mod context;
 pub mod exit;
 pub mod hash;
 pub mod types;

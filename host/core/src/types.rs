@@ -332,6 +332,113 @@ pub struct Handoff {
     pub findings: Vec<Finding>,
     /// 1-based review loop counter.
     pub attempt: u32,
+    /// The last two steps (role outputs) verbatim, oldest first. Older steps
+    /// are represented only by the decisions and blockers they produced
+    /// (see [`crate::workflow`]: the deterministic summarizer).
+    #[serde(default)]
+    pub recent: Vec<StepRecord>,
+    /// How many earlier steps were folded into decisions and blockers.
+    #[serde(default)]
+    pub summarized_steps: u32,
+    /// What the host fitted into the receiving model's context window: the
+    /// budget split, the working set, and what did not fit. Set by the host
+    /// (the workflow core knows no model), `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<ContextPack>,
 }
 
-pub const HANDOFF_VERSION: u32 = 1;
+pub const HANDOFF_VERSION: u32 = 2;
+
+/// One step of a run as the next roles see it: a role's output, rendered
+/// verbatim as text (the role's own words, not a summary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// Handoff sequence number of the step.
+    pub seq: u32,
+    pub role: Role,
+    /// `design`, `implementation`, `review` or `navigation`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// A part of a handoff's budget: persistent context, working set, recent steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Section {
+    /// Task, goals, constraints, decisions, blockers, findings, design: 25 %.
+    Persistent,
+    /// Files, declarations and artifacts in scope (diff, verification): 50 %
+    /// plus what the other two leave unused.
+    Working,
+    /// The last two steps verbatim: 25 %.
+    Recent,
+}
+
+/// Tokens of one section.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionBudget {
+    /// The section's share of the input budget (25 / 50 / 25 %).
+    pub share: u64,
+    /// What the section could use: its share, and for the working set the
+    /// shares the others left unused (less any overflow of required
+    /// persistent context).
+    pub limit: u64,
+    pub used: u64,
+}
+
+/// How one handoff's context window was spent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextBudget {
+    /// The receiving model's context window (tokens, from the configuration).
+    pub window: u64,
+    /// Kept free for the reply (the role's `max_tokens_per_call`).
+    pub output_reserve: u64,
+    /// Kept free for the plugin's own instructions and formatting.
+    pub prompt_reserve: u64,
+    /// `window - output_reserve - prompt_reserve`: what the three sections share.
+    pub input: u64,
+    pub persistent: SectionBudget,
+    pub working: SectionBudget,
+    pub recent: SectionBudget,
+}
+
+/// One piece of the working set: a whole file or one declaration's lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextItem {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// The declaration's name, or `None` for the whole file.
+    pub decl: Option<String>,
+    /// 1-based inclusive line range.
+    pub start_line: u32,
+    pub end_line: u32,
+    pub tokens: u64,
+    /// Why it was chosen (what the task or design named).
+    pub reason: String,
+    pub content: String,
+}
+
+/// Something that did not fit, dropped whole (never cut in the middle).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedItem {
+    pub section: Section,
+    /// What it was, e.g. `file mathx/clamp.go`, `design notes`, `step 3 (reviewer)`.
+    pub what: String,
+    pub tokens: u64,
+    pub reason: String,
+    /// Where the full text is kept in the run directory, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+}
+
+/// What the host fitted into the receiving model's context for one handoff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextPack {
+    /// How tokens were counted: `tiktoken o200k_base`, `llama.cpp tokenizer
+    /// at …`, `estimate: 3 bytes per token`, ….
+    pub counter: String,
+    pub budget: ContextBudget,
+    /// Files and declarations chosen for this step, best first.
+    pub working_set: Vec<ContextItem>,
+    pub dropped: Vec<DroppedItem>,
+}

@@ -134,6 +134,88 @@ pub struct Workflow {
     /// as a constraint (the task text itself stays unchanged).
     #[serde(default)]
     pub clarifications: Vec<String>,
+    /// Every role step's output, verbatim, in order. Handoffs carry the last
+    /// [`RECENT_STEPS`] of them; older ones live on only as the decisions
+    /// and blockers they produced.
+    #[serde(default)]
+    pub steps: Vec<StepRecord>,
+}
+
+/// How many steps a handoff carries verbatim (the strategy document: "keep
+/// the last two handoffs verbatim, summarize older context into decisions
+/// and blockers").
+pub const RECENT_STEPS: usize = 2;
+
+/// Prefix of the blockers an implementer step leaves (its rejected edits).
+/// The next implementer step replaces them; every other blocker stays until
+/// the run ends.
+pub const EDIT_REJECTED: &str = "edit rejected: ";
+
+/// A role's output as the text later roles read verbatim.
+pub fn step_text(output: &RoleOutput) -> String {
+    let mut t = String::new();
+    let list = |t: &mut String, label: &str, items: &[String]| {
+        if !items.is_empty() {
+            t.push_str(&format!("\n{label}:\n"));
+            for i in items {
+                t.push_str(&format!("- {i}\n"));
+            }
+        }
+    };
+    match output {
+        RoleOutput::Design(d) => {
+            t.push_str(d.notes.trim_end());
+            t.push('\n');
+            list(&mut t, "files in scope", &d.files_in_scope);
+            list(&mut t, "plan", &d.plan);
+        }
+        RoleOutput::Implementation(i) => {
+            t.push_str(i.summary.trim_end());
+            t.push('\n');
+            list(&mut t, "applied", &i.applied);
+            list(&mut t, "rejected", &i.rejected);
+        }
+        RoleOutput::Review(r) => {
+            t.push_str(&format!("verdict: {}\n{}\n", verdict_name(r.verdict), r.summary.trim_end()));
+            let f: Vec<String> = r.findings.iter().map(finding_text).collect();
+            list(&mut t, "findings", &f);
+        }
+        RoleOutput::Navigation(n) => {
+            t.push_str(n.summary.trim_end());
+            t.push('\n');
+            list(&mut t, "next steps", &n.next_steps);
+            list(&mut t, "blockers", &n.blockers);
+            if let Some(q) = &n.question {
+                t.push_str(&format!("\nquestion for the user: {q}\n"));
+            }
+        }
+    }
+    t
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Approve => "approve",
+        Verdict::RequestChanges => "request-changes",
+        Verdict::Escalate => "escalate",
+    }
+}
+
+/// One finding as a line of text.
+pub fn finding_text(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Info => "info",
+        Severity::Minor => "minor",
+        Severity::Major => "major",
+        Severity::Blocking => "blocking",
+    };
+    let loc = match (&f.file, f.line) {
+        (Some(file), Some(line)) => format!(" {file}:{line}"),
+        (Some(file), None) => format!(" {file}"),
+        _ => String::new(),
+    };
+    let sugg = f.suggestion.as_deref().map(|s| format!(" (suggestion: {s})")).unwrap_or_default();
+    format!("[{sev}]{loc} {}{sugg}", f.message)
 }
 
 /// A decision of the workflow itself, for the audit log.
@@ -204,6 +286,7 @@ impl Workflow {
             answers: Vec::new(),
             answered: 0,
             clarifications: Vec::new(),
+            steps: Vec::new(),
         };
         if w.plan.is_empty() {
             let c = w.finish(Outcome::InternalError, "the router chose an empty workflow".into());
@@ -332,6 +415,9 @@ impl Workflow {
             diff: self.diff.clone(),
             findings,
             attempt: self.review_loops + 1,
+            recent: self.steps[self.steps.len().saturating_sub(RECENT_STEPS)..].to_vec(),
+            summarized_steps: self.steps.len().saturating_sub(RECENT_STEPS) as u32,
+            context: None,
         };
         self.phase = Phase::AwaitRole;
         Command::CallRole { role, handoff: Box::new(handoff) }
@@ -422,6 +508,7 @@ impl Workflow {
 
     fn on_role_done(&mut self, role: Role, output: RoleOutput) -> Command {
         self.last_from = Some(role);
+        self.steps.push(StepRecord { seq: self.seq, role, kind: output_kind(&output).into(), text: step_text(&output) });
         match (role, output) {
             (Role::Architect, RoleOutput::Design(d)) => {
                 self.add_scope(&d.files_in_scope);
@@ -437,7 +524,10 @@ impl Workflow {
             (Role::Implementer, RoleOutput::Implementation(i)) => {
                 self.implemented = true;
                 self.add_scope(&i.applied);
-                self.blockers = i.rejected.iter().map(|r| format!("edit rejected: {r}")).collect();
+                // This step's rejected edits replace the previous step's;
+                // every other blocker stays open.
+                self.blockers.retain(|b| !b.starts_with(EDIT_REJECTED));
+                self.blockers.extend(i.rejected.iter().map(|r| format!("{EDIT_REJECTED}{r}")));
                 self.decisions.push(Decision {
                     by: Role::Implementer,
                     what: format!("applied edits to {}", if i.applied.is_empty() { "no files".into() } else { i.applied.join(", ") }),

@@ -13,4 +13,4 @@ pub mod select;
 
 pub use module::{build, BuildStats, Decl, FileEntry, MapError, ModuleMap, Sym};
 pub use parse::DeclKind;
-pub use select::{select, Item, Query, WorkingSet};
+pub use select::{fill, rank, select, Item, Query, WorkingSet};

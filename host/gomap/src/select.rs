@@ -98,6 +98,18 @@ fn is_sentence_word(t: &str) -> bool {
 /// Rank and fill. `tokens(bytes)` converts a byte count to tokens for the
 /// receiving model (a real tokenizer's ratio or the documented estimate).
 pub fn select(map: &ModuleMap, q: &Query, budget: u64, tokens: &dyn Fn(u64) -> u64) -> WorkingSet {
+    let candidates = rank(map, q, budget, tokens);
+    fill(candidates, budget)
+}
+
+/// The candidates of a working set, best first, without a budget: whole
+/// files the task names or implies, and the declarations they use from
+/// elsewhere in the module. A file whose estimate exceeds `whole_limit` is
+/// also offered as its named declarations, so that something of it can fit
+/// when the whole cannot. Callers that count tokens exactly (the host, with
+/// the model's tokenizer) fill their own budget from this list.
+pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -> u64) -> Vec<Item> {
+    let budget = whole_limit;
     let (idents, mut paths) = terms(&q.text);
     paths.extend(q.files.iter().cloned());
     let mut score: HashMap<usize, u32> = HashMap::new();
@@ -251,6 +263,12 @@ pub fn select(map: &ModuleMap, q: &Query, budget: u64, tokens: &dyn Fn(u64) -> u
         });
     }
     candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.path.cmp(&b.path)).then(a.start.cmp(&b.start)));
+    candidates
+}
+
+/// Take candidates in order while they fit `budget`; a declaration whose
+/// whole file is already in is skipped.
+pub fn fill(candidates: Vec<Item>, budget: u64) -> WorkingSet {
     let mut ws = WorkingSet { budget, ..WorkingSet::default() };
     let mut whole: HashSet<String> = HashSet::new();
     for c in candidates {

@@ -98,6 +98,9 @@ fn handoff(to: Role) -> Handoff {
         diff: None,
         findings: vec![],
         attempt: 1,
+        recent: vec![],
+        summarized_steps: 0,
+        context: None,
     }
 }
 

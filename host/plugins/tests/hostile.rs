@@ -225,6 +225,9 @@ impl Fixture {
             diff: None,
             findings: vec![],
             attempt: 1,
+            recent: vec![],
+            summarized_steps: 0,
+            context: None,
         }
     }
 

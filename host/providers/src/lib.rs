@@ -46,6 +46,7 @@ pub use replay::{
     Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
     ReplayMode, canonical_request_json, canonical_request_sha256, JournalClient, journal};
 pub use retry::{RetryPolicy, complete_with_retry};
+pub use tokens::{estimate, TokenCounter, TokenizeError, ESTIMATE_BYTES_PER_TOKEN};
 pub use tokio_util::sync::CancellationToken;
 
 /// Who wrote a message of the conversation.

@@ -63,6 +63,11 @@ pub struct Recording {
     pub meta: RecordingMeta,
     #[serde(default)]
     pub exchanges: Vec<Exchange>,
+    /// Prompt-token counts the run made for context budgets, by sha256 of
+    /// the counted text, so a replay budgets exactly as the run did without
+    /// the model's tokenizer.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub token_counts: std::collections::BTreeMap<String, u64>,
 }
 
 /// Reading or parsing a recording file failed.
@@ -85,6 +90,7 @@ impl Recording {
         Recording {
             meta,
             exchanges: Vec::new(),
+            token_counts: Default::default(),
         }
     }
 
@@ -192,6 +198,12 @@ impl Recorder {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.exchanges.push(ex.clone());
         ex
+    }
+
+    /// Keeps a token count (by sha256 of the counted text) for replays.
+    pub fn record_count(&self, text_sha256: &str, tokens: u64) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.token_counts.insert(text_sha256.to_string(), tokens);
     }
 
     pub fn snapshot(&self) -> Recording {

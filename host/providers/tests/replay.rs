@@ -76,6 +76,7 @@ async fn hash_match_serves_matching_exchange_regardless_of_order() {
     let r1 = req("architect", "one");
     let r2 = req("architect", "two");
     let rec = Recording {
+        token_counts: Default::default(),
         meta: meta(RecordingKind::Recording),
         exchanges: vec![
             ex(
@@ -160,6 +161,7 @@ async fn order_match_per_purpose_for_fixtures() {
 async fn missing_hash_is_error_in_strict_and_served_in_lenient() {
     let recorded = req("implementer", "old prompt");
     let rec = Recording {
+        token_counts: Default::default(),
         meta: meta(RecordingKind::Recording),
         exchanges: vec![ex(
             "implementer",
@@ -221,6 +223,7 @@ async fn recorder_round_trips_through_replay() {
     });
     // Produce completions with a fixture replay, record them, replay the recording strictly.
     let fixture = Recording {
+        token_counts: Default::default(),
         meta: meta(RecordingKind::TestFixture),
         exchanges: vec![ex("architect", None, "plan"), ex("reviewer", None, "lgtm")],
     };

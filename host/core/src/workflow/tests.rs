@@ -690,3 +690,73 @@ proptest! {
         prop_assert!(w.review_loops <= 2);
     }
 }
+
+// ---- pruning: the last two steps verbatim, older ones only as decisions and blockers ----
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #[test]
+    fn pruning_never_loses_a_decision_or_an_open_blocker(plan in arb_plan(), choices in prop::collection::vec(0u8..8, 64)) {
+        let (mut w, mut c) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+        let mut choices = choices.into_iter().cycle();
+        let mut outputs: Vec<(u32, Role, RoleOutput)> = Vec::new();
+        let mut prev: Option<Handoff> = None;
+        let mut implementer_since_prev = false;
+        for _ in 0..100 {
+            let ch = choices.next().unwrap_or(0);
+            c = match c {
+                Command::Finish { .. } | Command::Route { .. } => break,
+                Command::Verify => w.handle(verified(ch % 3 != 0)),
+                Command::CallRole { role, handoff } => {
+                    let h = *handoff;
+                    // The recent steps are the last two outputs, verbatim.
+                    let want: Vec<StepRecord> = outputs.iter().rev().take(RECENT_STEPS).rev()
+                        .map(|(seq, r, o)| StepRecord { seq: *seq, role: *r, kind: output_kind(o).into(), text: step_text(o) })
+                        .collect();
+                    prop_assert_eq!(&h.recent, &want);
+                    prop_assert_eq!(h.summarized_steps as usize + h.recent.len(), outputs.len());
+                    if let Some(p) = &prev {
+                        // Every decision ever taken is still there, in order.
+                        prop_assert!(h.decisions.starts_with(&p.decisions), "decisions lost: {:?} -> {:?}", p.decisions, h.decisions);
+                        for b in &p.blockers {
+                            let resolved = b.starts_with(EDIT_REJECTED) && implementer_since_prev;
+                            prop_assert!(resolved || h.blockers.contains(b), "open blocker lost: {}", b);
+                        }
+                    }
+                    implementer_since_prev = false;
+                    let out = match role {
+                        Role::Architect => design(),
+                        Role::Implementer => {
+                            implementer_since_prev = true;
+                            RoleOutput::Implementation(Implementation {
+                                summary: format!("try {ch}"),
+                                applied: vec!["strutil/reverse.go".into()],
+                                rejected: if ch % 2 == 0 { vec![format!("x{ch}.go: old text not found")] } else { vec![] },
+                            })
+                        }
+                        Role::Reviewer => {
+                            let v = [Verdict::Approve, Verdict::RequestChanges, Verdict::RequestChanges, Verdict::Escalate][(ch % 4) as usize];
+                            let f = if v == Verdict::RequestChanges { vec![finding(Severity::Blocking, &format!("f{ch}"))] } else { vec![] };
+                            review(v, f)
+                        }
+                        Role::Navigator => RoleOutput::Navigation(Navigation {
+                            summary: "s".into(), next_steps: vec!["n".into()], blockers: vec![format!("nav blocker {ch}")],
+                            question: None,
+                        }),
+                    };
+                    outputs.push((h.seq, role, out.clone()));
+                    prev = Some(h);
+                    w.handle(done(role, out))
+                }
+            };
+        }
+    }
+}
+
+#[test]
+fn step_text_keeps_every_field_of_an_output() {
+    let t = step_text(&review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "off by one")]));
+    assert_eq!(t, "verdict: request-changes\nreview\n\nfindings:\n- [blocking] strutil/reverse.go:3 off by one\n");
+    let t = step_text(&design());
+    assert!(t.contains("Add Reverse") && t.contains("files in scope:\n- strutil/reverse.go") && t.contains("plan:\n- write it"), "{t}");
+}
