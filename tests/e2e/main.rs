@@ -341,7 +341,7 @@ fn plugins_list_and_check() {
     let rows = rows.as_array().expect("rows");
     assert_eq!(rows.len(), 5, "router + four roles");
     for r in rows {
-        assert_eq!(r["wit"], "coop:mob@0.2.0");
+        assert_eq!(r["wit"], "coop:mob@0.2.1");
         assert_eq!(r["sha256"].as_str().expect("sha").len(), 64);
         assert_eq!(r["problems"].as_array().expect("problems").len(), 0, "{r}");
         let edits_granted = !r["granted"]["edits"].is_null();

@@ -39,7 +39,6 @@ impl Tokens {
     pub fn describe(&self) -> String {
         let fallback = self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
         match (&self.live, fallback) {
-            (Some(c), None) if matches!(c, TokenCounter::Estimate) => c.describe(),
             (Some(c), None) => c.describe(),
             (Some(c), Some(why)) => format!("{} ({} failed: {why})", TokenCounter::Estimate.describe(), c.describe()),
             (None, _) if !self.recorded.is_empty() => "recorded counts of the replayed run".into(),
@@ -55,14 +54,8 @@ impl Tokens {
         if let Some(n) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return *n;
         }
-        let live = match &self.live {
-            Some(TokenCounter::Estimate) | None => None,
-            Some(c) if self.failed.lock().unwrap_or_else(|e| e.into_inner()).is_some() => {
-                let _ = c;
-                None
-            }
-            Some(c) => Some(c),
-        };
+        let gave_up = self.failed.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        let live = self.live.as_ref().filter(|c| !matches!(c, TokenCounter::Estimate) && !gave_up);
         let n = match live {
             None => estimate(text),
             Some(c) => match c.count(text, cancel).await {

@@ -772,8 +772,15 @@ impl Fitter {
         let Some((limits, tokens)) = self.roles.get(&role) else {
             return Err(coop_core::context::PackError::NoInputBudget { window: 0, output_reserve: 0, prompt_reserve: 0 });
         };
+        // Repository content on its way to a model: scanned for embedded
+        // instructions and redacted, exactly as a plugin's own read is.
         let wt = worktree.clone();
-        let read = move |p: &str| wt.read_file(p, crate::services::MAX_READ_BYTES).ok();
+        let sh = shared.clone();
+        let read = move |p: &str| {
+            let text = wt.read_file(p, crate::services::MAX_READ_BYTES).ok()?;
+            sh.scan_untrusted(&format!("repo:{p}"), &text);
+            Some(sh.redactor.redact(&text).into_owned())
+        };
         let artifacts = crate::context::Artifacts { design: design.clone() };
         crate::context::fit(h, limits, map.as_ref(), tokens, &artifacts, &read, &shared.cancel, &shared.recorder).await
     }

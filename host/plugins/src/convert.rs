@@ -89,6 +89,76 @@ pub fn handoff_to_wit(h: &c::Handoff) -> w::Handoff {
     }
 }
 
+fn section_budget(b: c::SectionBudget) -> w::SectionBudget {
+    w::SectionBudget { share: b.share, limit: b.limit, used: b.used }
+}
+
+/// A context with nothing in it (a handoff the host did not fit).
+pub fn empty_context() -> w::ContextPack {
+    let z = w::SectionBudget { share: 0, limit: 0, used: 0 };
+    w::ContextPack {
+        counter: String::new(),
+        budget: w::ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+        working_set: Vec::new(),
+        recent: Vec::new(),
+        summarized_steps: 0,
+        dropped: Vec::new(),
+    }
+}
+
+/// What `context.get` returns for a handoff: the host's pack plus the
+/// handoff's recent steps.
+pub fn context_to_wit(h: &c::Handoff) -> w::ContextPack {
+    let mut out = empty_context();
+    out.recent = h
+        .recent
+        .iter()
+        .map(|s| w::StepRecord { seq: s.seq, role: role_to_wit(s.role), kind: s.kind.clone(), text: s.text.clone() })
+        .collect();
+    out.summarized_steps = h.summarized_steps;
+    if let Some(p) = &h.context {
+        let b = p.budget;
+        out.counter = p.counter.clone();
+        out.budget = w::ContextBudget {
+            window: b.window,
+            output_reserve: b.output_reserve,
+            prompt_reserve: b.prompt_reserve,
+            input: b.input,
+            persistent: section_budget(b.persistent),
+            working: section_budget(b.working),
+            recent: section_budget(b.recent),
+        };
+        out.working_set = p
+            .working_set
+            .iter()
+            .map(|i| w::ContextItem {
+                path: i.path.clone(),
+                decl: i.decl.clone(),
+                start_line: i.start_line,
+                end_line: i.end_line,
+                tokens: i.tokens,
+                reason: i.reason.clone(),
+                content: i.content.clone(),
+            })
+            .collect();
+        out.dropped = p
+            .dropped
+            .iter()
+            .map(|d| w::DroppedItem {
+                section: match d.section {
+                    c::Section::Persistent => w::Section::Persistent,
+                    c::Section::Working => w::Section::Working,
+                    c::Section::Recent => w::Section::Recent,
+                },
+                what: d.what.clone(),
+                tokens: d.tokens,
+                reason: d.reason.clone(),
+            })
+            .collect();
+    }
+    out
+}
+
 pub fn output_from_wit(o: w::RoleOutput) -> c::RoleOutput {
     match o {
         w::RoleOutput::Design(d) => {

@@ -116,7 +116,9 @@ impl Effective {
             v.push("model");
         }
         if self.read.is_some() {
+            // The host's working set is repository content: same grant.
             v.push("workspace");
+            v.push("context");
         }
         if self.edits.is_some() {
             v.push("edits");

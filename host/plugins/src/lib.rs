@@ -28,7 +28,7 @@ pub use runtime::{HostConfig, LoadedPlugin, PluginHost};
 use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
 use thiserror::Error;
 
-/// Generated bindings for both worlds of `coop:mob@0.2.0`.
+/// Generated bindings for both worlds of `coop:mob@0.2.1`.
 pub mod bindings {
     pub mod role {
         wasmtime::component::bindgen!({

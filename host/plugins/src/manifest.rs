@@ -4,7 +4,26 @@
 use serde::{Deserialize, Serialize};
 
 /// The WIT package version this host implements.
-pub const WIT_VERSION: &str = "coop:mob@0.2.0";
+pub const WIT_VERSION: &str = "coop:mob@0.2.1";
+
+/// Whether a component built against `wit` (a `coop:mob@X.Y.Z` name) runs
+/// on this host: the same `0.2` series and a patch version no newer than
+/// ours. Patch versions only add, and wasmtime's linker resolves a `0.2.0`
+/// import to the `0.2.1` definition (semver-compatible names).
+pub fn compatible(wit: &str) -> bool {
+    let Some(v) = wit.strip_prefix("coop:mob@") else { return false };
+    let ours = WIT_VERSION.trim_start_matches("coop:mob@");
+    let parse = |v: &str| -> Option<(u32, u32, u32)> {
+        let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
+        let t = (it.next()??, it.next()??, it.next()??);
+        it.next().is_none().then_some(t)
+    };
+    match (parse(v), parse(ours)) {
+        (Some((0, a, p)), Some((0, b, q))) => a == b && p <= q,
+        (Some((ma, _, _)), Some((mb, _, _))) if ma > 0 => ma == mb && parse(v) <= parse(ours),
+        _ => false,
+    }
+}
 
 /// Name of the custom section holding the manifest.
 pub const SECTION: &str = "coop-manifest";
@@ -84,9 +103,9 @@ pub fn extract(bytes: &[u8]) -> Result<Manifest, String> {
     }
     let data = found.ok_or_else(|| format!("no `{SECTION}` custom section: the component carries no manifest"))?;
     let m: Manifest = serde_json::from_slice(&data).map_err(|e| format!("manifest is not valid: {e}"))?;
-    if m.wit != WIT_VERSION {
+    if !compatible(&m.wit) {
         return Err(format!(
-            "built against WIT `{}`, but this host implements `{WIT_VERSION}`",
+            "built against WIT `{}`, but this host implements `{WIT_VERSION}` (and the 0.2 versions before it)",
             m.wit
         ));
     }
@@ -94,4 +113,22 @@ pub fn extract(bytes: &[u8]) -> Result<Manifest, String> {
         return Err("a router plugin may only request `log`".into());
     }
     Ok(m)
+}
+
+#[cfg(test)]
+mod compat_tests {
+    use super::*;
+
+    #[test]
+    fn older_patch_versions_of_the_same_series_are_compatible() {
+        assert!(compatible("coop:mob@0.2.0"));
+        assert!(compatible(WIT_VERSION));
+        assert!(!compatible("coop:mob@0.2.2"), "newer than the host");
+        assert!(!compatible("coop:mob@0.1.0"));
+        assert!(!compatible("coop:mob@0.3.0"));
+        assert!(!compatible("coop:mob@0.0.9"));
+        assert!(!compatible("other:mob@0.2.0"));
+        assert!(!compatible("coop:mob@0.2"));
+        assert!(!compatible("coop:mob@0.2.0.1"));
+    }
 }

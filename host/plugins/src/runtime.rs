@@ -1,6 +1,6 @@
 //! The engine, loading, linking by grant, limits, and calls.
 
-use crate::bindings::role::coop::mob::{edits, log, model, types, workspace};
+use crate::bindings::role::coop::mob::{context, edits, log, model, types, workspace};
 use crate::bindings::role::RolePre;
 use crate::bindings::router::RouterPre;
 use crate::grants::{Effective, Grants};
@@ -290,12 +290,13 @@ impl PluginHost {
             }
             if let Some(rest) = imp.strip_prefix("coop:mob/") {
                 let iface = rest.split('@').next().unwrap_or(rest);
-                if !rest.ends_with(&format!("@{}", manifest::WIT_VERSION.trim_start_matches("coop:mob@"))) {
+                let version = rest.split('@').nth(1).unwrap_or("");
+                if !manifest::compatible(&format!("coop:mob@{version}")) {
                     problems.push(format!("imports `{imp}`, a WIT version this host does not implement"));
                 }
                 let requested = match iface {
                     "model" => plugin.manifest.capabilities.model.is_some(),
-                    "workspace" => plugin.manifest.capabilities.workspace_read.is_some(),
+                    "workspace" | "context" => plugin.manifest.capabilities.workspace_read.is_some(),
                     "edits" => plugin.manifest.capabilities.edits.is_some(),
                     "log" => plugin.manifest.capabilities.log,
                     _ => true,
@@ -381,6 +382,7 @@ impl PluginHost {
         }
         if eff.read.is_some() {
             workspace::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
+            context::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
         }
         if eff.edits.is_some() {
             edits::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(e)?;
@@ -406,6 +408,7 @@ impl PluginHost {
             started: Instant::now(),
             limit: self.cfg.call_timeout,
             max_log: self.cfg.max_log_bytes,
+            context: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -459,6 +462,7 @@ impl PluginHost {
         };
         store.data_mut().started = Instant::now();
         store.data_mut().host_time = Duration::ZERO;
+        store.data_mut().context = Some(convert::context_to_wit(handoff));
         let res = match inst.call_run(&mut store, &convert::handoff_to_wit(handoff)) {
             Ok(r) => r,
             Err(e) => return Err(self.classify(plugin, e, &store)),
@@ -631,6 +635,8 @@ struct State {
     started: Instant,
     limit: Duration,
     max_log: usize,
+    /// The step's context (`context.get`), from the handoff.
+    context: Option<types::ContextPack>,
 }
 
 impl WasiView for State {
@@ -759,6 +765,20 @@ impl workspace::Host for State {
             }
             s.services.read_file(&path).map_err(ws_err)
         })
+    }
+}
+
+impl context::Host for State {
+    fn get(&mut self) -> types::ContextPack {
+        // Linked only with the read grant; the working set is filtered by
+        // the effective read globs (manifest and grant), like every read.
+        let mut pack = self.context.clone().unwrap_or_else(convert::empty_context);
+        if let Some(read) = &self.eff.read {
+            pack.working_set.retain(|i| read.allows(&i.path));
+        } else {
+            pack.working_set.clear();
+        }
+        pack
     }
 }
 

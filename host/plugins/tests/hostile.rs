@@ -394,7 +394,7 @@ fn an_import_that_is_not_granted_fails_naming_it() {
     match host_error(out) {
         PluginError::ImportNotGranted { plugin, import } => {
             assert_eq!(plugin, "coop-hostile");
-            assert_eq!(import, "coop:mob/edits@0.2.0");
+            assert_eq!(import, "coop:mob/edits@0.2.1");
         }
         e => panic!("expected ImportNotGranted, got {e:?}"),
     }
@@ -408,7 +408,7 @@ fn an_import_that_is_not_granted_fails_naming_it() {
     ] {
         let (out, _) = f.attack(&g, "ok");
         match host_error(out) {
-            PluginError::ImportNotGranted { import, .. } => assert_eq!(import, format!("coop:mob/{iface}@0.2.0")),
+            PluginError::ImportNotGranted { import, .. } => assert_eq!(import, format!("coop:mob/{iface}@0.2.1")),
             e => panic!("expected ImportNotGranted for {iface}, got {e:?}"),
         }
     }
@@ -587,7 +587,7 @@ fn module_with_sections(sections: &[(&str, &[u8])]) -> Vec<u8> {
     m
 }
 
-const GOOD_MANIFEST: &str = r#"{"name":"tiny","version":"0.1.0","world":"role","wit":"coop:mob@0.2.0","capabilities":{"log":true}}"#;
+const GOOD_MANIFEST: &str = r#"{"name":"tiny","version":"0.1.0","world":"role","wit":"coop:mob@0.2.1","capabilities":{"log":true}}"#;
 
 fn manifest_error(host: &PluginHost, bytes: &[u8]) -> String {
     match host.load_bytes("tiny.wasm", bytes, None) {
@@ -606,7 +606,7 @@ fn the_real_component_with_another_wit_version_is_refused() {
     assert!(wasm.is_file(), "build plugins/hostile first: bash plugins/hostile/build.sh");
     let bytes = std::fs::read(&wasm).unwrap();
     // Same length, so every enclosing section size stays valid.
-    let (from, to) = (br#""wit": "coop:mob@0.2.0""#, br#""wit": "coop:mob@0.0.9""#);
+    let (from, to) = (br#""wit": "coop:mob@0.2.1""#, br#""wit": "coop:mob@0.0.9""#);
     // The manifest text also sits in the data segment; patch the copy in the
     // custom section, which follows the section's name.
     let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
@@ -617,7 +617,7 @@ fn the_real_component_with_another_wit_version_is_refused() {
     let host = PluginHost::new(config()).unwrap();
     assert_eq!(
         manifest_error(&host, &patched),
-        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.0`"
+        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.1` (and the 0.2 versions before it)"
     );
     // And a pin on the original digest refuses the patched file outright.
     let pin = sha256_hex(&bytes);
@@ -642,10 +642,10 @@ fn manifest_extraction_refuses_bad_manifests() {
         host.load_bytes("tiny.wasm", &module_with_sections(&[(sec, GOOD_MANIFEST.as_bytes())]), None),
         Err(PluginError::Compile { .. })
     ));
-    let old = GOOD_MANIFEST.replace("coop:mob@0.2.0", "coop:mob@0.0.9");
+    let old = GOOD_MANIFEST.replace("coop:mob@0.2.1", "coop:mob@0.0.9");
     assert_eq!(
         manifest_error(&host, &module_with_sections(&[(sec, old.as_bytes())])),
-        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.0`"
+        "built against WIT `coop:mob@0.0.9`, but this host implements `coop:mob@0.2.1` (and the 0.2 versions before it)"
     );
     assert_eq!(
         manifest_error(&host, &module_with_sections(&[("other", b"x")])),
@@ -670,4 +670,68 @@ fn manifest_extraction_refuses_bad_manifests() {
     );
     let reason = manifest_error(&host, b"\0asm\x01\0\0\0\x00\xff");
     assert!(reason.starts_with("not a valid WebAssembly binary"), "{reason}");
+}
+
+// ---------------------------------------------------------------- context (WIT 0.2.1)
+
+fn with_context(goal: &str) -> Handoff {
+    use coop_core::{ContextBudget, ContextItem, ContextPack, SectionBudget, StepRecord};
+    let item = |path: &str, decl: Option<&str>| ContextItem {
+        path: path.into(),
+        decl: decl.map(str::to_string),
+        start_line: 1,
+        end_line: 1,
+        tokens: 7,
+        reason: "named".into(),
+        content: "x\n".into(),
+    };
+    Handoff {
+        recent: vec![StepRecord { seq: 2, role: Role::Reviewer, kind: "review".into(), text: "verdict: approve\n".into() }],
+        summarized_steps: 1,
+        context: Some(ContextPack {
+            counter: "estimate".into(),
+            budget: ContextBudget { input: 900, working: SectionBudget { share: 450, limit: 600, used: 14 }, ..Default::default() },
+            working_set: vec![item("src/lib.go", None), item(".env", Some("KEY"))],
+            dropped: vec![],
+        }),
+        ..Fixture::handoff(goal)
+    }
+}
+
+#[test]
+fn the_context_import_serves_the_hosts_pack_within_the_read_grant() {
+    let f = Fixture::new();
+    let run = |grants: &Grants| {
+        let rec = Arc::new(Mutex::new(Record::default()));
+        let services = Box::new(Services { wt: f.wt.clone(), rec });
+        f.host.run_role(&f.plugin, grants, Role::Navigator, services, &with_context("context"))
+    };
+    let nav = navigation(run(&grants())).unwrap();
+    assert_eq!(nav.next_steps, ["item:src/lib.go::7", "item:.env:KEY:7", "recent:2:review", "ok:input=900 working-used=14 summarized=1"]);
+    // The same globs as every read: `.env` is outside the narrow grant.
+    let nav = navigation(run(&narrow_read())).unwrap();
+    assert_eq!(nav.next_steps, ["item:src/lib.go::7", "recent:2:review", "ok:input=900 working-used=14 summarized=1"]);
+    // Without a read grant neither `workspace` nor `context` is linked.
+    let e = host_error(run(&Grants { workspace_read: None, ..grants() }));
+    assert!(matches!(&e, PluginError::ImportNotGranted { import, .. } if import == "coop:mob/workspace@0.2.1" || import == "coop:mob/context@0.2.1"), "{e}");
+    assert!(f.plugin.imports.iter().any(|i| i == "coop:mob/context@0.2.1"), "{:?}", f.plugin.imports);
+}
+
+/// A component built against the frozen WIT 0.2.0 (plugins/compat-0.2.0)
+/// loads, passes `coop plugins check`, links and runs on this 0.2.1 host.
+#[test]
+fn a_plugin_built_against_wit_0_2_0_still_runs() {
+    let f = Fixture::new();
+    let path = wasm_path().with_file_name("compat-0.2.0.wasm");
+    assert!(path.is_file(), "{} missing: bash plugins/hostile/build.sh builds it", path.display());
+    let old = f.host.load(&path, None).unwrap();
+    assert_eq!(old.manifest.wit, "coop:mob@0.2.0");
+    assert!(old.imports.iter().any(|i| i == "coop:mob/workspace@0.2.0"), "{:?}", old.imports);
+    assert!(old.imports.iter().all(|i| !i.contains("@0.2.1")), "{:?}", old.imports);
+    assert_eq!(f.host.check(&old, 10 << 20), Vec::<String>::new());
+    let rec = Arc::new(Mutex::new(Record::default()));
+    let services = Box::new(Services { wt: f.wt.clone(), rec: rec.clone() });
+    let out = f.host.run_role(&old, &grants(), Role::Navigator, services, &with_context("anything"));
+    assert_eq!(report(out), "compat-0.2.0 seq 1: ok:# demo");
+    assert_eq!(rec.lock().unwrap().logs, ["coop-compat-0.2.0: compat 0.2.0 plugin ran"]);
 }

@@ -16,6 +16,8 @@
 //!   that many bytes; `recurse` — overflow the stack; `panic` — panic.
 //! - `model-flood:<n>` — call the model n times; `model-big:<max-tokens>` —
 //!   one call asking for that many tokens.
+//! - `context` — ask for the host's context pack; one line per working-set
+//!   item (`item:<path>:<decl>:<tokens>`) and recent step, then the budget.
 
 use coop_plugin_sdk::bindings::coop::mob::{edits, model, workspace};
 use coop_plugin_sdk::bindings::Guest;
@@ -135,6 +137,17 @@ impl Guest for Hostile {
                 Ok(out((0..n).map(|_| ask(10)).collect()))
             }
             "model-big" => Ok(out(vec![ask(num(arg)?)])),
+            "context" => {
+                let p = coop_plugin_sdk::context();
+                let mut lines: Vec<String> = p
+                    .working_set
+                    .iter()
+                    .map(|i| format!("item:{}:{}:{}", i.path, i.decl.clone().unwrap_or_default(), i.tokens))
+                    .collect();
+                lines.extend(p.recent.iter().map(|r| format!("recent:{}:{}", r.seq, r.kind)));
+                lines.push(format!("ok:input={} working-used={} summarized={}", p.budget.input, p.budget.working.used, p.summarized_steps));
+                Ok(out(lines))
+            }
             _ => Err(RoleFailure { kind: FailureKind::InvalidInput, message: format!("unknown attack {goal:?}") }),
         }
     }

@@ -200,6 +200,39 @@ pub fn files_context(paths: &[String], max_total_chars: usize) -> String {
     prompt::render(&sections)
 }
 
+/// The host's budgeted context for this step (`coop:mob/context`, since
+/// WIT 0.2.1): the working set the host chose from the Go module map, the
+/// run's last two steps verbatim, and the token budget they were fitted
+/// into. Linked with the `workspace` read grant; calling it makes the
+/// component import `context`.
+pub fn context() -> types::ContextPack {
+    bindings::coop::mob::context::get()
+}
+
+/// Render a context pack's recent steps and working set as fenced data,
+/// with a note for each piece the host left out.
+pub fn context_sections(p: &types::ContextPack) -> String {
+    let mut sections: Vec<prompt::Section> = Vec::new();
+    for s in &p.recent {
+        sections.push(prompt::Section::data(
+            &format!("step {} ({} {})", s.seq, role_name(s.role), s.kind),
+            "an earlier role's output",
+            &s.text,
+        ));
+    }
+    for i in &p.working_set {
+        let label = match &i.decl {
+            Some(d) => format!("{} {d} (lines {}-{})", i.path, i.start_line, i.end_line),
+            None => format!("file {}", i.path),
+        };
+        sections.push(prompt::Section::data(&label, "repository content", &i.content));
+    }
+    for d in &p.dropped {
+        sections.push(prompt::Section::note(&format!("{} left out ({} tokens): {}", d.what, d.tokens, d.reason)));
+    }
+    prompt::render(&sections)
+}
+
 /// List the repository's files (paths only) if the grant allows.
 pub fn list_files() -> Vec<String> {
     use bindings::coop::mob::workspace;
@@ -232,4 +265,34 @@ pub fn finding_line(f: &types::Finding) -> String {
     };
     let sugg = f.suggestion.as_deref().map(|s| format!(" (suggestion: {s})")).unwrap_or_default();
     format!("[{sev}]{loc} {}{sugg}", f.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_sections_fence_steps_and_files_and_name_what_was_left_out() {
+        let z = types::SectionBudget { share: 0, limit: 0, used: 0 };
+        let p = types::ContextPack {
+            counter: "estimate".into(),
+            budget: types::ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+            working_set: vec![types::ContextItem {
+                path: "a/b.go".into(),
+                decl: Some("F".into()),
+                start_line: 3,
+                end_line: 5,
+                tokens: 9,
+                reason: "named".into(),
+                content: "func F() {}\n".into(),
+            }],
+            recent: vec![types::StepRecord { seq: 2, role: types::Role::Reviewer, kind: "review".into(), text: "verdict: approve\n".into() }],
+            summarized_steps: 1,
+            dropped: vec![types::DroppedItem { section: types::Section::Working, what: "file c.go".into(), tokens: 900, reason: "too big".into() }],
+        };
+        let r = context_sections(&p);
+        assert!(r.contains("~~~ DATA step 2 (reviewer review) (source: an earlier role's output)\nverdict: approve\n~~~ END DATA"), "{r}");
+        assert!(r.contains("~~~ DATA a/b.go F (lines 3-5) (source: repository content)\nfunc F() {}\n"), "{r}");
+        assert!(r.contains("Note: file c.go left out (900 tokens): too big"), "{r}");
+    }
 }
