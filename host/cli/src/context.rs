@@ -49,6 +49,9 @@ impl Tokens {
     pub async fn count(&self, text: &str, cancel: &CancellationToken, recorder: &Recorder) -> u64 {
         let key = sha256_hex(text.as_bytes());
         if let Some(n) = self.recorded.get(&key) {
+            // Kept in this run's recording too: a replay of a resumed or
+            // answered run reads only its last attempt's recording.
+            recorder.record_count(&key, *n);
             return *n;
         }
         if let Some(n) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
@@ -102,6 +105,12 @@ struct Candidate {
     artifact: Option<String>,
 }
 
+impl Candidate {
+    fn new(section: Section, required: bool, what: String, text: String, kind: Kind, artifact: Option<String>) -> Candidate {
+        Candidate { piece: Piece { section, tokens: 0, required }, what, text, kind, artifact }
+    }
+}
+
 enum Kind {
     Fixed,
     DesignNotes,
@@ -127,13 +136,7 @@ pub async fn fit(
     recorder: &Recorder,
 ) -> Result<ContextPack, PackError> {
     let mut cands: Vec<Candidate> = Vec::new();
-    let fixed = |what: &str, text: String| Candidate {
-        piece: Piece { section: Section::Persistent, tokens: 0, required: true },
-        what: what.into(),
-        text,
-        kind: Kind::Fixed,
-        artifact: None,
-    };
+    let fixed = |what: &str, text: String| Candidate::new(Section::Persistent, true, what.into(), text, Kind::Fixed, None);
     // Persistent context: what every step must carry (the task even when
     // empty, the lists when they have entries).
     let decisions: Vec<String> = h.decisions.iter().map(|d| format!("{} decided: {} (why: {})", d.by, d.what, d.why)).collect();
@@ -152,53 +155,23 @@ pub async fn fit(
         }
     }
     if let Some(d) = &h.design_notes {
-        cands.push(Candidate {
-            piece: Piece { section: Section::Persistent, tokens: 0, required: false },
-            what: "design notes".into(),
-            text: d.clone(),
-            kind: Kind::DesignNotes,
-            artifact: artifacts.design.clone(),
-        });
+        cands.push(Candidate::new(Section::Persistent, false, "design notes".into(), d.clone(), Kind::DesignNotes, artifacts.design.clone()));
     }
     if !h.next_actions.is_empty() {
-        cands.push(Candidate {
-            piece: Piece { section: Section::Persistent, tokens: 0, required: false },
-            what: "next actions".into(),
-            text: h.next_actions.join("\n"),
-            kind: Kind::NextActions,
-            artifact: None,
-        });
+        cands.push(Candidate::new(Section::Persistent, false, "next actions".into(), h.next_actions.join("\n"), Kind::NextActions, None));
     }
     // Recent steps, newest first: the older one goes first when they do not fit.
     for s in h.recent.iter().rev() {
-        cands.push(Candidate {
-            piece: Piece { section: Section::Recent, tokens: 0, required: false },
-            what: format!("step {} ({})", s.seq, s.role),
-            text: s.text.clone(),
-            kind: Kind::Recent(s.seq),
-            artifact: Some(format!("artifacts/{:03}-{}-output.json", s.seq, s.role)),
-        });
+        cands.push(Candidate::new(Section::Recent, false, format!("step {} ({})", s.seq, s.role), s.text.clone(), Kind::Recent(s.seq), Some(format!("artifacts/{:03}-{}-output.json", s.seq, s.role))));
     }
     // Working set: the change and its verification, then the module's
     // files and declarations the task and design name.
     let artifact_of = |kind: &str| h.artifacts.iter().rev().find(|a| a.kind == kind).map(|a| a.path.clone());
     if let Some(d) = &h.diff {
-        cands.push(Candidate {
-            piece: Piece { section: Section::Working, tokens: 0, required: false },
-            what: "diff".into(),
-            text: d.clone(),
-            kind: Kind::Diff,
-            artifact: artifact_of("diff"),
-        });
+        cands.push(Candidate::new(Section::Working, false, "diff".into(), d.clone(), Kind::Diff, artifact_of("diff")));
     }
     if let Some(v) = &h.verification {
-        cands.push(Candidate {
-            piece: Piece { section: Section::Working, tokens: 0, required: false },
-            what: "verification output".into(),
-            text: v.clone(),
-            kind: Kind::Verification,
-            artifact: artifact_of("verification"),
-        });
+        cands.push(Candidate::new(Section::Working, false, "verification output".into(), v.clone(), Kind::Verification, artifact_of("verification")));
     }
     if let (Some(map), Some(globs)) = (map, role_limits.read_globs.as_ref()) {
         let mut query = coop_gomap::Query { text: h.task.text.clone(), files: h.files_in_scope.clone() };
@@ -224,13 +197,7 @@ pub async fn fit(
                 Some(d) => format!("{} {d} (lines {}-{})", item.path, item.start, item.end),
                 None => format!("file {}", item.path),
             };
-            cands.push(Candidate {
-                piece: Piece { section: Section::Working, tokens: 0, required: false },
-                what,
-                text,
-                kind: Kind::File(item),
-                artifact: None,
-            });
+            cands.push(Candidate::new(Section::Working, false, what, text, Kind::File(item), None));
         }
     }
     for c in cands.iter_mut() {
@@ -446,7 +413,7 @@ mod tests {
         let gone = Tokens::new(Some(TokenCounter::llama_cpp("http://127.0.0.1:9/v1")), BTreeMap::new());
         let r = recorder();
         assert_eq!(gone.count("abcdef", &CancellationToken::new(), &r).await, 2);
-        assert!(gone.describe().starts_with("estimate: 3 bytes per token (llama.cpp tokenizer at http://127.0.0.1:9/tokenize failed"), "{}", gone.describe());
+        assert!(gone.describe().starts_with("estimate: 3 bytes per token (llama.cpp server tokenizer (/tokenize) failed: tokenize request to http://127.0.0.1:9/tokenize failed"), "{}", gone.describe());
         assert!(r.snapshot().token_counts.is_empty(), "estimates are not recorded");
     }
 }

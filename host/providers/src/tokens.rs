@@ -93,7 +93,8 @@ impl TokenCounter {
     pub fn describe(&self) -> String {
         match self {
             TokenCounter::Tiktoken { encoding, .. } => format!("tiktoken {encoding}"),
-            TokenCounter::LlamaCpp { url, .. } => format!("llama.cpp tokenizer at {url}"),
+            // Not the URL: the same server under another port counts the same.
+            TokenCounter::LlamaCpp { .. } => "llama.cpp server tokenizer (/tokenize)".into(),
             TokenCounter::Estimate => format!("estimate: {ESTIMATE_BYTES_PER_TOKEN} bytes per token"),
         }
     }
@@ -160,7 +161,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         let c = TokenCounter::for_provider("openai-compat", &format!("http://{addr}/v1/"), "qwen");
-        assert_eq!(c.describe(), format!("llama.cpp tokenizer at http://{addr}/tokenize"));
+        assert_eq!(c.describe(), "llama.cpp server tokenizer (/tokenize)");
         assert_eq!(c.count("one two three", &CancellationToken::new()).await.unwrap(), 3);
         // A server without the endpoint is an error, not a silent zero.
         let gone = TokenCounter::llama_cpp(&format!("http://{addr}/nothing/v1"));
