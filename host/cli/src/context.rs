@@ -183,13 +183,23 @@ pub async fn fit(
             query.text.push('\n');
             query.text.push_str(&finding_text(f));
         }
-        let whole_limit = coop_core::context::shares(
-            role_limits.limits.window.saturating_sub(role_limits.limits.output_reserve + role_limits.limits.prompt_reserve),
-        )
-        .1;
+        let input = role_limits.limits.window.saturating_sub(role_limits.limits.output_reserve + role_limits.limits.prompt_reserve);
+        let whole_limit = coop_core::context::shares(input).1;
+        // In a large module the ranking reaches far beyond any budget: stop
+        // reading and counting candidates once their estimate is twice the
+        // whole input (what lies beyond could never be sent).
+        let mut estimated = 0u64;
         for item in coop_gomap::rank(map, &query, whole_limit, &|b| b.div_ceil(coop_providers::ESTIMATE_BYTES_PER_TOKEN)) {
             if !globs.is_match(&item.path) || (!role_limits.send_secret_files && coop_workspace::is_secret_file(&item.path)) {
                 continue;
+            }
+            // (An item bigger than the whole input is still offered, so that
+            // its drop is reported, but does not use up the cut-off.)
+            if item.tokens <= input {
+                estimated += item.tokens;
+                if estimated > input.saturating_mul(2) {
+                    break;
+                }
             }
             let Some(file) = read(&item.path) else { continue };
             let text = lines(&file, item.start, item.end);
@@ -377,6 +387,25 @@ mod tests {
         let decl = p.working_set.iter().find(|i| i.decl.as_deref() == Some("Clamp")).expect("its declaration is sent instead");
         assert!(decl.content.starts_with("// Clamp limits") && decl.content.ends_with("}\n"), "{:?}", decl.content);
         assert!(p.working_set.iter().all(|i| !(i.path == "mathx/clamp.go" && i.decl.is_none())));
+    }
+
+    #[tokio::test]
+    async fn candidates_far_beyond_the_budget_are_not_read_or_counted() {
+        let t = tempfile::tempdir().unwrap();
+        let map = module(t.path(), 0);
+        // 60 more files of the package the task names, ~100 tokens each.
+        for i in 0..60 {
+            let body = format!("package mathx\n\n// F{i} is filler.\nfunc F{i}() int {{ return {i} + {} }}\n", "1 + ".repeat(60));
+            std::fs::write(t.path().join(format!("mathx/f{i:02}.go")), body).unwrap();
+        }
+        let map2 = coop_gomap::build(t.path(), None).unwrap().0;
+        assert!(map2.files.len() > map.files.len() + 50);
+        let mut h = handoff();
+        h.recent.clear();
+        let p = run_fit(&mut h, &limits(1000), &map2, t.path()).await.unwrap();
+        let offered = p.working_set.len() + p.dropped.iter().filter(|d| d.section == Section::Working).count();
+        assert!(offered < 25, "only about twice the input budget is considered, not all 62 files: {offered}");
+        assert!(!p.working_set.is_empty());
     }
 
     #[tokio::test]
