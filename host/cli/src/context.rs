@@ -226,11 +226,14 @@ pub async fn fit(
         }
     }
     let mut dropped = Vec::new();
+    let mut budget = plan.budget;
     for (i, (c, keep)) in cands.into_iter().zip(plan.keep.iter()).enumerate() {
         if *keep {
             if let Kind::File(item) = c.kind {
-                // A declaration whose whole file is in already adds nothing.
+                // A declaration whose whole file is in already adds nothing,
+                // and is not sent, so it does not count as used either.
                 if item.decl.is_some() && whole_files.contains(&item.path) {
+                    budget.working.used = budget.working.used.saturating_sub(c.piece.tokens);
                     continue;
                 }
                 working_set.push(ContextItem {
@@ -256,7 +259,7 @@ pub async fn fit(
         let reason = plan.dropped.iter().find(|d| d.index == i).map(|d| d.reason.clone()).unwrap_or_default();
         dropped.push(DroppedItem { section: c.piece.section, what: c.what, tokens: c.piece.tokens, reason, artifact: c.artifact });
     }
-    Ok(ContextPack { counter: tokens.describe(), budget: plan.budget, working_set, dropped })
+    Ok(ContextPack { counter: tokens.describe(), budget, working_set, dropped })
 }
 
 /// Lines `start..=end` (1-based) of `text`, with their line ends.
