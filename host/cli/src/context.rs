@@ -189,6 +189,8 @@ pub async fn fit(
         // reading and counting candidates once their estimate is twice the
         // whole input (what lies beyond could never be sent).
         let mut estimated = 0u64;
+        // A file offered as several declarations is read once.
+        let mut files: HashMap<String, Option<String>> = HashMap::new();
         for item in coop_gomap::rank(map, &query, whole_limit, &|b| b.div_ceil(coop_providers::ESTIMATE_BYTES_PER_TOKEN)) {
             if !globs.is_match(&item.path) || (!role_limits.send_secret_files && coop_workspace::is_secret_file(&item.path)) {
                 continue;
@@ -201,8 +203,9 @@ pub async fn fit(
                     break;
                 }
             }
-            let Some(file) = read(&item.path) else { continue };
-            let text = lines(&file, item.start, item.end);
+            let file = files.entry(item.path.clone()).or_insert_with(|| read(&item.path));
+            let Some(file) = file.as_deref() else { continue };
+            let text = lines(file, item.start, item.end);
             let what = match &item.decl {
                 Some(d) => format!("{} {d} (lines {}-{})", item.path, item.start, item.end),
                 None => format!("file {}", item.path),
@@ -390,6 +393,25 @@ mod tests {
         let decl = p.working_set.iter().find(|i| i.decl.as_deref() == Some("Clamp")).expect("its declaration is sent instead");
         assert!(decl.content.starts_with("// Clamp limits") && decl.content.ends_with("}\n"), "{:?}", decl.content);
         assert!(p.working_set.iter().all(|i| !(i.path == "mathx/clamp.go" && i.decl.is_none())));
+    }
+
+    #[tokio::test]
+    async fn a_file_offered_whole_and_as_declarations_is_read_once() {
+        let t = tempfile::tempdir().unwrap();
+        let map = module(t.path(), 400);
+        let mut h = handoff();
+        h.task.text.push_str(" and Helper1, Helper2");
+        let reads = Mutex::new(Vec::<String>::new());
+        let read = |p: &str| {
+            reads.lock().unwrap().push(p.to_string());
+            std::fs::read_to_string(t.path().join(p)).ok()
+        };
+        let tokens = Tokens::new(Some(TokenCounter::Estimate), BTreeMap::new());
+        let p = fit(&mut h, &limits(4000), Some(&map), &tokens, &Artifacts::default(), &read, &CancellationToken::new(), &recorder()).await.unwrap();
+        let decls = p.working_set.iter().filter(|i| i.path == "mathx/clamp.go" && i.decl.is_some()).count();
+        assert!(decls >= 3, "Clamp, Helper1 and Helper2 sent as declarations: {:?}", p.working_set);
+        let reads = reads.into_inner().unwrap();
+        assert_eq!(reads.iter().filter(|r| *r == "mathx/clamp.go").count(), 1, "{reads:?}");
     }
 
     #[tokio::test]

@@ -248,6 +248,31 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
             }
         }
     }
+    // The tests next to each file to change (`x.go` -> `x_test.go`): a
+    // role adding tests must see what exists, or it overwrites them.
+    for &ti in &targets {
+        let t = &map.files[ti];
+        if t.is_test() {
+            continue;
+        }
+        let Some(stem) = t.path.strip_suffix(".go") else { continue };
+        let test_path = format!("{stem}_test.go");
+        if let Some(f) = map.files.iter().find(|f| f.path == test_path) {
+            if candidates.iter().any(|c| c.path == test_path && c.decl.is_none() && c.score >= 1000) {
+                continue; // already a file to change
+            }
+            candidates.retain(|c| c.path != test_path);
+            candidates.push(Item {
+                path: f.path.clone(),
+                decl: None,
+                start: 1,
+                end: f.lines,
+                score: 90,
+                tokens: file_tokens(f),
+                reason: format!("tests of {}", t.path),
+            });
+        }
+    }
     for ((fi, di), uses) in wanted {
         let f = &map.files[fi];
         let d = &f.decls[di];
@@ -262,8 +287,39 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
             reason: format!("used by the files to change ({uses}×)"),
         });
     }
+    if candidates.is_empty() {
+        candidates = overview(map, tokens);
+    }
     candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.path.cmp(&b.path)).then(a.start.cmp(&b.start)));
     candidates
+}
+
+/// How many files an overview offers at most.
+pub const OVERVIEW_FILES: usize = 24;
+
+/// When the text names nothing in the module (a vague task, a first
+/// question), a role still needs to see what the code looks like: the
+/// module's non-test sources, shallow packages first, at most
+/// [`OVERVIEW_FILES`] of them. The budget decides how many are sent; in a
+/// small module that is all of it, in a large one a few top-level files.
+fn overview(map: &ModuleMap, tokens: &dyn Fn(u64) -> u64) -> Vec<Item> {
+    let mut files: Vec<&FileEntry> = map.files.iter().filter(|f| !f.is_test()).collect();
+    files.sort_by_key(|f| (f.path.matches('/').count(), f.path.as_str()));
+    files
+        .into_iter()
+        .take(OVERVIEW_FILES)
+        .enumerate()
+        .map(|(i, f)| Item {
+            path: f.path.clone(),
+            decl: None,
+            start: 1,
+            end: f.lines,
+            // Falling scores keep the shallow-first order through the sort.
+            score: (OVERVIEW_FILES - i) as u32,
+            tokens: tokens(f.size),
+            reason: "overview: the task names nothing in the module".into(),
+        })
+        .collect()
 }
 
 /// Take candidates in order while they fit `budget`; a declaration whose

@@ -95,6 +95,11 @@ fn the_task_selects_the_file_to_change_and_the_definitions_it_uses() {
     assert!(!ws.items.iter().any(|i| i.path.starts_with("report/")));
     // Same package: the Item type cart.go uses.
     assert!(ws.items.iter().any(|i| i.path == "cart/item.go"), "{ws:#?}");
+    // The tests next to the file to change, after the definitions it uses.
+    let pos = |p: &str| ws.items.iter().position(|i| i.path == p);
+    let tests = pos("cart/cart_test.go").unwrap_or_else(|| panic!("the target's tests are offered: {ws:#?}"));
+    assert_eq!(ws.items[tests].reason, "tests of cart/cart.go");
+    assert!(ws.items.iter().position(|i| i.decl.as_deref() == Some("Add")).unwrap() < tests);
     assert!(ws.used <= ws.budget);
 }
 
@@ -120,7 +125,13 @@ fn budgets_hold_at_their_edges() {
     let ws = select(&m, &q, 30, &toks);
     assert!(ws.items.iter().any(|i| i.path == "cart/cart.go" && i.decl.as_deref() == Some("Total")), "{ws:#?}");
     assert!(ws.used <= 30);
-    // Nothing named: an empty working set, not the whole module.
+    // Nothing named: an overview of the module's sources (no tests),
+    // shallow packages first, as far as the budget goes.
     let ws = select(&m, &Query { text: "make it better".into(), files: vec![] }, 10_000, &toks);
-    assert!(ws.items.is_empty(), "{ws:#?}");
+    let paths: Vec<&str> = ws.items.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(paths, ["cart/cart.go", "cart/item.go", "money/money.go", "report/report.go"], "{ws:#?}");
+    assert!(ws.items.iter().all(|i| i.reason.starts_with("overview")));
+    let first = toks(m.file("cart/cart.go").unwrap().size);
+    let ws = select(&m, &Query { text: "make it better".into(), files: vec![] }, first, &toks);
+    assert_eq!(ws.items.len(), 1, "the budget bounds the overview: {ws:#?}");
 }
