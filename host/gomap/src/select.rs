@@ -257,8 +257,8 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         }
         let Some(stem) = t.path.strip_suffix(".go") else { continue };
         let test_path = format!("{stem}_test.go");
-        if let Some(f) = map.files.iter().find(|f| f.path == test_path) {
-            if candidates.iter().any(|c| c.path == test_path && c.decl.is_none() && c.score >= 1000) {
+        if let Some(f) = map.file(&test_path) {
+            if targets.iter().any(|&i| map.files[i].path == test_path) {
                 continue; // already a file to change
             }
             candidates.retain(|c| c.path != test_path);
