@@ -822,6 +822,27 @@ fn context_budgets_drop_whole_pieces_and_say_so() {
         }
     }
     assert_eq!(total_dropped, dropped.len(), "every drop is in its handoff and in the audit log");
+    // The roles show the model only what the host chose and counted: every
+    // repository file in a prompt is in some handoff's working set (the
+    // plugins read no file contents themselves).
+    let mut chosen: Vec<String> = Vec::new();
+    for e in &handoffs {
+        let h: coop_core::Handoff = serde_json::from_slice(&std::fs::read(run_dir.join(e["path"].as_str().expect("path"))).expect("read")).expect("parses");
+        chosen.extend(h.context.expect("context").working_set.into_iter().map(|i| i.path));
+    }
+    let mut shown = 0;
+    for r in server.requests() {
+        for m in r["messages"].as_array().expect("messages") {
+            let text = m["content"].as_str().unwrap_or_default();
+            for line in text.lines().filter(|l| l.starts_with("~~~ DATA ") && l.ends_with("(source: repository content)")) {
+                shown += 1;
+                let label = line.trim_start_matches("~~~ DATA ").trim_start_matches("file ");
+                let path = label.split(' ').next().expect("a path");
+                assert!(chosen.iter().any(|c| c == path), "{path} reached a prompt without being in a working set: {line}");
+            }
+        }
+    }
+    assert!(shown > 0, "the working set reaches the prompts");
 
     // Too small for the task, goals and constraints themselves: exit 6, no call.
     let server = ModelServer::start(vec![ScriptedReply::text("{}")]);

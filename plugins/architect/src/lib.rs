@@ -4,13 +4,15 @@
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Design, Handoff, RoleFailure, RoleOutput};
-use coop_plugin_sdk::{files_context, handoff_context, list_files, prompt};
+use coop_plugin_sdk::{budgeted_context, context, list_files, path_listing, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
 
-/// Cap on repository text put into one prompt (characters).
-const FILE_BUDGET: usize = 24_000;
+/// Cap on the repository's path listing (characters). The host's context
+/// budget covers file contents, not this listing, so it stays well inside
+/// the host's 1,024-token instruction reserve.
+const LISTING_BUDGET: usize = 1_500;
 const MAX_TOKENS: u32 = 1024;
 
 /// [`Reply`] as a JSON Schema for providers that constrain decoding.
@@ -64,31 +66,17 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
     Ok(r)
 }
 
-/// Which repository files the architect reads: Go sources and go.mod first.
-pub fn files_to_read(all: &[String], in_scope: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = in_scope.to_vec();
-    let mut rest: Vec<&String> = all
-        .iter()
-        .filter(|p| p.ends_with(".go") || p.as_str() == "go.mod")
-        .filter(|p| !out.contains(p))
-        .collect();
-    // Non-test sources before tests: signatures matter more to a design.
-    rest.sort_by_key(|p| (p.ends_with("_test.go"), p.matches('/').count(), p.to_string()));
-    out.extend(rest.into_iter().cloned());
-    out
-}
-
 struct Architect;
 
 impl Guest for Architect {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
-        let all = list_files();
-        let files = files_to_read(&all, &h.files_in_scope);
+        // File contents come from the host's working set, chosen from the
+        // Go module map and fitted to this model's window; the listing lets
+        // the design name files the working set did not include.
         let user = format!(
-            "{}## repository files\n{}\n\n{}Design the change for the task above.",
-            handoff_context(&h),
-            all.join("\n"),
-            files_context(&files, FILE_BUDGET)
+            "{}## repository files\n{}\nDesign the change for the task above.",
+            budgeted_context(&h, &context()),
+            path_listing(&list_files(), LISTING_BUDGET),
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
         let r = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
@@ -115,12 +103,5 @@ mod tests {
         assert!(parse_reply(r#"{"notes":"n","files_in_scope":["../x.go"],"plan":["x"]}"#).unwrap_err().contains("relative"));
         assert!(parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":[]}"#).unwrap_err().contains("plan"));
         assert!(parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":["x"],"extra":1}"#).is_err());
-    }
-
-    #[test]
-    fn reads_scope_then_sources_then_tests() {
-        let all: Vec<String> = ["a_test.go", "README.md", "go.mod", "x/y.go", "a.go"].iter().map(|s| s.to_string()).collect();
-        let got = files_to_read(&all, &["x/y.go".to_string()]);
-        assert_eq!(got, vec!["x/y.go", "a.go", "go.mod", "a_test.go"]);
     }
 }

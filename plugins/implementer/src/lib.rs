@@ -7,12 +7,14 @@ use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{
     EditOutcome, FileEdit, Handoff, Implementation, ReplaceEdit, RoleFailure, RoleOutput, WriteEdit,
 };
-use coop_plugin_sdk::{files_context, handoff_context, info, list_files, prompt};
+use coop_plugin_sdk::{budgeted_context, context, files_context, info, list_files, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
 
-const FILE_BUDGET: usize = 32_000;
+/// Cap on the current content of rejected files shown in the correction
+/// turn (characters); the room the host's budget left lowers it further.
+const REJECTED_FILES_BUDGET: usize = 16_000;
 // Enough for the edits of a small task (whole new files included); a small
 // model that falls into a repetition loop is stopped after ~90 s, not ~150 s.
 const MAX_TOKENS: u32 = 2560;
@@ -162,6 +164,16 @@ fn to_wit(e: &EditReply) -> FileEdit {
     to_wit_with(e, &mut |p| coop_plugin_sdk::bindings::coop::mob::workspace::read_file(p).ok())
 }
 
+/// Characters of file content the correction turn may add: what the
+/// host's input budget left unused by the first prompt, at the documented
+/// 3 bytes per token, at most [`REJECTED_FILES_BUDGET`]. (The turn also
+/// carries the first reply's summary, which the prompt reserve covers.)
+pub fn correction_room(b: &coop_plugin_sdk::types::ContextBudget) -> usize {
+    let used = b.persistent.used + b.working.used + b.recent.used;
+    let room = b.input.saturating_sub(used).saturating_mul(3);
+    usize::try_from(room).unwrap_or(usize::MAX).min(REJECTED_FILES_BUDGET)
+}
+
 /// Paths of rejected edits (the part before the first `": "`).
 fn rejected_paths(rejected: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -169,17 +181,6 @@ fn rejected_paths(rejected: &[String]) -> Vec<String> {
         let p = r.split(": ").next().unwrap_or("").to_string();
         if !p.is_empty() && !out.contains(&p) {
             out.push(p);
-        }
-    }
-    out
-}
-
-/// Files to show the model: those in scope, then other Go sources.
-pub fn files_to_read(all: &[String], in_scope: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = in_scope.to_vec();
-    for p in all {
-        if (p.ends_with(".go") || p == "go.mod") && !out.contains(p) {
-            out.push(p.clone());
         }
     }
     out
@@ -202,13 +203,11 @@ struct Implementer;
 
 impl Guest for Implementer {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
+        // File contents come from the host's working set (files in scope
+        // whole, the definitions they use), fitted to this model's window.
+        let pack = context();
+        let user = format!("{}Write the edits for the task above.", budgeted_context(&h, &pack));
         let all = list_files();
-        let files = files_to_read(&all, &h.files_in_scope);
-        let user = format!(
-            "{}{}Write the edits for the task above.",
-            handoff_context(&h),
-            files_context(&files, FILE_BUDGET)
-        );
         let mut msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
         let schema = reply_schema(&all);
         let reply = coop_plugin_sdk::ask_with_schema(msgs.clone(), MAX_TOKENS, Some(&schema), parse_reply)?;
@@ -224,7 +223,7 @@ impl Guest for Implementer {
         msgs.push(Msg::assistant(serde_json::json!({"summary": reply.summary}).to_string()));
         // Show the rejected files as they are now: a replace is mostly
         // rejected because its `old` text is not in the file.
-        let current = files_context(&rejected_paths(&rejected), FILE_BUDGET / 2);
+        let current = files_context(&rejected_paths(&rejected), correction_room(&pack.budget));
         msgs.push(Msg::user(format!(
             "The host applied: {:?}. It rejected these edits (nothing was written for them):\n{}\n\n{}\
              Reply with a JSON object of the same form containing only corrected edits for the rejected ones, \
@@ -274,6 +273,17 @@ mod tests {
         assert_eq!(appended("", "x"), "x\n");
         let r = parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go","content":"func B() {}"}]}"#).unwrap();
         assert!(matches!(&r.edits[0], EditReply::Append { .. }));
+    }
+
+    #[test]
+    fn correction_room_is_what_the_budget_left_capped() {
+        use coop_plugin_sdk::types::{ContextBudget, SectionBudget};
+        let s = |used| SectionBudget { share: 0, limit: 0, used };
+        let b = |input, used| ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input, persistent: s(used), working: s(used), recent: s(0) };
+        assert_eq!(correction_room(&b(10_000, 4_000)), 6_000, "2,000 tokens left");
+        assert_eq!(correction_room(&b(10_000, 5_000)), 0, "nothing left");
+        assert_eq!(correction_room(&b(10_000, 6_000)), 0, "over-used never underflows");
+        assert_eq!(correction_room(&b(100_000, 0)), REJECTED_FILES_BUDGET);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Handoff, Navigation, RoleFailure, RoleOutput};
-use coop_plugin_sdk::{handoff_context, list_files, prompt};
+use coop_plugin_sdk::{handoff_context, list_files, path_listing, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
@@ -54,15 +54,19 @@ pub fn parse_reply(reply: &str) -> Result<Navigation, String> {
     Ok(Navigation { summary: r.summary, next_steps: r.next_steps, blockers: r.blockers, question })
 }
 
+/// Cap on the repository's path listing (characters), as the architect's.
+const LISTING_BUDGET: usize = 1_500;
+
 struct Navigator;
 
 impl Guest for Navigator {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
-        let files = list_files();
+        // The record only (no file contents): the navigator judges where the
+        // run stands, and a bounded listing is enough to name files.
         let user = format!(
-            "{}## repository files\n{}\n\nWhere does the work stand, and what should happen next?",
+            "{}## repository files\n{}\nWhere does the work stand, and what should happen next?",
             handoff_context(&h),
-            files.join("\n")
+            path_listing(&list_files(), LISTING_BUDGET)
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
         let nav = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;

@@ -5,12 +5,11 @@
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::types::{Finding, Handoff, Review, RoleFailure, RoleOutput, Severity, Verdict};
-use coop_plugin_sdk::{files_context, handoff_context, list_files, prompt};
+use coop_plugin_sdk::{budgeted_context, context, prompt};
 use serde::Deserialize;
 
 coop_plugin_sdk::embed_manifest!("manifest.json");
 
-const FILE_BUDGET: usize = 24_000;
 const MAX_TOKENS: u32 = 1024;
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -131,20 +130,14 @@ struct Reviewer;
 impl Guest for Reviewer {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
         let m = mode(&h);
-        let all = list_files();
-        let mut files = h.files_in_scope.clone();
-        if m == Mode::RootCause {
-            for p in &all {
-                if p.ends_with(".go") && !files.contains(p) {
-                    files.push(p.clone());
-                }
-            }
-        }
+        // File contents come from the host's working set: in root-cause
+        // mode the files the bug report names or implies, in review mode
+        // the files in scope; both with the definitions they use.
         let ask = match m {
             Mode::Review => "Review the change above.",
             Mode::RootCause => "Find the root cause of the reported bug.",
         };
-        let user = format!("{}{}{ask}", handoff_context(&h), files_context(&files, FILE_BUDGET));
+        let user = format!("{}{ask}", budgeted_context(&h, &context()));
         let msgs = vec![Msg::system(system_prompt(m)), Msg::user(user)];
         let review = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Review(review))

@@ -155,6 +155,9 @@ pub fn handoff_context(h: &types::Handoff) -> String {
     if !h.blockers.is_empty() {
         sections.push(prompt::Section::list("open blockers", &h.blockers));
     }
+    if !h.next_actions.is_empty() {
+        sections.push(prompt::Section::list("next actions", &h.next_actions));
+    }
     if let Some(notes) = &h.design_notes {
         sections.push(prompt::Section::data("design", "the architect's design notes", notes));
     }
@@ -212,8 +215,20 @@ pub fn context() -> types::ContextPack {
 /// Render a context pack's recent steps and working set as fenced data,
 /// with a note for each piece the host left out.
 pub fn context_sections(p: &types::ContextPack) -> String {
+    render_context(p, false)
+}
+
+/// The prompt's repository and history part for handoff `h`: the
+/// persistent part ([`handoff_context`]) then the host's budgeted pack
+/// ([`context_sections`]). A recent design step is not repeated when the
+/// handoff already carries its design notes (the same text).
+pub fn budgeted_context(h: &types::Handoff, p: &types::ContextPack) -> String {
+    format!("{}{}", handoff_context(h), render_context(p, h.design_notes.is_some()))
+}
+
+fn render_context(p: &types::ContextPack, skip_design_step: bool) -> String {
     let mut sections: Vec<prompt::Section> = Vec::new();
-    for s in &p.recent {
+    for s in p.recent.iter().filter(|s| !(skip_design_step && s.kind == "design")) {
         sections.push(prompt::Section::data(
             &format!("step {} ({} {})", s.seq, role_name(s.role), s.kind),
             "an earlier role's output",
@@ -231,6 +246,30 @@ pub fn context_sections(p: &types::ContextPack) -> String {
         sections.push(prompt::Section::note(&format!("{} left out ({} tokens): {}", d.what, d.tokens, d.reason)));
     }
     prompt::render(&sections)
+}
+
+/// The repository's paths as one listing of at most `max_chars`
+/// characters: Go sources and `go.mod` first, shallow before deep; what
+/// does not fit is counted, not cut mid-name. The host's context budget
+/// does not cover this listing, so callers keep `max_chars` well inside the
+/// prompt reserve.
+pub fn path_listing(all: &[String], max_chars: usize) -> String {
+    let mut paths: Vec<&String> = all.iter().collect();
+    paths.sort_by_key(|p| (!(p.ends_with(".go") || p.as_str() == "go.mod"), p.matches('/').count(), p.as_str()));
+    let mut out = String::new();
+    let mut left = 0usize;
+    for p in paths {
+        if left > 0 || out.len() + p.len() + 1 > max_chars {
+            left += 1;
+            continue;
+        }
+        out.push_str(p);
+        out.push('\n');
+    }
+    if left > 0 {
+        out.push_str(&format!("(and {left} more paths)\n"));
+    }
+    out
 }
 
 /// List the repository's files (paths only) if the grant allows.
@@ -294,5 +333,18 @@ mod tests {
         assert!(r.contains("~~~ DATA step 2 (reviewer review) (source: an earlier role's output)\nverdict: approve\n~~~ END DATA"), "{r}");
         assert!(r.contains("~~~ DATA a/b.go F (lines 3-5) (source: repository content)\nfunc F() {}\n"), "{r}");
         assert!(r.contains("Note: file c.go left out (900 tokens): too big"), "{r}");
+        // A design step is not repeated when the handoff carries the notes.
+        let mut p2 = p.clone();
+        p2.recent[0].kind = "design".into();
+        assert!(render_context(&p2, true).find("step 2").is_none());
+        assert!(render_context(&p2, false).contains("step 2 (reviewer design)"));
+    }
+
+    #[test]
+    fn path_listing_puts_go_first_and_counts_what_does_not_fit() {
+        let all: Vec<String> = ["README.md", "x/y/z.go", "a.go", "go.mod", "docs/long-name.md"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(path_listing(&all, 1000), "a.go\ngo.mod\nx/y/z.go\nREADME.md\ndocs/long-name.md\n");
+        assert_eq!(path_listing(&all, 14), "a.go\ngo.mod\n(and 3 more paths)\n");
+        assert_eq!(path_listing(&all, 0), "(and 5 more paths)\n");
     }
 }
