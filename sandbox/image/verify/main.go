@@ -6,6 +6,9 @@
 // line. Streaming per step (instead of one document at the end) means the
 // host still learns which steps finished when it has to kill the container on
 // its wall-clock limit.
+//
+// With -fix it instead applies mechanical fixes (imports, gofmt) to the
+// files it is given; see fix.go.
 package main
 
 import (
@@ -210,7 +213,14 @@ func main() {
 	seed := flag.String("cache-seed", "/opt/coop/gocache-seed", "build cache copied into GOCACHE at start")
 	testCap := flag.Int("test-cap", 8<<20, "max bytes kept of go test -json stdout (the event stream is verbose)")
 	strict := flag.Bool("strict", false, "exit 1 unless every step passed (used by the image build's warm-up)")
+	fix := flag.Bool("fix", false, "fix the listed files (relative to -dir) instead of verifying: remove unused imports, add missing std imports, gofmt; see fix.go")
+	goroot := flag.String("goroot", defaultGoroot(), "GOROOT whose src/ is the standard library (-fix)")
 	flag.Parse()
+
+	if *fix {
+		// No build cache or "start" line: the fix runs no go command.
+		os.Exit(fixMain(*dir, *goroot, flag.Args()))
+	}
 
 	seedStart := time.Now()
 	seeded := false

@@ -15,3 +15,31 @@ pub fn chmod_world_readable(p: &Path) {
         }
     }
 }
+
+/// Every entry under `root` with its content (a symlink's target for a
+/// symlink, which is not followed) and mode, to prove a run wrote nothing.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<String, (Vec<u8>, u32)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let mode = meta.permissions().mode();
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                out.insert(
+                    rel + "@",
+                    (target.to_string_lossy().into_owned().into_bytes(), mode),
+                );
+            } else if meta.is_dir() {
+                out.insert(rel + "/", (Vec::new(), mode));
+                stack.push(p);
+            } else {
+                out.insert(rel, (std::fs::read(&p).unwrap(), mode));
+            }
+        }
+    }
+    out
+}
