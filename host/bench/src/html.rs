@@ -2,7 +2,7 @@
 //! inline SVG (no script, no external resource), so the file renders the
 //! same in any browser, offline, and a headless browser can check it.
 
-use crate::{fmt_cost, fmt_secs, success_by_type, Report};
+use crate::{fmt_cost, fmt_count, fmt_secs, result_label, success_by_type, Report, SUCCESS_NOTE};
 use std::fmt::Write as _;
 
 /// Colours per series (mode), in order.
@@ -214,26 +214,30 @@ pub fn render_html(r: &Report) -> String {
         let _ = write!(s, "<li>replayed from <code>{}</code></li>", escape(p));
     }
     let _ = write!(s, "<li>started {}, coop {}</li></ul>\n", escape(&r.meta.started_at), escape(&r.meta.coop_version));
-    s.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>mode</th><th>tasks</th><th>success</th><th>median time (successes)</th><th>median tokens</th><th>median cost</th><th>revision cycles (mean)</th><th>escalations</th><th>routing correct</th></tr>\n");
+    s.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>mode</th><th>tasks</th><th>success</th><th>rejected but passing</th><th>median time (successes)</th><th>median time (all)</th><th>median tokens</th><th>tokens per success</th><th>median cost</th><th>revision cycles (mean)</th><th>escalations</th><th>routing correct</th></tr>\n");
     for m in &r.summary {
         let _ = writeln!(
             s,
-            "<tr data-mode=\"{}\"><td>{}</td><td>{}</td><td>{}/{} ({:.0} %)</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-mode=\"{}\"><td>{}</td><td>{}</td><td>{}/{} ({:.0} %)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
             escape(&m.mode),
             escape(&m.mode),
             m.tasks,
             m.succeeded,
             m.tasks,
             m.success_rate * 100.0,
+            m.rejected_but_passing,
             fmt_secs(m.median_time_ms_success),
-            m.median_tokens.map(|t| t.to_string()).unwrap_or_else(|| "–".into()),
+            fmt_secs(m.median_time_ms),
+            fmt_count(m.median_tokens),
+            fmt_count(m.tokens_per_success),
             fmt_cost(m.median_cost_usd),
             m.mean_revision_cycles,
             m.escalations,
             m.routing_accuracy.map(|a| format!("{:.0} %", a * 100.0)).unwrap_or_else(|| "–".into()),
         );
     }
-    s.push_str("</table>\n<h2>Charts</h2>\n<div class=\"charts\">\n");
+    let _ = write!(s, "</table>\n<p id=\"success-note\">{}</p>", escape(SUCCESS_NOTE));
+    s.push_str("\n<h2>Charts</h2>\n<div class=\"charts\">\n");
     for c in charts(r) {
         s.push_str(&c);
         s.push('\n');
@@ -246,8 +250,8 @@ pub fn render_html(r: &Report) -> String {
             escape(&x.task),
             escape(&x.expected_type),
             escape(&x.mode),
-            if x.success { "pass" } else { "fail" },
-            if x.success { "pass" } else { "FAIL" },
+            if x.success() { "pass" } else { "fail" },
+            escape(result_label(x)),
             escape(&x.outcome),
             fmt_secs(Some(x.time_ms)),
             x.tokens_in(),

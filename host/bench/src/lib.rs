@@ -10,11 +10,16 @@ pub mod html;
 
 pub use html::render_html;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// Format version of `bench.json`; bump when a field changes meaning.
-pub const BENCH_FORMAT: u32 = 1;
+/// 2: a row's `success` is "delivered and passing" ([`Row::success`]); the
+/// acceptance result alone, format 1's `success`, is `acceptance_passed`.
+pub const BENCH_FORMAT: u32 = 2;
+
+/// The outcome of a run that delivered its change.
+pub const APPROVED: &str = "approved";
 
 /// Tokens, calls and cost of one role in one run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,7 +34,15 @@ pub struct RoleFigures {
 }
 
 /// The result of running one task in one mode.
+///
+/// Success is not stored: it is derived ([`Row::success`]) from the outcome
+/// and the acceptance result, so the two can never disagree. The JSON form
+/// still carries `success`, for readers of bench.json. `remote = "Self"`
+/// turns the derives into inherent functions that the hand-written
+/// `Serialize`/`Deserialize` impls below wrap: one adds `success`, the other
+/// reads rows written before `acceptance_passed` existed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Row {
     /// Task id, the example directory's name (`07-bugfix-...`).
     pub task: String,
@@ -44,9 +57,11 @@ pub struct Row {
     pub outcome: String,
     pub exit_code: i32,
     pub reason: String,
-    /// The hidden acceptance tests pass on the run's result.
-    pub success: bool,
-    /// What failed in acceptance (steps, then test names), empty on success.
+    /// The hidden acceptance tests pass on the tree the run left, whether
+    /// or not coop delivered it (see [`Row::success`]).
+    pub acceptance_passed: bool,
+    /// What failed in acceptance (steps, then test names), empty when it
+    /// passed.
     #[serde(default)]
     pub acceptance_failures: Vec<String>,
     /// Wall time of the run, ms (without the acceptance check).
@@ -68,6 +83,27 @@ pub struct Row {
 }
 
 impl Row {
+    /// coop delivered the run's change: approved, exit 0.
+    pub fn delivered(&self) -> bool {
+        self.outcome == APPROVED && self.exit_code == 0
+    }
+    /// What a user gets: the change was delivered and the hidden acceptance
+    /// tests pass on it. A tree coop rejected does not count, however well
+    /// it tests: the user never received it.
+    pub fn success(&self) -> bool {
+        self.delivered() && self.acceptance_passed
+    }
+    /// coop did not deliver the change, yet the tree it left passes the
+    /// hidden tests: a rejection that was too strict (or a lucky leftover),
+    /// reported apart from successes.
+    pub fn rejected_but_passing(&self) -> bool {
+        !self.delivered() && self.acceptance_passed
+    }
+    /// Record the acceptance check: what failed, empty when it passed.
+    pub fn set_acceptance(&mut self, failures: Vec<String>) {
+        self.acceptance_passed = failures.is_empty();
+        self.acceptance_failures = failures;
+    }
     pub fn key(&self) -> (String, String) {
         (self.task.clone(), self.mode.clone())
     }
@@ -96,13 +132,54 @@ impl Row {
     }
 }
 
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The row's fields, then the derived `success`.
+        #[derive(Serialize)]
+        struct Written<'a> {
+            #[serde(flatten, serialize_with = "row_fields")]
+            row: &'a Row,
+            success: bool,
+        }
+        fn row_fields<S: Serializer>(row: &&Row, s: S) -> Result<S::Ok, S::Error> {
+            // The derived (inherent) serializer: the fields only.
+            Row::serialize(row, s)
+        }
+        Written { row: self, success: self.success() }.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Row {
+    /// Reads both formats (rows are JSON, so going through a `Value` costs
+    /// nothing that matters). A `success` in the input is ignored: it is
+    /// derived again from the outcome and `acceptance_passed`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v = serde_json::Value::deserialize(d)?;
+        // Written before format 2: `success` was the acceptance result
+        // alone, whatever the outcome.
+        if let Some(m) = v.as_object_mut()
+            && !m.contains_key("acceptance_passed")
+            && let Some(passed) = m.get("success").cloned()
+        {
+            m.insert("acceptance_passed".into(), passed);
+        }
+        Row::deserialize(v).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Figures of one mode over all its tasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModeSummary {
     pub mode: String,
     pub tasks: usize,
+    /// Runs that delivered their change and pass the hidden tests
+    /// ([`Row::success`]).
     pub succeeded: usize,
     pub success_rate: f64,
+    /// Runs coop did not deliver whose tree passes the hidden tests anyway;
+    /// not counted in `succeeded`.
+    #[serde(default)]
+    pub rejected_but_passing: usize,
     /// Median wall time of the successful runs (time to completion), ms;
     /// None when none succeeded.
     pub median_time_ms_success: Option<u64>,
@@ -110,6 +187,11 @@ pub struct ModeSummary {
     pub median_time_ms: Option<u64>,
     pub median_tokens: Option<u64>,
     pub total_tokens: u64,
+    /// Tokens of all the mode's runs (failures included) per success,
+    /// rounded: what one delivered, passing change costs. None when no run
+    /// succeeded.
+    #[serde(default)]
+    pub tokens_per_success: Option<u64>,
     /// Median cost per task; None when some run has no price.
     pub median_cost_usd: Option<f64>,
     pub total_cost_usd: Option<f64>,
@@ -145,10 +227,11 @@ pub fn median_f64(v: &[f64]) -> Option<f64> {
 /// Aggregate the rows of one mode.
 pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
     let rs: Vec<&Row> = rows.iter().filter(|r| r.mode == mode).collect();
-    let succeeded = rs.iter().filter(|r| r.success).count();
-    let times_ok: Vec<u64> = rs.iter().filter(|r| r.success).map(|r| r.time_ms).collect();
+    let succeeded = rs.iter().filter(|r| r.success()).count();
+    let times_ok: Vec<u64> = rs.iter().filter(|r| r.success()).map(|r| r.time_ms).collect();
     let times: Vec<u64> = rs.iter().map(|r| r.time_ms).collect();
     let tokens: Vec<u64> = rs.iter().map(|r| r.tokens()).collect();
+    let total_tokens: u64 = tokens.iter().sum();
     let costs: Option<Vec<f64>> = rs.iter().map(|r| r.cost_usd()).collect();
     let routed: Vec<bool> = rs.iter().filter_map(|r| r.routing_correct()).collect();
     let mut by_role = BTreeMap::new();
@@ -162,10 +245,12 @@ pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
         tasks: rs.len(),
         succeeded,
         success_rate: if rs.is_empty() { 0.0 } else { succeeded as f64 / rs.len() as f64 },
+        rejected_but_passing: rs.iter().filter(|r| r.rejected_but_passing()).count(),
         median_time_ms_success: median_u64(&times_ok),
         median_time_ms: median_u64(&times),
         median_tokens: median_u64(&tokens),
-        total_tokens: tokens.iter().sum(),
+        total_tokens,
+        tokens_per_success: tokens_per_success(total_tokens, succeeded),
         median_cost_usd: costs.as_ref().and_then(|c| median_f64(c)),
         total_cost_usd: costs.as_ref().map(|c| c.iter().sum()),
         mean_revision_cycles: if rs.is_empty() {
@@ -183,13 +268,21 @@ pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
     }
 }
 
-/// Success rate per task type for one mode: type → (succeeded, tasks).
+/// `total` tokens per success, rounded to the nearest token; None without a
+/// success (no division by zero, and no figure to give).
+pub fn tokens_per_success(total: u64, successes: usize) -> Option<u64> {
+    let n = successes as u64;
+    (n > 0).then(|| (total + n / 2) / n)
+}
+
+/// Success rate per task type for one mode: type → (succeeded, tasks), with
+/// success as in [`Row::success`].
 pub fn success_by_type(mode: &str, rows: &[Row]) -> BTreeMap<String, (usize, usize)> {
     let mut m: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.mode == mode) {
         let e = m.entry(r.expected_type.clone()).or_default();
         e.1 += 1;
-        if r.success {
+        if r.success() {
             e.0 += 1;
         }
     }
@@ -234,6 +327,12 @@ impl Report {
     pub fn summary_of(&self, mode: &str) -> Option<&ModeSummary> {
         self.summary.iter().find(|s| s.mode == mode)
     }
+    /// Summarize the rows again, with this version's definitions: a report
+    /// read from an older bench.json carries figures computed with the old
+    /// ones (format 1 counted rejected runs whose tree passed as successes).
+    pub fn resummarize(&mut self) {
+        self.summary = self.modes.iter().map(|m| summarize(m, &self.rows)).collect();
+    }
 }
 
 /// A replayed run that did not reproduce its recording.
@@ -248,7 +347,10 @@ pub struct Drift {
 /// Compare a replayed row with the recorded one on everything a replay must
 /// reproduce: outcome, acceptance, the patch byte for byte, routing,
 /// revision cycles, the roles that ran and the tokens (served from the
-/// recording). Times are not compared: a replay calls no model.
+/// recording). Times are not compared: a replay calls no model. Success is
+/// not compared on its own: it follows from the outcome and the acceptance
+/// result, and comparing the acceptance result works on rows recorded in
+/// format 1 too (their `success` was that result).
 pub fn compare(recorded: &Row, replayed: &Row) -> Vec<String> {
     let mut d = Vec::new();
     let mut check = |name: &str, a: String, b: String| {
@@ -257,7 +359,7 @@ pub fn compare(recorded: &Row, replayed: &Row) -> Vec<String> {
         }
     };
     check("outcome", recorded.outcome.clone(), replayed.outcome.clone());
-    check("success", recorded.success.to_string(), replayed.success.to_string());
+    check("acceptance_passed", recorded.acceptance_passed.to_string(), replayed.acceptance_passed.to_string());
     check("patch_sha256", format!("{:?}", recorded.patch_sha256), format!("{:?}", replayed.patch_sha256));
     check("routed_type", format!("{:?}", recorded.routed_type), format!("{:?}", replayed.routed_type));
     check("revision_cycles", recorded.revision_cycles.to_string(), replayed.revision_cycles.to_string());
@@ -307,6 +409,27 @@ fn pct(x: f64) -> String {
     format!("{:.0} %", x * 100.0)
 }
 
+pub fn fmt_count(v: Option<u64>) -> String {
+    v.map(|t| t.to_string()).unwrap_or_else(|| "–".into())
+}
+
+/// A run's result in the per-task tables: `pass` (delivered and passing),
+/// `rejected, passes` (not delivered, tree passes), or `FAIL`.
+pub fn result_label(row: &Row) -> &'static str {
+    if row.success() {
+        "pass"
+    } else if row.rejected_but_passing() {
+        "rejected, passes"
+    } else {
+        "FAIL"
+    }
+}
+
+/// What the summary's success columns mean, under the table.
+pub const SUCCESS_NOTE: &str = "success: coop delivered the change (approved, exit 0) and the hidden acceptance tests pass on it; \
+rejected but passing: coop did not deliver the change, yet the tree it left passes those tests (not a success); \
+tokens per success: tokens of all the mode's runs divided by its successes.";
+
 /// The Markdown report: per-mode summary, per-task table, drift.
 pub fn render_markdown(r: &Report) -> String {
     let mut s = String::new();
@@ -321,25 +444,28 @@ pub fn render_markdown(r: &Report) -> String {
         ));
     }
     s.push_str(&format!("- started: {}, coop {}\n\n", r.meta.started_at, r.meta.coop_version));
-    s.push_str("| mode | tasks | success | median time (successes) | median time (all) | median tokens | median cost | revision cycles (mean) | escalations | routing correct |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| mode | tasks | success | rejected but passing | median time (successes) | median time (all) | median tokens | tokens per success | median cost | revision cycles (mean) | escalations | routing correct |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for m in &r.summary {
         s.push_str(&format!(
-            "| {} | {} | {}/{} ({}) | {} | {} | {} | {} | {:.2} | {} | {} |\n",
+            "| {} | {} | {}/{} ({}) | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |\n",
             m.mode,
             m.tasks,
             m.succeeded,
             m.tasks,
             pct(m.success_rate),
+            m.rejected_but_passing,
             fmt_secs(m.median_time_ms_success),
             fmt_secs(m.median_time_ms),
-            m.median_tokens.map(|t| t.to_string()).unwrap_or_else(|| "–".into()),
+            fmt_count(m.median_tokens),
+            fmt_count(m.tokens_per_success),
             fmt_cost(m.median_cost_usd),
             m.mean_revision_cycles,
             m.escalations,
             m.routing_accuracy.map(pct).unwrap_or_else(|| "–".into()),
         ));
     }
+    s.push_str(&format!("\n{SUCCESS_NOTE}\n"));
     s.push_str("\n## Per task\n\n| task | type | mode | result | outcome | time | tokens in/out | cost | revisions | routed |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for row in &r.rows {
         s.push_str(&format!(
@@ -347,7 +473,7 @@ pub fn render_markdown(r: &Report) -> String {
             row.task,
             row.expected_type,
             row.mode,
-            if row.success { "pass" } else { "FAIL" },
+            result_label(row),
             row.outcome,
             fmt_secs(Some(row.time_ms)),
             row.tokens_in(),

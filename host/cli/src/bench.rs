@@ -195,9 +195,11 @@ pub fn prepare_repo(task: &TaskSpec, dst: &Path) -> Result<()> {
 }
 
 /// Check the run's result with the task's hidden acceptance tests: the tree
-/// at `rev` plus `acceptance/`, verified in the sandbox. Success is go vet,
+/// at `rev` plus `acceptance/`, verified in the sandbox. Passing is go vet,
 /// go build and go test passing (formatting is the run's business, not the
-/// task's). Returns what failed, empty on success.
+/// task's). Returns what failed, empty when it passed. The tree is checked
+/// whatever the run's outcome, so that a rejected run whose tree passes is
+/// seen (the row counts it apart from successes).
 async fn acceptance(sandbox: &Sandbox, task: &TaskSpec, repo: &Path, rev: &str, dst: &Path) -> Result<Vec<String>> {
     if dst.exists() {
         std::fs::remove_dir_all(dst)?;
@@ -255,7 +257,8 @@ fn row_from(task: &TaskSpec, mode: Mode, s: &RunSummary, report_dir: &Path) -> R
         outcome: s.outcome.as_str().into(),
         exit_code: s.exit_code,
         reason: s.reason.clone(),
-        success: false,
+        // Set by the acceptance check that follows.
+        acceptance_passed: false,
         acceptance_failures: Vec::new(),
         time_ms: s.timing_ms.total,
         model_ms: s.timing_ms.model,
@@ -278,7 +281,7 @@ fn error_row(task: &TaskSpec, mode: Mode, err: &anyhow::Error, time_ms: u64) -> 
         outcome: "error".into(),
         exit_code: coop_core::Outcome::InternalError.code(),
         reason: format!("{err:#}"),
-        success: false,
+        acceptance_passed: false,
         acceptance_failures: vec!["the run did not start".into()],
         time_ms,
         model_ms: 0,
@@ -395,7 +398,13 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
             let p = set.join("bench.json");
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| SetupError::BadInput(format!("cannot read the replay set's {}: {e}", p.display())))?;
-            Some(serde_json::from_str(&text).map_err(|e| SetupError::BadInput(format!("{}: {e}", p.display())))?)
+            let mut rec: Report =
+                serde_json::from_str(&text).map_err(|e| SetupError::BadInput(format!("{}: {e}", p.display())))?;
+            // A set recorded by an older coop carries figures computed with
+            // the old success; printed next to this replay's, they must mean
+            // the same thing.
+            rec.resummarize();
+            Some(rec)
         }
         None => None,
     };
@@ -566,11 +575,8 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
             let rev = s.commit.clone().unwrap_or_else(|| "HEAD".into());
             eprintln!("{prefix}: acceptance tests");
             match acceptance(ctx.sandbox, task, &repo, &rev, &work.join("acceptance")).await {
-                Ok(f) => {
-                    row.success = f.is_empty();
-                    row.acceptance_failures = f;
-                }
-                Err(e) => row.acceptance_failures = vec![format!("acceptance could not run: {e:#}")],
+                Ok(f) => row.set_acceptance(f),
+                Err(e) => row.set_acceptance(vec![format!("acceptance could not run: {e:#}")]),
             }
             if let Some(set) = &ctx.opts.record_set {
                 let src = Path::new(&s.run_dir).join("model").join("recording.json");
@@ -599,7 +605,7 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
     };
     eprintln!(
         "{prefix}: {} — {} in {:.1} s, {} tokens, {} revision(s)",
-        if row.success { "PASS" } else { "FAIL" },
+        verdict(&row),
         row.outcome,
         row.time_ms as f64 / 1000.0,
         row.tokens(),
@@ -607,6 +613,17 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
     );
     append_result(ctx.results, &row)?;
     Ok(Some(row))
+}
+
+/// A finished run's verdict on the progress line, in the report's terms.
+fn verdict(row: &Row) -> &'static str {
+    if row.success() {
+        "PASS"
+    } else if row.rejected_but_passing() {
+        "FAIL (not delivered; its tree passes the acceptance tests)"
+    } else {
+        "FAIL"
+    }
 }
 
 fn describe_models(cfg: &Config) -> String {
@@ -700,5 +717,31 @@ mod tests {
         assert_eq!(load_results(&p).unwrap().len(), 2);
         std::fs::write(&p, format!("garbage\n{}", serde_json::to_string(&row).unwrap())).unwrap();
         assert!(load_results(&p).is_err());
+    }
+
+    #[test]
+    fn resume_reads_rows_written_before_acceptance_passed_and_judges_them_anew() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("results.jsonl");
+        let task = TaskSpec { id: "01-a".into(), dir: t.path().into(), text: "x".into(), expected_type: "feature".into(), allow: Vec::new() };
+        let mut row = error_row(&task, Mode::Solo, &anyhow::anyhow!("x"), 5);
+        row.outcome = "verification-failed".into();
+        row.exit_code = 3;
+        row.set_acceptance(Vec::new());
+        // As format 1 wrote it: `success` was the acceptance result alone.
+        let mut v = serde_json::to_value(&row).unwrap();
+        let m = v.as_object_mut().unwrap();
+        m.remove("acceptance_passed");
+        m.insert("success".into(), serde_json::Value::Bool(true));
+        std::fs::write(&p, format!("{v}\n")).unwrap();
+        let rows = load_results(&p).unwrap();
+        assert_eq!(rows, [row.clone()]);
+        assert!(!rows[0].success() && rows[0].rejected_but_passing());
+        assert!(verdict(&rows[0]).starts_with("FAIL (not delivered"));
+        row.outcome = "approved".into();
+        row.exit_code = 0;
+        assert_eq!(verdict(&row), "PASS");
+        row.set_acceptance(vec!["test failed".into()]);
+        assert_eq!(verdict(&row), "FAIL");
     }
 }
