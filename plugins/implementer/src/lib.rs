@@ -4,9 +4,9 @@
 use coop_plugin_sdk::bindings::coop::mob::edits;
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::structured::{parse_as, Msg};
-use coop_plugin_sdk::types::{
-    EditOutcome, FileEdit, Handoff, Implementation, ReplaceEdit, RoleFailure, RoleOutput, WriteEdit,
-};
+use coop_plugin_sdk::edits::{appended, parse_text_edits, resolve_search, unnamed_error, TextEdit, TextReply};
+use coop_plugin_sdk::gomerge::merge_whole_file;
+use coop_plugin_sdk::types::{EditOutcome, FileEdit, Handoff, Implementation, RoleFailure, RoleOutput, WriteEdit};
 use coop_plugin_sdk::{budgeted_context, context, files_context, info, list_files, prompt};
 use serde::Deserialize;
 
@@ -15,9 +15,9 @@ coop_plugin_sdk::embed_manifest!("manifest.json");
 /// Cap on the current content of rejected files shown in the correction
 /// turn (characters); the room the host's budget left lowers it further.
 const REJECTED_FILES_BUDGET: usize = 16_000;
-// Enough for the edits of a small task (whole new files included); a small
-// model that falls into a repetition loop is stopped after ~90 s, not ~150 s.
-const MAX_TOKENS: u32 = 2560;
+// Whole files travel in the reply: room for a few files of a small module
+// (the plain single-call baseline uses the same limit).
+const MAX_TOKENS: u32 = 4096;
 
 /// One edit as the model writes it.
 #[derive(Debug, Deserialize, PartialEq, Clone)]
@@ -32,47 +32,7 @@ pub enum EditReply {
     Delete { path: String },
 }
 
-/// Above this many bytes of paths, paths in the schema are free strings:
-/// the enum appears three times and the host caps a schema at 16 KiB.
-const MAX_ENUM_BYTES: usize = 4_000;
-
-/// [`Reply`] as a JSON Schema, sent with the request so providers that
-/// constrain decoding (llama.cpp grammars, OpenAI structured outputs) cannot
-/// produce a well-formed object of the wrong shape. Edits of existing files
-/// (`replace`, `append`, `delete`) must name one of `existing`, so a model
-/// cannot invent a path for them; `write` may create a new file.
-/// [`parse_reply`] still validates.
-pub fn reply_schema(existing: &[String]) -> String {
-    // Built as text, not with serde_json's map (which sorts keys): the host
-    // sends it verbatim and a constrained decoder makes the model write the
-    // properties in this order, so "summary" comes first (say what you will
-    // do) and "old" before "new".
-    let enum_bytes: usize = existing.iter().map(|p| p.len() + 3).sum();
-    let existing_path = if existing.is_empty() || enum_bytes > MAX_ENUM_BYTES {
-        r#"{"type":"string"}"#.to_string()
-    } else {
-        format!(r#"{{"enum":{}}}"#, serde_json::to_string(existing).unwrap_or_else(|_| "[]".into()))
-    };
-    let edit = |kind: &str, path: &str, extra: &[&str]| {
-        let mut props = format!(r#""kind":{{"enum":["{kind}"]}},"path":{path}"#);
-        let mut required = String::from(r#""kind","path""#);
-        for e in extra {
-            props.push_str(&format!(r#","{e}":{{"type":"string"}}"#));
-            required.push_str(&format!(r#","{e}""#));
-        }
-        format!(r#"{{"type":"object","properties":{{{props}}},"required":[{required}],"additionalProperties":false}}"#)
-    };
-    let free = r#"{"type":"string"}"#;
-    format!(
-        r#"{{"type":"object","properties":{{"summary":{{"type":"string"}},"edits":{{"type":"array","minItems":1,"items":{{"anyOf":[{},{},{},{}]}}}}}},"required":["summary","edits"],"additionalProperties":false}}"#,
-        edit("write", free, &["content"]),
-        edit("replace", &existing_path, &["old", "new"]),
-        edit("append", &existing_path, &["content"]),
-        edit("delete", &existing_path, &[]),
-    )
-}
-
-/// The reply schema.
+/// The earlier JSON form of a reply (see [`parse_any`]).
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -80,26 +40,274 @@ pub struct Reply {
     pub edits: Vec<EditReply>,
 }
 
-pub fn system_prompt() -> String {
+/// Files longer than this many lines are changed with SEARCH/REPLACE
+/// blocks: rewriting them whole costs the model many output tokens and
+/// risks dropping code it did not mean to touch.
+pub const WHOLE_FILE_MAX_LINES: usize = 250;
+
+/// The system prompt. `partial` lists existing files the model may change
+/// only with SEARCH/REPLACE blocks (shown in part, or long); when it is
+/// empty the prompt asks for whole files only, the format small models
+/// follow best.
+pub fn system_prompt(partial: &[String]) -> String {
+    let sr = if partial.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n\nThese existing files were shown to you only in part or are long: {}. Change them only with \
+SEARCH/REPLACE blocks, never as a whole file. Put the path line, then a fenced block holding one or more of:\n\
+<<<<<<< SEARCH\n\
+(a few whole lines copied exactly from the file, enough to occur only once)\n\
+=======\n\
+(the lines that replace them)\n\
+>>>>>>> REPLACE\n\
+An empty SEARCH part adds the REPLACE part at the end of the file.",
+            partial.join(", ")
+        )
+    };
     format!(
         "You are the Implementer of a small team that changes a Go repository. \
-You write the code for the design you are given, address every blocking review finding and every verification failure, \
-and keep the change as small as the task allows. Write idiomatic, gofmt-formatted Go (tabs for indentation), \
-standard library only, with doc comments on exported identifiers, and tests in `_test.go` files of the same package.\n\n{}\n\n\
-Reply with exactly one JSON object and nothing else:\n\
-{{\"summary\": \"what you changed and why\",\n \"edits\": [\n  \
-{{\"kind\": \"write\", \"path\": \"<path of a new file>\", \"content\": \"the complete content of the new file\"}},\n  \
-{{\"kind\": \"append\", \"path\": \"<path of an existing file>\", \"content\": \"new code added at the end of that file\"}},\n  \
-{{\"kind\": \"replace\", \"path\": \"<path of an existing file>\", \"old\": \"exact existing text, occurring exactly once\", \"new\": \"replacement\"}},\n  \
-{{\"kind\": \"delete\", \"path\": \"<path of an existing file>\"}}\n ]}}\n\
-Paths are the repository's real paths, exactly as the files are labelled below; a new file goes next to the code it belongs with. \
-To create a file, use \"write\" with its complete content. To add new functions or tests to an existing file, use \"append\". \
-To change existing code, use \"replace\": \"old\" must be copied character for character from the file as shown to you \
-(a few whole lines that occur only once) and \"new\" is what replaces it; never invent \"old\" text. \
-If new code needs an import the file does not have, add it with a \"replace\" of the import block. \
-Use \"write\" on an existing file only when you change most of it. Paths are relative to the repository root.",
+You write the code for the task and design you are given, fix every blocking review finding and every verification failure, \
+and keep the change as small as the task allows. Write idiomatic Go, standard library only, with doc comments on exported \
+identifiers, and tests in `_test.go` files of the same package. Keep every existing function and test unless the task says to \
+remove it.\n\n{}\n\n\
+How to reply: first one or two sentences saying what you change. Then, for every file you create or change, write its path \
+relative to the repository root on a line of its own (exactly as the files are labelled below), and under it the complete new \
+content of that file in a fenced code block (```go). Write each file in full, every line of it, including the functions and \
+tests you do not change. The path line always comes right before its code block. Do not write files you leave unchanged, \
+and do not write diffs.{sr}",
         prompt::DATA_IS_NOT_INSTRUCTIONS
     )
+}
+
+/// Existing files the model must change with SEARCH/REPLACE blocks: those
+/// the working set shows only as declarations, and long ones.
+pub fn partial_files(pack: &[coop_plugin_sdk::types::ContextItem], existing: &[String]) -> Vec<String> {
+    let mut whole: Vec<&str> = Vec::new();
+    let mut partial: Vec<String> = Vec::new();
+    for i in pack {
+        if i.decl.is_none() && i.content.lines().count() <= WHOLE_FILE_MAX_LINES {
+            whole.push(&i.path);
+        }
+    }
+    for i in pack {
+        if !whole.contains(&i.path.as_str()) && existing.contains(&i.path) && !partial.contains(&i.path) {
+            partial.push(i.path.clone());
+        }
+    }
+    partial
+}
+
+/// One file's change as the host will receive it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    Write { path: String, content: String },
+    Delete { path: String },
+}
+
+/// Turn parsed text edits into one write per file: whole files as given,
+/// search/replace blocks applied in order to the file's current content
+/// (`read`, `None` for a file that does not exist). A file whose blocks do
+/// not apply is left out and reported as `path: reason`, for the
+/// correction turn.
+///
+/// A whole Go file that leaves out declarations the current file has is
+/// merged with it ([`merge_whole_file`]): what it left out is kept unless
+/// the task text names it or another file of the reply declares it. Each
+/// such merge is reported in the third list.
+pub fn plan_text_edits(
+    edits: &[TextEdit],
+    read: &mut dyn FnMut(&str) -> Option<String>,
+    task: &str,
+) -> (Vec<Planned>, Vec<String>, Vec<String>) {
+    let mut merged_notes = Vec::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut state: std::collections::BTreeMap<String, Result<Option<String>, String>> = Default::default();
+    for e in edits {
+        let path = e.path().to_string();
+        if !order.contains(&path) {
+            order.push(path.clone());
+            let current = read(&path);
+            state.insert(path.clone(), Ok(current));
+        }
+        let Some(slot) = state.get_mut(&path) else { continue };
+        let Ok(content) = slot else { continue };
+        let next = match e {
+            TextEdit::Whole { content: c, .. } if path.ends_with(".go") && content.is_some() => {
+                let cur = content.as_deref().unwrap_or("");
+                let elsewhere = |name: &str| {
+                    edits.iter().any(|o| matches!(o, TextEdit::Whole { path: p, content } if *p != path && has_word(content, name)))
+                };
+                match merge_whole_file(cur, c, &|_, name| has_word(task, name) || elsewhere(name)) {
+                    Some(m) => {
+                        merged_notes.push(format!("{path}: kept {} (the reply left them out)", m.kept.join(", ")));
+                        Ok(m.content)
+                    }
+                    None => Ok(c.clone()),
+                }
+            }
+            TextEdit::Whole { content: c, .. } => Ok(c.clone()),
+            TextEdit::SearchReplace { search, replace, .. } if search.trim().is_empty() => {
+                Ok(appended(content.as_deref().unwrap_or(""), replace))
+            }
+            TextEdit::SearchReplace { search, replace, .. } => match content.as_deref() {
+                None => Err(format!("{path}: the file does not exist, so there is nothing to SEARCH in; give the new file whole")),
+                Some(cur) => resolve_search(cur, search, replace)
+                    .map(|(old, new)| cur.replacen(&old, &new, 1))
+                    .map_err(|why| format!("{path}: {why}")),
+            },
+        };
+        *slot = next.map(Some);
+    }
+    let mut planned = Vec::new();
+    let mut rejected = Vec::new();
+    for path in order {
+        match state.remove(&path) {
+            Some(Ok(Some(content))) => {
+                let content = if content.ends_with('\n') { content } else { format!("{content}\n") };
+                planned.push(Planned::Write { path, content });
+            }
+            Some(Err(why)) => rejected.push(why),
+            _ => {}
+        }
+    }
+    (planned, rejected, merged_notes)
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn has_word(text: &str, word: &str) -> bool {
+    !word.is_empty()
+        && text.match_indices(word).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + word.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
+/// Whole-file blocks for existing files the model saw only in part would
+/// delete the rest of the file: refused before anything is applied, so the
+/// retry can use SEARCH/REPLACE instead.
+pub fn check_reply(reply: TextReply, partial: &[String]) -> Result<TextReply, String> {
+    for e in &reply.edits {
+        if let TextEdit::Whole { path, .. } = e {
+            if partial.contains(path) {
+                return Err(format!(
+                    "{path} was shown to you only in part (or is long), so a whole-file block would delete the rest of it; \
+                     change it with SEARCH/REPLACE blocks"
+                ));
+            }
+        }
+    }
+    Ok(reply)
+}
+
+/// The model's edits in the earlier JSON form, still accepted: a model (or
+/// a scripted reply) that answers with the JSON object loses nothing.
+pub fn from_json(r: Reply) -> (TextReply, Vec<String>) {
+    let mut deletes = Vec::new();
+    let edits = r
+        .edits
+        .into_iter()
+        .filter_map(|e| match e {
+            EditReply::Write { path, content } => Some(TextEdit::Whole { path, content }),
+            EditReply::Replace { path, old, new } => Some(TextEdit::SearchReplace { path, search: old, replace: new }),
+            EditReply::Append { path, content } => Some(TextEdit::SearchReplace { path, search: String::new(), replace: content }),
+            EditReply::Delete { path } => {
+                deletes.push(path);
+                None
+            }
+        })
+        .collect();
+    (TextReply { summary: r.summary, edits, unnamed: Vec::new() }, deletes)
+}
+
+/// A reply in the text format, or in the earlier JSON form (a reply that
+/// starts with `{` and parses as it).
+#[derive(Debug)]
+pub struct Parsed {
+    pub reply: TextReply,
+    pub deletes: Vec<String>,
+}
+
+/// What the implementer knows of the repository's Go files, to place a
+/// code block the model gave without a path.
+#[derive(Debug, Default, Clone)]
+pub struct Layout {
+    /// Every file of the repository.
+    pub files: Vec<String>,
+    /// Directory (`""` for the root) and package name of the Go files the
+    /// working set showed whole.
+    pub packages: Vec<(String, String)>,
+}
+
+impl Layout {
+    pub fn new(files: Vec<String>, pack: &[coop_plugin_sdk::types::ContextItem]) -> Layout {
+        let mut packages: Vec<(String, String)> = Vec::new();
+        for i in pack.iter().filter(|i| i.decl.is_none() && i.path.ends_with(".go")) {
+            if let Some(p) = package_of(&i.content) {
+                let p = p.trim_end_matches("_test").to_string();
+                let d = dir_of(&i.path).to_string();
+                if !packages.contains(&(d.clone(), p.clone())) {
+                    packages.push((d, p));
+                }
+            }
+        }
+        Layout { files, packages }
+    }
+
+    /// The file a path-less Go block belongs to: the one directory whose
+    /// package it declares, and there the one existing test or non-test
+    /// file of its kind (a test block may also start `<pkg>_test.go`).
+    /// Writing into an existing file is safe: a whole file that leaves code
+    /// out is merged ([`plan_text_edits`]).
+    pub fn place(&self, content: &str) -> Option<String> {
+        let pkg = package_of(content)?;
+        let base = pkg.trim_end_matches("_test");
+        let dirs: Vec<&str> = self.packages.iter().filter(|(_, p)| p == base).map(|(d, _)| d.as_str()).collect();
+        let [dir] = dirs.as_slice() else { return None };
+        let is_test = pkg.ends_with("_test") || content.contains("\"testing\"");
+        let mut kind = self.files.iter().filter(|f| {
+            dir_of(f) == *dir && f.ends_with(".go") && f.ends_with("_test.go") == is_test && f.rsplit('/').next() != Some("doc.go")
+        });
+        match (kind.next(), kind.next()) {
+            (Some(f), None) => Some(f.clone()),
+            (None, _) if is_test => Some(if dir.is_empty() { format!("{base}_test.go") } else { format!("{dir}/{base}_test.go") }),
+            _ => None,
+        }
+    }
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// The package name of Go source's package clause.
+fn package_of(content: &str) -> Option<String> {
+    let l = content.lines().map(str::trim_start).find(|l| l.starts_with("package "))?;
+    let name: String = l[8..].trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Parse either form; text-format errors are the ones reported, since the
+/// prompt asks for text. Code blocks without a path are placed by
+/// `layout` where that is unambiguous; otherwise the reply is refused with
+/// the line of the block.
+pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Parsed, String> {
+    if text.trim_start().starts_with('{') {
+        if let Ok(r) = parse_reply(text) {
+            let (reply, deletes) = from_json(r);
+            return Ok(Parsed { reply: check_reply(reply, &[])?, deletes });
+        }
+    }
+    let mut reply = parse_text_edits(text).map_err(|e| e.to_string())?;
+    for (line, content) in std::mem::take(&mut reply.unnamed) {
+        let path = layout.place(&content).ok_or_else(|| unnamed_error(line).to_string())?;
+        if reply.edits.iter().any(|e| e.path() == path) {
+            return Err(unnamed_error(line).to_string());
+        }
+        reply.edits.push(TextEdit::Whole { path, content });
+    }
+    Ok(Parsed { reply: check_reply(reply, partial)?, deletes: Vec::new() })
 }
 
 pub fn parse_reply(reply: &str) -> Result<Reply, String> {
@@ -129,39 +337,29 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
     Ok(r)
 }
 
-/// Turn the model's edits into host edits. `append` becomes a `write` of
-/// the file's current content (read through `read`, `None` when the file
-/// does not exist) plus the new code.
-pub fn to_wit_with(e: &EditReply, read: &mut dyn FnMut(&str) -> Option<String>) -> FileEdit {
-    match e.clone() {
-        EditReply::Write { path, content } => FileEdit::Write(WriteEdit { path, content }),
-        EditReply::Replace { path, old, new } => FileEdit::Replace(ReplaceEdit { path, old, new }),
-        EditReply::Append { path, content } => {
-            let content = match read(&path) {
-                Some(existing) => appended(&existing, &content),
-                None => content,
-            };
-            FileEdit::Write(WriteEdit { path, content })
-        }
-        EditReply::Delete { path } => FileEdit::Delete(path),
+fn to_wit(p: &Planned) -> FileEdit {
+    match p.clone() {
+        Planned::Write { path, content } => FileEdit::Write(WriteEdit { path, content }),
+        Planned::Delete { path } => FileEdit::Delete(path),
     }
 }
 
-/// `existing` followed by `addition`, separated by one blank line.
-pub fn appended(existing: &str, addition: &str) -> String {
-    let mut out = existing.trim_end_matches('\n').to_string();
-    if !out.is_empty() {
-        out.push_str("\n\n");
-    }
-    out.push_str(addition.trim_start_matches('\n'));
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
+fn read_current(path: &str) -> Option<String> {
+    coop_plugin_sdk::bindings::coop::mob::workspace::read_file(path).ok()
 }
 
-fn to_wit(e: &EditReply) -> FileEdit {
-    to_wit_with(e, &mut |p| coop_plugin_sdk::bindings::coop::mob::workspace::read_file(p).ok())
+/// Plan a parsed reply against the workspace and propose it: returns the
+/// applied paths and the rejections (the plugin's own, then the host's).
+fn apply(parsed: &Parsed, task: &str) -> (Vec<String>, Vec<String>) {
+    let (mut planned, mut rejected, merged) = plan_text_edits(&parsed.reply.edits, &mut read_current, task);
+    for m in merged {
+        info(&m);
+    }
+    planned.extend(parsed.deletes.iter().map(|p| Planned::Delete { path: p.clone() }));
+    let wit: Vec<FileEdit> = planned.iter().map(to_wit).collect();
+    let (applied, host_rejected) = split(if wit.is_empty() { Vec::new() } else { edits::propose(&wit) });
+    rejected.extend(host_rejected);
+    (applied, rejected)
 }
 
 /// Characters of file content the correction turn may add: what the
@@ -206,40 +404,50 @@ impl Guest for Implementer {
         // File contents come from the host's working set (files in scope
         // whole, the definitions they use), fitted to this model's window.
         let pack = context();
-        let user = format!("{}Write the edits for the task above.", budgeted_context(&h, &pack));
         let all = list_files();
-        let mut msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let schema = reply_schema(&all);
-        let reply = coop_plugin_sdk::ask_with_schema(msgs.clone(), MAX_TOKENS, Some(&schema), parse_reply)?;
-        let wit: Vec<FileEdit> = reply.edits.iter().map(to_wit).collect();
-        let (mut applied, rejected) = split(edits::propose(&wit));
-        let mut summary = reply.summary.clone();
+        let partial = partial_files(&pack.working_set, &all);
+        let user = format!("{}Write the change for the task above, in the format described.", budgeted_context(&h, &pack));
+        let mut msgs = vec![Msg::system(system_prompt(&partial)), Msg::user(user)];
+        let layout = Layout::new(all.clone(), &pack.working_set);
+        let parse = |t: &str| parse_any(t, &partial, &layout);
+        let (first, raw) = ask_text(msgs.clone(), &parse)?;
+        let (mut applied, rejected) = apply(&first, &h.task.text);
+        let mut summary = first.reply.summary.clone();
         if rejected.is_empty() {
             return Ok(RoleOutput::Implementation(Implementation { summary, applied, rejected }));
         }
-        // The host refused some edits: show the reasons once and let the model
-        // correct them. What was applied stays applied.
+        // Some files could not be changed: show why and their current
+        // content once, and let the model correct them. What was applied
+        // stays applied.
         info(&format!("{} edit(s) rejected; asking the model once to correct them", rejected.len()));
-        msgs.push(Msg::assistant(serde_json::json!({"summary": reply.summary}).to_string()));
-        // Show the rejected files as they are now: a replace is mostly
-        // rejected because its `old` text is not in the file.
+        msgs.push(Msg::assistant(raw));
         let current = files_context(&rejected_paths(&rejected), correction_room(&pack.budget));
         msgs.push(Msg::user(format!(
-            "The host applied: {:?}. It rejected these edits (nothing was written for them):\n{}\n\n{}\
-             Reply with a JSON object of the same form containing only corrected edits for the rejected ones, \
-             using the real paths above. Copy any \"old\" text exactly from the current content shown, or use \
-             \"append\" to add new code at the end of a file.",
-            applied,
+            "Applied: {}. These changes could not be applied (nothing was written for them):\n{}\n\n{}\
+             Reply again, in the same format, with only the files that were not applied. Copy any SEARCH text exactly \
+             from the current content shown above, or give the whole file.",
+            if applied.is_empty() { "nothing".to_string() } else { applied.join(", ") },
             rejected.join("\n"),
             current
         )));
-        let fix = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(&schema), parse_reply)?;
-        let wit: Vec<FileEdit> = fix.edits.iter().map(to_wit).collect();
-        let (applied2, rejected2) = split(edits::propose(&wit));
-        applied.extend(applied2);
-        summary.push_str(&format!("\n{}", fix.summary));
+        let (fix, _) = ask_text(msgs, &parse)?;
+        let (applied2, rejected2) = apply(&fix, &h.task.text);
+        for p in applied2 {
+            if !applied.contains(&p) {
+                applied.push(p);
+            }
+        }
+        if !fix.reply.summary.is_empty() {
+            summary.push_str(&format!("\n{}", fix.reply.summary));
+        }
         Ok(RoleOutput::Implementation(Implementation { summary, applied, rejected: rejected2 }))
     }
+}
+
+/// Ask for edits in the text format; returns the parsed reply and its text
+/// (for the correction turn's history).
+fn ask_text(msgs: Vec<Msg>, parse: &dyn Fn(&str) -> Result<Parsed, String>) -> Result<(Parsed, String), RoleFailure> {
+    coop_plugin_sdk::ask_text_edits(msgs, MAX_TOKENS, 0.0, |raw| parse(raw).map(|p| (p, raw.to_string())))
 }
 
 coop_plugin_sdk::bindings::export_role!(Implementer);
@@ -259,20 +467,128 @@ mod tests {
         assert_eq!(r.edits[2], EditReply::Delete { path: "c.go".into() });
     }
 
+    fn reader(files: &[(&str, &str)]) -> impl FnMut(&str) -> Option<String> {
+        let files: Vec<(String, String)> = files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect();
+        move |p: &str| files.iter().find(|(q, _)| q == p).map(|(_, c)| c.clone())
+    }
+
     #[test]
-    fn append_adds_to_the_end_or_creates_the_file() {
-        let e = EditReply::Append { path: "a.go".into(), content: "func B() {}\n".into() };
-        let written = |f: FileEdit| match f {
-            FileEdit::Write(w) => (w.path, w.content),
-            _ => panic!("append becomes a write"),
+    fn a_whole_file_that_drops_functions_keeps_them_unless_the_task_names_them() {
+        let cur = "package a\n\n// A is old.\nfunc A() {}\n\nfunc B() {}\n";
+        let edits = parse_text_edits("a.go\n```go\npackage a\n\nfunc C() {}\n```\n").unwrap().edits;
+        let (planned, _, notes) = plan_text_edits(&edits, &mut reader(&[("a.go", cur)]), "Add C.");
+        assert_eq!(planned, vec![Planned::Write { path: "a.go".into(), content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc B() {}\n\nfunc C() {}\n".into() }]);
+        assert_eq!(notes, ["a.go: kept func A, func B (the reply left them out)"]);
+        // The task names B: its removal stands.
+        let (planned, _, notes) = plan_text_edits(&edits, &mut reader(&[("a.go", cur)]), "Replace B by C.");
+        assert_eq!(planned, vec![Planned::Write { path: "a.go".into(), content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc C() {}\n".into() }]);
+        assert_eq!(notes, ["a.go: kept func A (the reply left them out)"]);
+        // Moved to another file of the reply: not kept twice.
+        let moved = parse_text_edits("a.go\n```go\npackage a\n\nfunc A() {}\n```\nb.go\n```go\npackage a\n\nfunc B() {}\n```\n").unwrap().edits;
+        let (_, _, notes) = plan_text_edits(&moved, &mut reader(&[("a.go", cur)]), "Split the file.");
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(has_word("x B y", "B") && !has_word("xB", "B") && !has_word("B_", "B"));
+    }
+
+    #[test]
+    fn blocks_without_a_path_go_to_the_one_file_of_their_kind_in_their_package() {
+        use coop_plugin_sdk::types::ContextItem;
+        let item = |path: &str, content: &str| ContextItem {
+            path: path.into(),
+            decl: None,
+            start_line: 1,
+            end_line: 1,
+            tokens: 1,
+            reason: String::new(),
+            content: content.into(),
         };
-        let mut existing = |_: &str| Some("package a\n\nfunc A() {}\n\n\n".to_string());
-        assert_eq!(written(to_wit_with(&e, &mut existing)), ("a.go".into(), "package a\n\nfunc A() {}\n\nfunc B() {}\n".into()));
-        let mut missing = |_: &str| None;
-        assert_eq!(written(to_wit_with(&e, &mut missing)), ("a.go".into(), "func B() {}\n".into()));
-        assert_eq!(appended("", "x"), "x\n");
-        let r = parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go","content":"func B() {}"}]}"#).unwrap();
-        assert!(matches!(&r.edits[0], EditReply::Append { .. }));
+        let files: Vec<String> = ["go.mod", "s/s.go", "s/s_test.go", "t/a.go", "t/b.go"].map(String::from).to_vec();
+        let layout = Layout::new(files, &[item("s/s.go", "package s\n"), item("t/a.go", "package t\n"), item("t/b.go", "package t\n")]);
+        let reply = "I add R.\n```go\npackage s\n\nfunc R() {}\n```\n```go\npackage s\n\nimport \"testing\"\n\nfunc TestR(t *testing.T) {}\n```\n";
+        let p = parse_any(reply, &[], &layout).unwrap();
+        let paths: Vec<&str> = p.reply.edits.iter().map(|e| e.path()).collect();
+        assert_eq!(paths, ["s/s.go", "s/s_test.go"]);
+        // Package t has two non-test files: no guess, the model is asked again.
+        let e = parse_any("```go\npackage t\n\nfunc X() {}\n```", &[], &layout).unwrap_err();
+        assert!(e.contains("line 1") && e.contains("no file path"), "{e}");
+        // A test block for t starts t/t_test.go; an unknown package is refused.
+        assert_eq!(layout.place("package t\n\nimport \"testing\"\n"), Some("t/t_test.go".into()));
+        assert_eq!(layout.place("package zz\n"), None);
+        // Two path-less blocks for the same file: refused, not overwritten.
+        assert!(parse_any("```go\npackage s\nfunc A() {}\n```\n```go\npackage s\nfunc B() {}\n```", &[], &layout).is_err());
+    }
+
+    #[test]
+    fn plans_one_write_per_file_applying_blocks_in_order() {
+        let edits = parse_text_edits(
+            "a.go\n```go\n<<<<<<< SEARCH\nfunc A() {}\n=======\nfunc A() { B() }\n>>>>>>> REPLACE\n<<<<<<< SEARCH\n=======\nfunc B() {}\n>>>>>>> REPLACE\n```\nnew.go\n```go\npackage a\n```\n",
+        )
+        .unwrap()
+        .edits;
+        let (planned, rejected, _) = plan_text_edits(&edits, &mut reader(&[("a.go", "package a\n\nfunc A() {}\n")]), "");
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert_eq!(
+            planned,
+            vec![
+                Planned::Write { path: "a.go".into(), content: "package a\n\nfunc A() { B() }\n\nfunc B() {}\n".into() },
+                Planned::Write { path: "new.go".into(), content: "package a\n".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_that_does_not_apply_leaves_its_file_out_and_says_why() {
+        let edits = vec![
+            TextEdit::SearchReplace { path: "a.go".into(), search: "nope\n".into(), replace: "x\n".into() },
+            TextEdit::SearchReplace { path: "gone.go".into(), search: "x\n".into(), replace: "y\n".into() },
+            TextEdit::Whole { path: "b.go".into(), content: "package b".into() },
+        ];
+        let (planned, rejected, _) = plan_text_edits(&edits, &mut reader(&[("a.go", "package a\n")]), "");
+        assert_eq!(planned, vec![Planned::Write { path: "b.go".into(), content: "package b\n".into() }]);
+        assert_eq!(rejected.len(), 2);
+        assert!(rejected[0].starts_with("a.go: ") && rejected[0].contains("not in the file"), "{rejected:?}");
+        assert!(rejected[1].starts_with("gone.go: the file does not exist"), "{rejected:?}");
+        assert_eq!(rejected_paths(&rejected), ["a.go", "gone.go"]);
+    }
+
+    #[test]
+    fn files_shown_in_part_must_use_search_replace() {
+        use coop_plugin_sdk::types::ContextItem;
+        let item = |path: &str, decl: Option<&str>, lines: usize| ContextItem {
+            path: path.into(),
+            decl: decl.map(String::from),
+            start_line: 1,
+            end_line: 1,
+            tokens: 1,
+            reason: String::new(),
+            content: "x\n".repeat(lines),
+        };
+        let pack = vec![item("a.go", None, 10), item("b.go", Some("F"), 5), item("c.go", None, WHOLE_FILE_MAX_LINES + 1)];
+        let existing: Vec<String> = ["a.go", "b.go", "c.go"].map(String::from).to_vec();
+        let partial = partial_files(&pack, &existing);
+        assert_eq!(partial, ["b.go", "c.go"]);
+        assert!(system_prompt(&partial).contains("<<<<<<< SEARCH"));
+        assert!(!system_prompt(&[]).contains("SEARCH"), "whole files only when every file was shown whole");
+        let whole_b = "b.go\n```go\npackage b\n```\n";
+        assert!(parse_any(whole_b, &partial, &Layout::default()).unwrap_err().contains("only in part"));
+        assert!(parse_any(whole_b, &[], &Layout::default()).is_ok());
+    }
+
+    #[test]
+    fn the_earlier_json_form_is_still_understood() {
+        let p = parse_any(
+            r#"{"summary":"s","edits":[{"kind":"write","path":"a.go","content":"package a\n"},{"kind":"append","path":"b.go","content":"func B() {}"},{"kind":"delete","path":"c.go"}]}"#,
+            &[],
+            &Layout::default(),
+        )
+        .unwrap();
+        assert_eq!(p.deletes, ["c.go"]);
+        assert_eq!(p.reply.edits.len(), 2);
+        assert_eq!(p.reply.summary, "s");
+        let (planned, _, _) = plan_text_edits(&p.reply.edits, &mut reader(&[("b.go", "package a\n")]), "");
+        assert_eq!(planned[1], Planned::Write { path: "b.go".into(), content: "package a\n\nfunc B() {}\n".into() });
+        // Text that is neither form reports the text format's error.
+        assert!(parse_any("{ not json", &[], &Layout::default()).unwrap_err().contains("no file"));
     }
 
     #[test]
@@ -290,35 +606,6 @@ mod tests {
     fn rejected_paths_are_deduplicated_in_order() {
         let r = vec!["a.go: not found".to_string(), "b.go: file does not exist".into(), "a.go: again".into()];
         assert_eq!(rejected_paths(&r), ["a.go", "b.go"]);
-    }
-
-    #[test]
-    fn schema_is_json_and_names_every_field_the_parser_needs() {
-        let text = reply_schema(&["a.go".into(), "b/c.go".into()]);
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert!(text.find("\"summary\"").unwrap() < text.find("\"edits\"").unwrap(), "summary first");
-        assert!(text.find("\"old\"").unwrap() < text.find("\"new\"").unwrap(), "old before new");
-        assert_eq!(v["required"], serde_json::json!(["summary", "edits"]));
-        let kinds: Vec<&str> = v["properties"]["edits"]["items"]["anyOf"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["properties"]["kind"]["enum"][0].as_str().unwrap())
-            .collect();
-        assert_eq!(kinds, ["write", "replace", "append", "delete"]);
-        let edits = &v["properties"]["edits"]["items"]["anyOf"];
-        assert_eq!(edits[0]["properties"]["path"], serde_json::json!({"type": "string"}), "write may create a file");
-        for i in 1..4 {
-            assert_eq!(edits[i]["properties"]["path"]["enum"], serde_json::json!(["a.go", "b/c.go"]), "existing files only");
-        }
-        let many: Vec<String> = (0..400).map(|i| format!("internal/some/package/file{i}.go")).collect();
-        let big: serde_json::Value = serde_json::from_str(&reply_schema(&many)).unwrap();
-        assert_eq!(big["properties"]["edits"]["items"]["anyOf"][1]["properties"]["path"]["type"], "string");
-        assert!(reply_schema(&many).len() < 16 << 10);
-        // The parser rejects a replace that changes nothing.
-        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"replace","path":"a.go","old":"x","new":"x"}]}"#)
-            .unwrap_err()
-            .contains("changes nothing"));
     }
 
     #[test]

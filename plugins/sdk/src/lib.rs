@@ -12,6 +12,8 @@
 //! Everything except the raw import calls is plain Rust, so plugins unit-test
 //! their prompts and parsers natively with `cargo test`.
 
+pub mod edits;
+pub mod gomerge;
 pub mod manifest;
 pub mod prompt;
 pub mod structured;
@@ -110,6 +112,32 @@ pub fn ask_with_schema<T>(
     structured::ask_structured_with(ask, messages, parse, |e| {
         log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
     })
+    .map(|(v, _)| v)
+    .map_err(failure)
+}
+
+/// Ask the model for a reply in the plain-text edit format
+/// ([`edits::parse_text_edits`]; `parse` gets the raw reply and decides):
+/// no JSON mode, no schema; an unusable reply is retried once with the
+/// exact parse error, at [`RETRY_TEMPERATURE`].
+pub fn ask_text_edits<T>(
+    messages: Vec<structured::Msg>,
+    max_tokens: u32,
+    temperature: f32,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, types::RoleFailure> {
+    let mut calls = 0u32;
+    let ask = |m: &[structured::Msg]| {
+        calls += 1;
+        complete_answer(m, max_tokens, false, None, if calls == 1 { temperature } else { RETRY_TEMPERATURE })
+    };
+    structured::ask_structured_as(
+        ask,
+        messages,
+        parse,
+        |e| log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}")),
+        structured::ReplyForm::TextEdits,
+    )
     .map(|(v, _)| v)
     .map_err(failure)
 }

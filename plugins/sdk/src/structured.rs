@@ -97,11 +97,43 @@ pub fn ask_structured<T, A: Into<Answer>>(
 /// (it would be cut off again): the retry shows only the start of the cut
 /// reply and asks for a much shorter one.
 pub fn ask_structured_with<T, A: Into<Answer>>(
+    ask: impl FnMut(&[Msg]) -> Result<A, AskError>,
+    messages: Vec<Msg>,
+    parse: impl Fn(&str) -> Result<T, String>,
+    on_retry: impl FnMut(&str),
+) -> Result<(T, u32), StructuredError> {
+    ask_structured_as(ask, messages, parse, on_retry, ReplyForm::Json)
+}
+
+/// The form a structured reply takes, for the words of the retry request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyForm {
+    /// One JSON object (routing, designs, reviews).
+    Json,
+    /// Files in fenced blocks ([`crate::edits`]).
+    TextEdits,
+}
+
+/// [`ask_structured_with`] for a reply of the given form.
+pub fn ask_structured_as<T, A: Into<Answer>>(
     mut ask: impl FnMut(&[Msg]) -> Result<A, AskError>,
     mut messages: Vec<Msg>,
     parse: impl Fn(&str) -> Result<T, String>,
     mut on_retry: impl FnMut(&str),
+    form: ReplyForm,
 ) -> Result<(T, u32), StructuredError> {
+    let (again, shorter, exact) = match form {
+        ReplyForm::Json => (
+            "Reply again with only the JSON object described in the instructions",
+            "for existing files, change only the lines that must change instead of repeating whole files",
+            "no prose, no markdown, every required field present",
+        ),
+        ReplyForm::TextEdits => (
+            "Reply again in the format described in the instructions: each file's path on a line of its own, then the file in a fenced code block",
+            "for long existing files, use SEARCH/REPLACE blocks for the lines that change instead of repeating the whole file",
+            "every code block closed and preceded by its file's path",
+        ),
+    };
     let first: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
     let first_err = match parse(&first.text) {
         Ok(v) => return Ok((v, 1)),
@@ -113,18 +145,11 @@ pub fn ask_structured_with<T, A: Into<Answer>>(
         let head: String = first.text.chars().take(TRUNCATED_ECHO_CHARS).collect();
         messages.push(Msg::assistant(format!("{head} [... cut off]")));
         messages.push(Msg::user(format!(
-            "Your reply could not be used: {first_err}.\n\
-             Reply again with only the JSON object described in the instructions, and make it much shorter: \
-             leave out anything not needed; for existing files, change only the lines that must change \
-             instead of repeating whole files."
+            "Your reply could not be used: {first_err}.\n{again}, and make it much shorter: leave out anything not needed; {shorter}."
         )));
     } else {
         messages.push(Msg::assistant(first.text));
-        messages.push(Msg::user(format!(
-            "Your reply could not be used: {first_err}\n\
-             Reply again with only the JSON object described in the instructions: \
-             no prose, no markdown, every required field present."
-        )));
+        messages.push(Msg::user(format!("Your reply could not be used: {first_err}\n{again}: {exact}.")));
     }
     let second: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
     let second_reply = second.text;
