@@ -31,6 +31,8 @@
 #   COOP_MODEL_START_TIMEOUT=300 seconds to wait for /v1/models
 #   COOP_MODEL_SERVER=llama-server  or llama-cpp-python
 #   COOP_MODEL_AMX=0           1 keeps AMX in the native llama-server build (it crashes on some VMs)
+#   COOP_MODEL_PARALLEL=1      llama-server slots (-np); each gets COOP_MODEL_CTX tokens, so
+#                              `coop bench --jobs N` runs N tasks at once without queueing
 #
 # Every step prints its wall time ("[time] STEP: N s").
 set -euo pipefail
@@ -41,6 +43,7 @@ host="${COOP_MODEL_HOST:-127.0.0.1}"
 port="${COOP_MODEL_PORT:-8080}"
 ctx="${COOP_MODEL_CTX:-16384}"
 threads="${COOP_MODEL_THREADS:-2}"
+parallel="${COOP_MODEL_PARALLEL:-1}"
 py="${COOP_MODEL_PYTHON:-python3}"
 start_timeout="${COOP_MODEL_START_TIMEOUT:-300}"
 server_pkg="llama-cpp-python[server]==0.3.36"
@@ -212,9 +215,10 @@ do_start() {
     mkdir -p "$cache"
     if [ -x "$(llama_server)" ] && [ "$server_kind" = llama-server ]; then
         say "starting llama-server with $name on $base (ctx $ctx, $threads threads); log: $logfile"
-        # -np 1: one slot, so the whole context serves the one request coop makes at a time
+        # -np N with N x the context: every slot has the whole window coop sizes its
+        # prompts for (one slot by default: coop makes one request at a time).
         nohup "$(llama_server)" -m "$model_path" --alias "$name" --host "$host" --port "$port" \
-            -c "$ctx" -t "$threads" -tb "$threads" -np 1 \
+            -c "$((ctx * parallel))" -t "$threads" -tb "$threads" -np "$parallel" \
             >"$logfile" 2>&1 </dev/null &
     elif [ -x "$(server_python)" ] && "$(server_python)" -c 'import llama_cpp.server' 2>/dev/null; then
         say "starting llama-cpp-python with $name on $base (ctx $ctx, $threads threads); log: $logfile"

@@ -4,6 +4,7 @@
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
 mod bench;
+mod fixes;
 mod injection;
 mod resume;
 
@@ -77,10 +78,13 @@ fn run_example(name: &str, expected_roles: &[&str]) {
     // Every scripted reply was consumed, over the streaming protocol.
     assert_eq!(server.remaining_script(), 0, "all fixture replies used");
     let reqs = server.requests();
-    // JSON mode with each role's reply schema (constrained decoding).
-    assert!(reqs.iter().all(|r| r["stream"] == true
-        && r["response_format"]["type"] == "json_schema"
+    // JSON mode with each role's reply schema (constrained decoding), except
+    // the implementer's: code travels as plain text (fenced files).
+    let is_implementer = |r: &Value| r["messages"][0]["content"].as_str().is_some_and(|c| c.contains("You are the Implementer"));
+    assert!(reqs.iter().all(|r| r["stream"] == true));
+    assert!(reqs.iter().filter(|r| !is_implementer(r)).all(|r| r["response_format"]["type"] == "json_schema"
         && r["response_format"]["json_schema"]["schema"]["type"] == "object"));
+    assert!(reqs.iter().filter(|r| is_implementer(r)).all(|r| r.get("response_format").is_none()), "the implementer asks for text");
 
     // The user's checkout is untouched; the change is on coop/<id>.
     assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head_before);

@@ -176,6 +176,15 @@ pub struct SandboxSection {
     pub image: String,
     #[serde(default = "default_verify_timeout")]
     pub timeout_secs: u64,
+    /// Before each verification, format the Go files the change touched
+    /// (gofmt) and fix their imports (drop unused ones, add missing
+    /// standard-library ones), in the sandbox. Never changes behaviour.
+    #[serde(default = "default_true")]
+    pub mechanical_fixes: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_image() -> String {
@@ -187,7 +196,7 @@ fn default_verify_timeout() -> u64 {
 
 impl Default for SandboxSection {
     fn default() -> Self {
-        SandboxSection { image: default_image(), timeout_secs: default_verify_timeout() }
+        SandboxSection { image: default_image(), timeout_secs: default_verify_timeout(), mechanical_fixes: true }
     }
 }
 

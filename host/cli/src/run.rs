@@ -631,6 +631,15 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             Command::Verify => {
                 verify_n += 1;
                 opts.step("verify");
+                // Mechanical fixes first (gofmt, imports) on the Go files the
+                // change touched: they never change behaviour, and a correct
+                // change should not fail on formatting. They are part of the
+                // change (the diff below includes them) and audited apart.
+                if cfg.sandbox.mechanical_fixes {
+                    let t = Instant::now();
+                    mechanical_fixes(&sandbox, &worktree, &shared, &run_dir, verify_n).await?;
+                    timing.docker += t.elapsed().as_millis() as u64;
+                }
                 // The diff first: a continued run reuses the journal's report
                 // for a diff it already verified (the result depends only on
                 // the tree, the image and the limits).
@@ -650,7 +659,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                         write_atomic(run_dir.join(&vpath), &vbytes)?;
                         let dpath = format!("artifacts/diff-{verify_n}.patch");
                         write_atomic(run_dir.join(&dpath), diff.as_bytes())?;
-                        let summary = report.summary_for_model(6000);
+                        let summary = report.summary_for_model_with(6000, &SourceLines::new(worktree.root()).lookup());
                         shared.scan_untrusted("verification", &summary);
                         shared.audit(
                             "verification",
@@ -788,6 +797,114 @@ impl Fitter {
 
 /// One `context` event per handoff (budget, working set) and one
 /// `context-dropped` event per piece that did not fit.
+/// Run the sandbox's mechanical fixes on the Go files the change touched
+/// and audit what they did (`mechanical-fix`, with the per-file report as
+/// an artifact). A fix that could not run is audited and the run goes on:
+/// verification then reports whatever the fix would have mended.
+async fn mechanical_fixes(sandbox: &Sandbox, worktree: &Worktree, shared: &RunShared, run_dir: &Path, n: u32) -> Result<()> {
+    let files: Vec<String> = worktree.changed_files()?.into_iter().filter(|p| p.ends_with(".go")).collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    match sandbox.fix(worktree.root(), &files).await {
+        Ok(report) => {
+            let changed: Vec<&coop_sandbox::FileFix> = report.files.iter().filter(|f| f.changed).collect();
+            let errors: Vec<&coop_sandbox::FileFix> = report.files.iter().filter(|f| f.error.is_some()).collect();
+            let path = format!("artifacts/fix-{n}.json");
+            let bytes = serde_json::to_vec_pretty(&report)?;
+            write_atomic(run_dir.join(&path), &bytes)?;
+            shared.audit(
+                "mechanical-fix",
+                json!({
+                    "n": n, "files": files.len(), "duration_ms": report.duration_ms,
+                    "changed": changed.iter().map(|f| json!({"path": f.path, "gofmt": f.gofmt, "removed_imports": f.removed_imports, "added_imports": f.added_imports})).collect::<Vec<_>>(),
+                    "not_fixed": errors.iter().map(|f| json!({"path": f.path, "error": f.error})).collect::<Vec<_>>(),
+                    "report": path, "report_sha256": sha256_hex(&bytes),
+                }),
+            );
+        }
+        Err(e) => shared.audit("mechanical-fix-error", json!({"n": n, "message": e.to_string()})),
+    }
+    Ok(())
+}
+
+/// Source lines for the verification summary: files named relative to the
+/// module root (compiler and vet diagnostics), or by base name alone (test
+/// output names the file in its package's directory), read once each.
+struct SourceLines {
+    root: PathBuf,
+    files: std::cell::RefCell<BTreeMap<String, Option<Vec<String>>>>,
+    go_files: std::cell::OnceCell<Vec<PathBuf>>,
+}
+
+impl SourceLines {
+    fn new(root: &Path) -> SourceLines {
+        SourceLines { root: root.to_path_buf(), files: Default::default(), go_files: Default::default() }
+    }
+
+    fn lookup(&self) -> impl Fn(&str, u32) -> Option<String> + '_ {
+        move |file, n| self.line(file, n)
+    }
+
+    fn line(&self, file: &str, n: u32) -> Option<String> {
+        let mut files = self.files.borrow_mut();
+        let lines = files.entry(file.to_string()).or_insert_with(|| self.read(file));
+        lines.as_ref()?.get((n as usize).checked_sub(1)?).cloned()
+    }
+
+    fn read(&self, file: &str) -> Option<Vec<String>> {
+        let rel = Path::new(file.trim_start_matches("./"));
+        if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return None;
+        }
+        let direct = self.root.join(rel);
+        let path = if direct.is_file() {
+            direct
+        } else if rel.components().count() == 1 {
+            // A base name: only when exactly one Go file of the module has it.
+            let all = self.go_files.get_or_init(|| go_files_under(&self.root, 20_000));
+            let mut hits = all.iter().filter(|p| p.file_name() == rel.file_name());
+            let first = hits.next()?.clone();
+            if hits.next().is_some() {
+                return None;
+            }
+            first
+        } else {
+            return None;
+        };
+        // Only regular files inside the worktree (a symlink could point anywhere).
+        if std::fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        Some(text.lines().map(str::to_string).collect())
+    }
+}
+
+/// `.go` files under `root` (skipping hidden directories), at most `cap` entries visited.
+fn go_files_under(root: &Path, cap: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut visited = 0usize;
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            visited += 1;
+            if visited > cap {
+                return out;
+            }
+            let Ok(ft) = e.file_type() else { continue };
+            let name = e.file_name();
+            if ft.is_dir() && !name.to_string_lossy().starts_with('.') {
+                stack.push(e.path());
+            } else if ft.is_file() && name.to_string_lossy().ends_with(".go") {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}
+
 fn audit_context(shared: &RunShared, role: Role, seq: u32, pack: &coop_core::ContextPack) {
     shared.audit(
         "context",

@@ -102,6 +102,24 @@ pub struct VerificationReport {
 impl VerificationReport {
     /// A compact text form for a model prompt: failures first, bounded.
     pub fn summary_for_model(&self, max_chars: usize) -> String {
+        self.summary_for_model_with(max_chars, &|_, _| None)
+    }
+
+    /// [`Self::summary_for_model`] with the offending source lines: `source`
+    /// returns line `n` (1-based) of a file named in a diagnostic or in a
+    /// failing test's output (`x_test.go:12: got 1, want 2`), and that line
+    /// is shown under it, so a model sees what the compiler or test saw
+    /// without being handed the whole file. The same diagnostic reported by
+    /// both vet and build is listed once.
+    pub fn summary_for_model_with(&self, max_chars: usize, source: &dyn Fn(&str, u32) -> Option<String>) -> String {
+        let quote = |out: &mut String, file: &str, line: u32| {
+            if let Some(text) = source(file, line) {
+                let t = text.trim_end();
+                if !t.trim().is_empty() {
+                    out.push_str(&format!("    {line} | {}\n", truncate_chars(t, 200).trim_end()));
+                }
+            }
+        };
         let mut out = String::new();
         out.push_str(if self.passed { "Verification PASSED.\n" } else { "Verification FAILED.\n" });
         for s in &self.steps {
@@ -110,13 +128,30 @@ impl VerificationReport {
         if !self.unformatted.is_empty() {
             out.push_str(&format!("gofmt would reformat: {}\n", self.unformatted.join(", ")));
         }
+        let mut seen: Vec<(&str, u32, &str)> = Vec::new();
         for d in &self.diagnostics {
+            if seen.contains(&(d.file.as_str(), d.line, d.message.as_str())) {
+                continue;
+            }
+            seen.push((d.file.as_str(), d.line, d.message.as_str()));
             let col = d.column.map(|c| format!(":{c}")).unwrap_or_default();
             out.push_str(&format!("{} {}:{}{}: {}\n", d.step.as_str(), d.file, d.line, col, d.message));
+            quote(&mut out, &d.file, d.line);
         }
         for p in &self.packages {
             for t in p.tests.iter().filter(|t| t.status == TestStatus::Fail) {
-                out.push_str(&format!("FAIL {} {}\n{}\n", p.package, t.name, t.output.trim_end()));
+                out.push_str(&format!("FAIL {} {}\n", p.package, t.name));
+                let mut quoted: Vec<(String, u32)> = Vec::new();
+                for l in t.output.trim_end().lines() {
+                    out.push_str(l);
+                    out.push('\n');
+                    if let Some((file, n)) = go_file_ref(l) {
+                        if !quoted.contains(&(file.to_string(), n)) {
+                            quote(&mut out, file, n);
+                            quoted.push((file.to_string(), n));
+                        }
+                    }
+                }
             }
             if p.status == TestStatus::Fail && p.tests.iter().all(|t| t.status != TestStatus::Fail) {
                 out.push_str(&format!("FAIL {}\n{}\n", p.package, p.output.trim_end()));
@@ -130,6 +165,75 @@ impl VerificationReport {
             }
         }
         truncate_chars(&mask_durations(&out), max_chars)
+    }
+}
+
+/// The first `file.go:N` a line of test output names (as `t.Errorf`
+/// prefixes its messages).
+pub fn go_file_ref(line: &str) -> Option<(&str, u32)> {
+    let t = line.trim_start();
+    let end = t.find(".go:")? + 3;
+    let file = &t[..end];
+    if file.is_empty() || file.contains(char::is_whitespace) {
+        return None;
+    }
+    let rest = &t[end + 1..];
+    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())];
+    let n: u32 = digits.parse().ok()?;
+    (n > 0).then_some((file, n))
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    fn report() -> VerificationReport {
+        let d = |step, msg: &str| Diagnostic { step, file: "a/b.go".into(), line: 3, column: Some(2), message: msg.into() };
+        VerificationReport {
+            passed: false,
+            steps: vec![],
+            packages: vec![PackageResult {
+                package: "m/a".into(),
+                status: TestStatus::Fail,
+                elapsed_s: 0.0,
+                tests: vec![TestResult {
+                    name: "TestX".into(),
+                    status: TestStatus::Fail,
+                    elapsed_s: 0.0,
+                    output: "=== RUN   TestX\n    b_test.go:7: got 1, want 2\n    b_test.go:7: again\n--- FAIL: TestX (0.00s)\n".into(),
+                }],
+                output: String::new(),
+            }],
+            diagnostics: vec![d(VerifyStep::Vet, "undefined: strings"), d(VerifyStep::Build, "undefined: strings")],
+            unformatted: vec![],
+            image: String::new(),
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn source_lines_are_quoted_under_diagnostics_and_test_failures() {
+        let src = |f: &str, n: u32| match (f, n) {
+            ("a/b.go", 3) => Some("\treturn strings.ToUpper(s)".to_string()),
+            ("b_test.go", 7) => Some("\t\tt.Errorf(\"got %d, want %d\", got, want)".to_string()),
+            _ => None,
+        };
+        let s = report().summary_for_model_with(10_000, &src);
+        assert_eq!(s.matches("undefined: strings").count(), 1, "vet and build report it once: {s}");
+        assert!(s.contains("vet a/b.go:3:2: undefined: strings\n    3 | \treturn strings.ToUpper(s)\n"), "{s}");
+        assert_eq!(s.matches("    7 | ").count(), 1, "each test line quoted once: {s}");
+        assert!(s.contains("b_test.go:7: got 1, want 2\n    7 | \t\tt.Errorf"), "{s}");
+        // Without a source, the same report minus the quotes.
+        assert!(!report().summary_for_model(10_000).contains(" | "));
+    }
+
+    #[test]
+    fn file_refs_in_test_output() {
+        assert_eq!(go_file_ref("    x_test.go:12: got 1"), Some(("x_test.go", 12)));
+        assert_eq!(go_file_ref("a/b.go:3:4: err"), Some(("a/b.go", 3)));
+        assert_eq!(go_file_ref("no file here"), None);
+        assert_eq!(go_file_ref("see x.go: later"), None);
+        assert_eq!(go_file_ref("weird .go:0:"), None);
     }
 }
 

@@ -490,6 +490,9 @@ impl Workflow {
                 if self.mode == Mode::Solo {
                     return self.after_solo_verify(passed);
                 }
+                if !passed {
+                    return self.after_failed_verify();
+                }
                 self.advance()
             }
             (Phase::AwaitVerify, Event::VerifyError { message }) => {
@@ -633,6 +636,30 @@ impl Workflow {
             );
         }
         self.review_loops += 1;
+        self.call_current()
+    }
+
+    /// Mob: a change that fails verification goes straight back to the
+    /// implementer with the failures, as in solo. The reviewer's call would
+    /// be spent on a change that cannot be approved anyway (objective
+    /// evidence outranks a verdict), so it waits for a change that passes.
+    fn after_failed_verify(&mut self) -> Command {
+        if self.review_loops >= self.policy.max_review_loops {
+            return self.finish(
+                Outcome::VerificationFailed,
+                format!("the change still fails verification after {} implementer step(s)", self.review_loops + 1),
+            );
+        }
+        self.review_loops += 1;
+        let skipped: Vec<&str> = self.plan.iter().skip(self.pos + 1).take_while(|r| **r != Role::Implementer).map(|r| r.as_str()).collect();
+        self.note(
+            "verification-failed",
+            if skipped.is_empty() {
+                "verification failed: the failures go back to the implementer".to_string()
+            } else {
+                format!("verification failed: the failures go back to the implementer; {} not called on a failing change", skipped.join(", "))
+            },
+        );
         self.call_current()
     }
 

@@ -330,6 +330,16 @@ impl Worktree {
         run_ok(&self.root, &args)?.stdout_str(&args)
     }
 
+    /// Paths (repository-relative) that exist in the worktree and differ
+    /// from the base commit: added, modified, renamed-to. Deleted files are
+    /// not listed.
+    pub fn changed_files(&self) -> Result<Vec<String>, WorkspaceError> {
+        run_ok(&self.root, &["add", "--all"])?;
+        let args = ["diff", "--cached", "--name-only", "--no-renames", "--diff-filter=ACMRT", "-z", &self.base, "--"];
+        let out = run_ok(&self.root, &args)?.stdout_str(&args)?;
+        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+    }
+
     /// Commits every change in the worktree on the coop branch as
     /// `coop <coop@localhost>` and returns the new commit's sha.
     /// Fails with [`WorkspaceError::NothingToCommit`] when there is no change.
