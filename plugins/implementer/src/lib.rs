@@ -15,9 +15,10 @@ coop_plugin_sdk::embed_manifest!("manifest.json");
 /// Cap on the current content of rejected files shown in the correction
 /// turn (characters); the room the host's budget left lowers it further.
 const REJECTED_FILES_BUDGET: usize = 16_000;
-// Whole files travel in the reply: room for a few files of a small module
-// (the plain single-call baseline uses the same limit).
-const MAX_TOKENS: u32 = 4096;
+// Whole files travel in the reply: room for a few files of a small module.
+// Lower than the plain baseline's 4096: a small model caught in a repetition
+// loop runs to the limit, which costs about 5 minutes at 10 tokens/s.
+const MAX_TOKENS: u32 = 3072;
 
 /// One edit as the model writes it.
 #[derive(Debug, Deserialize, PartialEq, Clone)]
@@ -265,7 +266,7 @@ impl Layout {
         let base = pkg.trim_end_matches("_test");
         let dirs: Vec<&str> = self.packages.iter().filter(|(_, p)| p == base).map(|(d, _)| d.as_str()).collect();
         let [dir] = dirs.as_slice() else { return None };
-        let is_test = pkg.ends_with("_test") || content.contains("\"testing\"");
+        let is_test = pkg.ends_with("_test") || looks_like_test(content);
         let mut kind = self.files.iter().filter(|f| {
             dir_of(f) == *dir && f.ends_with(".go") && f.ends_with("_test.go") == is_test && f.rsplit('/').next() != Some("doc.go")
         });
@@ -275,6 +276,11 @@ impl Layout {
             _ => None,
         }
     }
+}
+
+/// Go source that is a test file: it imports "testing" or declares a test.
+fn looks_like_test(content: &str) -> bool {
+    content.contains("\"testing\"") || content.lines().any(|l| l.starts_with("func Test") || l.starts_with("func Benchmark"))
 }
 
 fn dir_of(path: &str) -> &str {
@@ -300,10 +306,31 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
         }
     }
     let mut reply = parse_text_edits(text).map_err(|e| e.to_string())?;
+    // A Go block whose content says it is a test file (or is not) while its
+    // path says the opposite was put under the wrong path line (models
+    // name both files in prose, then give one block): placed by content.
+    let mut misplaced = Vec::new();
+    reply.edits.retain(|e| match e {
+        TextEdit::Whole { path, content } if path.ends_with(".go") && looks_like_test(content) != path.ends_with("_test.go") => {
+            misplaced.push((0, content.clone()));
+            false
+        }
+        _ => true,
+    });
+    reply.unnamed.splice(0..0, misplaced);
     for (line, content) in std::mem::take(&mut reply.unnamed) {
-        let path = layout.place(&content).ok_or_else(|| unnamed_error(line).to_string())?;
+        let refuse = || {
+            if line == 0 {
+                "a code block does not fit the file named before it (test code under a non-test file, or the reverse): \
+                 write each file's own path right before its block"
+                    .to_string()
+            } else {
+                unnamed_error(line).to_string()
+            }
+        };
+        let path = layout.place(&content).ok_or_else(refuse)?;
         if reply.edits.iter().any(|e| e.path() == path) {
-            return Err(unnamed_error(line).to_string());
+            return Err(refuse());
         }
         reply.edits.push(TextEdit::Whole { path, content });
     }

@@ -76,6 +76,23 @@ fn err(line: usize, message: impl Into<String>) -> FormatError {
     FormatError { line, message: message.into() }
 }
 
+/// A prose line right before a block that names exactly one file in
+/// backticks ("Changes to `a/b.go`:", "The file `a/b.go` becomes:").
+fn path_in_prose(line: &str) -> Option<String> {
+    let mut found: Option<String> = None;
+    for (k, part) in line.split('`').enumerate() {
+        if k % 2 == 1 {
+            if let Some(p) = path_of_line(part).filter(|p| p.contains('/') || p.contains('.')) {
+                if found.as_ref().is_some_and(|f| *f != p) {
+                    return None;
+                }
+                found = Some(p);
+            }
+        }
+    }
+    found
+}
+
 /// A fence opening line: its character, length and info string.
 fn fence_open(line: &str) -> Option<(char, usize, &str)> {
     let t = line.trim_start();
@@ -309,7 +326,23 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
             let Some(close) = close else {
                 return Err(err(i + 1, "this code block is never closed (no closing ``` line); the reply may have been cut off"));
             };
-            let mut body: &[&str] = &lines[i + 1..close];
+            // A block inside a list item is indented with its fence: the
+            // content loses that indentation (CommonMark).
+            let indent = line.len() - line.trim_start().len();
+            let dedented: Vec<&str> = lines[i + 1..close]
+                .iter()
+                .map(|l| {
+                    let k = l.len() - l.trim_start_matches(' ').len();
+                    &l[k.min(indent)..]
+                })
+                .collect();
+            let mut body: &[&str] = &dedented;
+            // A block that only lists file names is prose, not a file.
+            if !body.is_empty() && body.iter().all(|l| l.trim().is_empty() || path_of_line(l).is_some()) {
+                pending = None;
+                i = close + 1;
+                continue;
+            }
             let mut path = path_of_info(info).or_else(|| pending.take());
             if let Some(first) = body.first().and_then(|l| path_of_comment(l)) {
                 if path.is_none() || path.as_deref() == Some(first.as_str()) {
@@ -362,8 +395,13 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
             continue;
         }
         if !line.trim().is_empty() {
-            match path_of_line(line) {
-                Some(p) => pending = Some(p),
+            match path_of_line(line).or_else(|| path_in_prose(line)) {
+                Some(p) => {
+                    pending = Some(p);
+                    if path_of_line(line).is_none() {
+                        summary.push(line.trim());
+                    }
+                }
                 None => {
                     pending = None;
                     summary.push(line.trim());

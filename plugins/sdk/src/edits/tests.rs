@@ -42,6 +42,33 @@ fn path_in_info_string_or_first_comment() {
 }
 
 #[test]
+fn a_path_named_in_the_prose_line_before_the_block() {
+    let r = parse_text_edits(&format!("The file `a/a.go` now has A:\n```go\n{GO}```\n")).unwrap();
+    assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
+    assert_eq!(r.summary, "The file `a/a.go` now has A:");
+    // Two different paths on the line: no guess.
+    let r = parse_text_edits(&format!("I change `a.go` and `b.go`:\n```go\n{GO}```\n")).unwrap();
+    assert_eq!(r.unnamed.len(), 1);
+    // Words in backticks that are not paths do not count.
+    let r = parse_text_edits(&format!("Uses `fmt.Println` in `a.go`:\n```go\n{GO}```\n")).unwrap();
+    assert_eq!(r.edits, vec![whole("a.go", GO)]);
+}
+
+#[test]
+fn a_block_listing_file_names_is_not_a_file() {
+    let r = parse_text_edits(&format!("```\na/a.go\nb/b.go\n```\n\na/a.go\n```go\n{GO}```\n")).unwrap();
+    assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
+    assert!(r.unnamed.is_empty());
+}
+
+#[test]
+fn a_block_in_a_list_item_loses_the_fence_indentation() {
+    let indented: String = GO.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("  {l}\n") }).collect();
+    let r = parse_text_edits(&format!("- `a/a.go`:\n  ```go\n{indented}  ```\n")).unwrap();
+    assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
+}
+
+#[test]
 fn the_prompts_own_data_fences_mimicked() {
     let r = parse_text_edits(&format!("~~~ DATA file a/a.go (source: repository content)\n{GO}~~~ END DATA file a/a.go\n")).unwrap();
     assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
