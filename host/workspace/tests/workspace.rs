@@ -597,3 +597,26 @@ fn facts() {
     sorted.sort();
     assert_eq!(paths, sorted);
 }
+
+#[test]
+fn changed_files_lists_added_and_modified_paths_not_deleted_or_ignored_ones() {
+    let (_tmp, root) = fixture();
+    let repo = Repo::open(&root).unwrap();
+    let wt = Worktree::create(&repo, "cf").unwrap();
+    assert!(wt.changed_files().unwrap().is_empty());
+    let out = wt.apply_edits(&[
+        FileEdit::Write { path: "pkg/new file.go".into(), content: "package pkg\n".into() },
+        FileEdit::Replace { path: "main.go".into(), old: "func main() {}".into(), new: "func main() { println() }".into() },
+        FileEdit::Delete { path: "internal/srv/srv_test.go".into() },
+        FileEdit::Write { path: "debug.log".into(), content: "ignored\n".into() },
+    ]);
+    assert!(out.iter().all(applied));
+    let mut files = wt.changed_files().unwrap();
+    files.sort();
+    assert_eq!(files, ["main.go", "pkg/new file.go"], "a name with a space survives; deleted and ignored files are not listed");
+    // Still relative to the base after a commit.
+    wt.commit("c").unwrap();
+    let mut again = wt.changed_files().unwrap();
+    again.sort();
+    assert_eq!(again, files);
+}
