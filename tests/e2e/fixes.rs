@@ -38,7 +38,12 @@ func TestReverse(t *testing.T) {
 fn reply(defect: &str) -> String {
     let file = match defect {
         // Spaces for indentation and a misaligned brace: gofmt -l lists it.
-        "gofmt" => format!("package strutil\n\n{}", REVERSE.replace('\t', "    ").replace("string {\n", "string  {\n")),
+        "gofmt" => format!(
+            "package strutil\n\n{}",
+            REVERSE
+                .replace('\t', "    ")
+                .replace("string {\n", "string  {\n")
+        ),
         // "fmt" is imported and not used: the build fails.
         "unused-import" => format!("package strutil\n\nimport \"fmt\"\n\n{REVERSE}"),
         // strings.ToUpper without importing "strings": the build fails.
@@ -52,52 +57,98 @@ fn reply(defect: &str) -> String {
 
 fn events(run_dir: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit.jsonl");
-    text.lines().map(|l| serde_json::from_str(l).expect("audit line is JSON")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+        .collect()
 }
 
 fn solo(defect: &str, fixes: bool) -> (Option<i32>, Value, ModelServer) {
     let repo = ExampleRepo::new("01-strutil-reverse");
     // One reply per try: the first, then the retries after failed verification.
     let server = ModelServer::start(
-        (0..3).map(|_| ScriptedReply::text(reply(defect)).expect_system_contains("You are the Implementer")).collect(),
+        (0..3)
+            .map(|_| {
+                ScriptedReply::text(reply(defect)).expect_system_contains("You are the Implementer")
+            })
+            .collect(),
     );
     let cfg = repo.path().join("coop-test.toml");
     std::fs::write(&cfg, format!("[sandbox]\nmechanical_fixes = {fixes}\n")).expect("config");
     let out = run_coop(
-        &["--config", cfg.to_str().expect("utf8"), "run", "--solo", "--json", "--repo", repo.path().to_str().expect("utf8"), "--base-url", &server.base_url(), &repo.task()],
+        &[
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "run",
+            "--solo",
+            "--json",
+            "--repo",
+            repo.path().to_str().expect("utf8"),
+            "--base-url",
+            &server.base_url(),
+            &repo.task(),
+        ],
         repo.path(),
     );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("summary is not JSON ({e})"));
+    let summary: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("summary is not JSON ({e})"));
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
     let evs = events(&run_dir);
-    let patch = std::fs::read_to_string(summary["patch"].as_str().unwrap_or_default()).unwrap_or_default();
+    let patch =
+        std::fs::read_to_string(summary["patch"].as_str().unwrap_or_default()).unwrap_or_default();
     drop(repo);
-    (out.status.code(), serde_json::json!({"summary": summary, "events": evs, "patch": patch}), server)
+    (
+        out.status.code(),
+        serde_json::json!({"summary": summary, "events": evs, "patch": patch}),
+        server,
+    )
 }
 
 fn check(defect: &str, fixed: &dyn Fn(&Value, &str)) {
     require_docker();
     // Without the fixes: every try fails verification on the defect.
     let (code, r, _server) = solo(defect, false);
-    assert_eq!(code, Some(3), "{defect}: verification fails without the fixes");
+    assert_eq!(
+        code,
+        Some(3),
+        "{defect}: verification fails without the fixes"
+    );
     assert_eq!(r["summary"]["outcome"], "verification-failed");
     let evs = r["events"].as_array().expect("events");
-    assert!(evs.iter().all(|e| e["event"] != "mechanical-fix"), "switched off: no fix ran");
+    assert!(
+        evs.iter().all(|e| e["event"] != "mechanical-fix"),
+        "switched off: no fix ran"
+    );
 
     // With them: the same reply passes, the fix is audited and delivered.
     let (code, r, server) = solo(defect, true);
     assert_eq!(code, Some(0), "{defect}: the fixed change passes");
     assert_eq!(r["summary"]["outcome"], "approved");
-    assert_eq!(server.remaining_script(), 2, "{defect}: one implementer call was enough");
+    assert_eq!(
+        server.remaining_script(),
+        2,
+        "{defect}: one implementer call was enough"
+    );
     let req = &server.requests()[0];
-    assert!(req.get("response_format").is_none(), "the implementer asks for plain text, not JSON: {req}");
+    assert!(
+        req.get("response_format").is_none(),
+        "the implementer asks for plain text, not JSON: {req}"
+    );
     let evs = r["events"].as_array().expect("events");
-    let fix = evs.iter().find(|e| e["event"] == "mechanical-fix").expect("a mechanical-fix event");
+    let fix = evs
+        .iter()
+        .find(|e| e["event"] == "mechanical-fix")
+        .expect("a mechanical-fix event");
     let changed = fix["changed"].as_array().expect("changed");
     assert_eq!(changed.len(), 1, "{fix}");
-    assert_eq!(changed[0]["path"], "strutil/reverse.go", "only the defective file changed: {fix}");
+    assert_eq!(
+        changed[0]["path"], "strutil/reverse.go",
+        "only the defective file changed: {fix}"
+    );
     fixed(&changed[0], r["patch"].as_str().unwrap_or_default());
-    let v = evs.iter().find(|e| e["event"] == "verification").expect("verification");
+    let v = evs
+        .iter()
+        .find(|e| e["event"] == "verification")
+        .expect("verification");
     assert_eq!(v["passed"], true);
 }
 
@@ -106,7 +157,10 @@ fn gofmt_fix_turns_a_failing_run_into_a_passing_one() {
     check("gofmt", &|c, patch| {
         assert_eq!(c["gofmt"], true, "{c}");
         assert_eq!(c["removed_imports"], serde_json::json!([]));
-        assert!(patch.contains("+\tr := []rune(s)") && !patch.contains("    r := "), "the patch has the formatted file:\n{patch}");
+        assert!(
+            patch.contains("+\tr := []rune(s)") && !patch.contains("    r := "),
+            "the patch has the formatted file:\n{patch}"
+        );
     });
 }
 

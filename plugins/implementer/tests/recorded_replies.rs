@@ -3,12 +3,14 @@
 //! example, recorded live on 2026-12-06 (tests/replies/), and what the
 //! parser makes of them. The layout is that example's module.
 
-use coop_implementer::{parse_any, Layout};
+use coop_implementer::{Layout, parse_any};
 use coop_plugin_sdk::edits::TextEdit;
 use coop_plugin_sdk::types::ContextItem;
 
 fn reply(name: &str) -> String {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replies").join(name);
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/replies")
+        .join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -23,18 +25,24 @@ fn layout() -> Layout {
         content: "// Package strutil provides small string helpers.\npackage strutil\n".into(),
     };
     Layout::new(
-        ["go.mod", "strutil/strutil.go", "strutil/strutil_test.go"].map(String::from).to_vec(),
+        ["go.mod", "strutil/strutil.go", "strutil/strutil_test.go"]
+            .map(String::from)
+            .to_vec(),
         &[item("strutil/strutil.go"), item("strutil/strutil_test.go")],
     )
 }
 
 fn paths(name: &str) -> Result<Vec<String>, String> {
-    parse_any(&reply(name), &[], &layout()).map(|p| p.reply.edits.iter().map(|e| e.path().to_string()).collect())
+    parse_any(&reply(name), &[], &layout())
+        .map(|p| p.reply.edits.iter().map(|e| e.path().to_string()).collect())
 }
 
 #[test]
 fn markdown_headings_with_backticked_paths() {
-    assert_eq!(paths("qwen-01-headings.txt").unwrap(), ["strutil/strutil.go", "strutil/strutil_test.go"]);
+    assert_eq!(
+        paths("qwen-01-headings.txt").unwrap(),
+        ["strutil/strutil.go", "strutil/strutil_test.go"]
+    );
 }
 
 #[test]
@@ -44,26 +52,40 @@ fn blocks_without_paths_are_placed_by_package_and_kind_or_refused() {
     let e = paths("qwen-02-no-paths.txt").unwrap_err();
     assert!(e.contains("line 3") && e.contains("no file path"), "{e}");
     // Whole files without a path line, after a sentence naming the first.
-    assert_eq!(paths("qwen-05.txt").unwrap(), ["strutil/strutil.go", "strutil/strutil_test.go"]);
+    assert_eq!(
+        paths("qwen-05.txt").unwrap(),
+        ["strutil/strutil.go", "strutil/strutil_test.go"]
+    );
 }
 
 #[test]
 fn a_block_under_the_wrong_file_of_two_named_in_prose_goes_where_its_content_belongs() {
     // "The file `strutil/strutil.go` ... The file `strutil/strutil_test.go` ..."
     // then one block of non-test code: it belongs to strutil.go.
-    assert_eq!(paths("qwen-03-paths-in-prose.txt").unwrap(), ["strutil/strutil.go"]);
+    assert_eq!(
+        paths("qwen-03-paths-in-prose.txt").unwrap(),
+        ["strutil/strutil.go"]
+    );
 }
 
 #[test]
 fn a_block_that_only_lists_paths_is_not_a_file() {
     let p = parse_any(&reply("qwen-04-path-list-block.txt"), &[], &layout()).unwrap();
-    let edits: Vec<(&str, bool)> = p.reply.edits.iter().map(|e| (e.path(), matches!(e, TextEdit::Whole { .. }))).collect();
+    let edits: Vec<(&str, bool)> = p
+        .reply
+        .edits
+        .iter()
+        .map(|e| (e.path(), matches!(e, TextEdit::Whole { .. })))
+        .collect();
     assert_eq!(edits, [("strutil/strutil.go", true)]);
 }
 
 #[test]
 fn every_recorded_reply_parses_or_fails_without_panicking() {
-    for e in std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replies")).unwrap() {
+    for e in
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replies"))
+            .unwrap()
+    {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
         let _ = parse_any(&text, &[], &layout());
     }

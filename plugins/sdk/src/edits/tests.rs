@@ -2,10 +2,17 @@ use super::*;
 use proptest::prelude::*;
 
 fn whole(path: &str, content: &str) -> TextEdit {
-    TextEdit::Whole { path: path.into(), content: content.into() }
+    TextEdit::Whole {
+        path: path.into(),
+        content: content.into(),
+    }
 }
 fn sr(path: &str, search: &str, replace: &str) -> TextEdit {
-    TextEdit::SearchReplace { path: path.into(), search: search.into(), replace: replace.into() }
+    TextEdit::SearchReplace {
+        path: path.into(),
+        search: search.into(),
+        replace: replace.into(),
+    }
 }
 
 const GO: &str = "package a\n\nfunc A() int { return 1 }\n";
@@ -19,9 +26,20 @@ fn whole_file_after_a_path_line() {
 
 #[test]
 fn path_decorations_models_write() {
-    for line in ["a/a.go", "**a/a.go**", "`a/a.go`", "### a/a.go", "File: a/a.go", "**File: `a/a.go`**", "a/a.go:", "./a/a.go", "- `a/a.go`:"] {
+    for line in [
+        "a/a.go",
+        "**a/a.go**",
+        "`a/a.go`",
+        "### a/a.go",
+        "File: a/a.go",
+        "**File: `a/a.go`**",
+        "a/a.go:",
+        "./a/a.go",
+        "- `a/a.go`:",
+    ] {
         let line = line.trim_start_matches("- ");
-        let r = parse_text_edits(&format!("{line}\n```go\n{GO}```")).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let r = parse_text_edits(&format!("{line}\n```go\n{GO}```"))
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
         assert_eq!(r.edits, vec![whole("a/a.go", GO)], "{line}");
     }
 }
@@ -56,21 +74,36 @@ fn a_path_named_in_the_prose_line_before_the_block() {
 
 #[test]
 fn a_block_listing_file_names_is_not_a_file() {
-    let r = parse_text_edits(&format!("```\na/a.go\nb/b.go\n```\n\na/a.go\n```go\n{GO}```\n")).unwrap();
+    let r = parse_text_edits(&format!(
+        "```\na/a.go\nb/b.go\n```\n\na/a.go\n```go\n{GO}```\n"
+    ))
+    .unwrap();
     assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
     assert!(r.unnamed.is_empty());
 }
 
 #[test]
 fn a_block_in_a_list_item_loses_the_fence_indentation() {
-    let indented: String = GO.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("  {l}\n") }).collect();
+    let indented: String = GO
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {l}\n")
+            }
+        })
+        .collect();
     let r = parse_text_edits(&format!("- `a/a.go`:\n  ```go\n{indented}  ```\n")).unwrap();
     assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
 }
 
 #[test]
 fn the_prompts_own_data_fences_mimicked() {
-    let r = parse_text_edits(&format!("~~~ DATA file a/a.go (source: repository content)\n{GO}~~~ END DATA file a/a.go\n")).unwrap();
+    let r = parse_text_edits(&format!(
+        "~~~ DATA file a/a.go (source: repository content)\n{GO}~~~ END DATA file a/a.go\n"
+    ))
+    .unwrap();
     assert_eq!(r.edits, vec![whole("a/a.go", GO)]);
 }
 
@@ -81,7 +114,11 @@ fn several_files_and_search_replace() {
     assert_eq!(
         r.edits,
         vec![
-            sr("a.go", "func A() int { return 1 }\n", "func A() int { return 2 }\n"),
+            sr(
+                "a.go",
+                "func A() int { return 1 }\n",
+                "func A() int { return 2 }\n"
+            ),
             sr("a.go", "", "func B() {}\n"),
             whole("b_test.go", "package a\n"),
         ]
@@ -92,15 +129,27 @@ fn several_files_and_search_replace() {
 fn unfenced_search_replace_after_its_path() {
     let reply = "a.go\n<<<<<<< SEARCH\nx := 1\n=======\nx := 2\n>>>>>>> REPLACE\n<<<<<<< SEARCH\ny\n=======\nz\n>>>>>>> REPLACE\n";
     let r = parse_text_edits(reply).unwrap();
-    assert_eq!(r.edits, vec![sr("a.go", "x := 1\n", "x := 2\n"), sr("a.go", "y\n", "z\n")]);
+    assert_eq!(
+        r.edits,
+        vec![sr("a.go", "x := 1\n", "x := 2\n"), sr("a.go", "y\n", "z\n")]
+    );
 }
 
 #[test]
 fn errors_name_the_line_and_what_to_do() {
     let r = parse_text_edits(&format!("Here:\n```go\n{GO}```")).unwrap();
-    assert_eq!((r.edits.len(), r.unnamed.clone()), (0, vec![(2, GO.to_string())]), "a block without a path is set apart");
-    assert!(unnamed_error(2).to_string().contains("line 2 of your reply: this code block has no file path"));
-    let e = parse_text_edits("```go\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```").unwrap_err();
+    assert_eq!(
+        (r.edits.len(), r.unnamed.clone()),
+        (0, vec![(2, GO.to_string())]),
+        "a block without a path is set apart"
+    );
+    assert!(
+        unnamed_error(2)
+            .to_string()
+            .contains("line 2 of your reply: this code block has no file path")
+    );
+    let e =
+        parse_text_edits("```go\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```").unwrap_err();
     assert!(e.to_string().contains("no file path"), "{e}");
     let e = parse_text_edits(&format!("a.go\n```go\n{GO}")).unwrap_err();
     assert!(e.to_string().contains("never closed"), "{e}");
@@ -108,11 +157,15 @@ fn errors_name_the_line_and_what_to_do() {
     assert!(e.to_string().contains("no file"), "{e}");
     let e = parse_text_edits("a.go\n```go\nThe function now returns 2.\n```").unwrap_err();
     assert!(e.to_string().contains("not a Go file"), "{e}");
-    let e = parse_text_edits("a.go\n```go\n--- a/a.go\n+++ b/a.go\n@@ -1 +1 @@\n-x\n+y\n```").unwrap_err();
+    let e = parse_text_edits("a.go\n```go\n--- a/a.go\n+++ b/a.go\n@@ -1 +1 @@\n-x\n+y\n```")
+        .unwrap_err();
     assert!(e.to_string().contains("is a diff"), "{e}");
     let e = parse_text_edits("a.go\n```diff\npackage a\n```").unwrap_err();
     assert!(e.to_string().contains("is a diff"), "{e}");
-    let e = parse_text_edits("a.go\n```go\npackage a\n\n// ... existing code unchanged ...\nfunc B() {}\n```").unwrap_err();
+    let e = parse_text_edits(
+        "a.go\n```go\npackage a\n\n// ... existing code unchanged ...\nfunc B() {}\n```",
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("leaves code out"), "{e}");
     let e = parse_text_edits("a.go\n```go\n<<<<<<< SEARCH\nx\n>>>>>>> REPLACE\n```").unwrap_err();
     assert!(e.to_string().contains("no `=======`"), "{e}");
@@ -122,16 +175,35 @@ fn errors_name_the_line_and_what_to_do() {
 
 #[test]
 fn shell_examples_without_a_path_are_not_edits() {
-    let r = parse_text_edits(&format!("Run it:\n```bash\ngo test ./...\n```\na.go\n```go\n{GO}```")).unwrap();
+    let r = parse_text_edits(&format!(
+        "Run it:\n```bash\ngo test ./...\n```\na.go\n```go\n{GO}```"
+    ))
+    .unwrap();
     assert_eq!(r.edits, vec![whole("a.go", GO)]);
 }
 
 #[test]
 fn words_with_dots_are_not_paths() {
-    for w in ["fmt.Println", "v1.2", "e.g.", "Done.", "strings.Builder:", "../x.go", "/etc/passwd.go", "a b.go"] {
+    for w in [
+        "fmt.Println",
+        "v1.2",
+        "e.g.",
+        "Done.",
+        "strings.Builder:",
+        "../x.go",
+        "/etc/passwd.go",
+        "a b.go",
+    ] {
         assert_eq!(path_of_line(w), None, "{w}");
     }
-    for w in ["go.mod", "README.md", "internal/x/y.go", "x_test.go", "testdata/in.golden", "Makefile"] {
+    for w in [
+        "go.mod",
+        "README.md",
+        "internal/x/y.go",
+        "x_test.go",
+        "testdata/in.golden",
+        "Makefile",
+    ] {
         assert_eq!(path_of_line(w).as_deref(), Some(w), "{w}");
     }
 }
@@ -139,22 +211,55 @@ fn words_with_dots_are_not_paths() {
 #[test]
 fn resolve_exact_then_whitespace_tolerant() {
     let file = "package a\n\nfunc A() {\n\tx := 1\n\treturn\n}\n";
-    assert_eq!(resolve_search(file, "\tx := 1\n", "\tx := 2\n").unwrap(), ("\tx := 1\n".into(), "\tx := 2\n".into()));
+    assert_eq!(
+        resolve_search(file, "\tx := 1\n", "\tx := 2\n").unwrap(),
+        ("\tx := 1\n".into(), "\tx := 2\n".into())
+    );
     // Trailing spaces the model added.
-    assert_eq!(resolve_search(file, "\tx := 1  \n", "\tx := 2\n").unwrap().0, "\tx := 1\n");
+    assert_eq!(
+        resolve_search(file, "\tx := 1  \n", "\tx := 2\n")
+            .unwrap()
+            .0,
+        "\tx := 1\n"
+    );
     // Indentation lost: matched, and the replacement gets the file's indent.
-    assert_eq!(resolve_search(file, "x := 1\nreturn\n", "x := 2\nreturn\n").unwrap(), ("\tx := 1\n\treturn\n".into(), "\tx := 2\n\treturn\n".into()));
-    assert!(resolve_search(file, "y := 1\n", "z").unwrap_err().contains("not in the file"));
-    assert!(resolve_search("a\na\n", "a\n", "b\n").unwrap_err().contains("2 times"));
-    assert!(resolve_search("\ta\n a\n", "a", "b").unwrap_err().contains("2 times"));
-    assert!(resolve_search(file, "  \n", "b").unwrap_err().contains("empty"));
+    assert_eq!(
+        resolve_search(file, "x := 1\nreturn\n", "x := 2\nreturn\n").unwrap(),
+        ("\tx := 1\n\treturn\n".into(), "\tx := 2\n\treturn\n".into())
+    );
+    assert!(
+        resolve_search(file, "y := 1\n", "z")
+            .unwrap_err()
+            .contains("not in the file")
+    );
+    assert!(
+        resolve_search("a\na\n", "a\n", "b\n")
+            .unwrap_err()
+            .contains("2 times")
+    );
+    assert!(
+        resolve_search("\ta\n a\n", "a", "b")
+            .unwrap_err()
+            .contains("2 times")
+    );
+    assert!(
+        resolve_search(file, "  \n", "b")
+            .unwrap_err()
+            .contains("empty")
+    );
     // The file's last line without a newline.
-    assert_eq!(resolve_search("a\n  b", "b\n", "c\n").unwrap(), ("  b".into(), "  c".into()));
+    assert_eq!(
+        resolve_search("a\n  b", "b\n", "c\n").unwrap(),
+        ("  b".into(), "  c".into())
+    );
 }
 
 #[test]
 fn appended_separates_with_one_blank_line() {
-    assert_eq!(appended("package a\n\n\n", "func B() {}"), "package a\n\nfunc B() {}\n");
+    assert_eq!(
+        appended("package a\n\n\n", "func B() {}"),
+        "package a\n\nfunc B() {}\n"
+    );
     assert_eq!(appended("", "x"), "x\n");
 }
 
@@ -200,27 +305,41 @@ struct Style {
 }
 
 fn style() -> impl Strategy<Value = Style> {
-    (any::<bool>(), 3usize..6, any::<bool>(), 0u8..5, 0usize..3, 0usize..2, any::<bool>()).prop_map(
-        |(prose, fence_len, lang, path_style, trailing_spaces, blank_lines, crlf_gap)| Style {
-            prose,
-            fence_len,
-            lang,
-            path_style,
-            trailing_spaces,
-            blank_lines,
-            crlf_gap,
-        },
+    (
+        any::<bool>(),
+        3usize..6,
+        any::<bool>(),
+        0u8..5,
+        0usize..3,
+        0usize..2,
+        any::<bool>(),
     )
+        .prop_map(
+            |(prose, fence_len, lang, path_style, trailing_spaces, blank_lines, crlf_gap)| Style {
+                prose,
+                fence_len,
+                lang,
+                path_style,
+                trailing_spaces,
+                blank_lines,
+                crlf_gap,
+            },
+        )
 }
 
 fn go_file() -> impl Strategy<Value = String> {
     // Go-ish lines that never look like a fence or a marker.
-    prop::collection::vec("[a-zA-Z0-9_ (){}:=\\t\"+.,-]{0,30}", 0..8)
-        .prop_map(|ls| format!("package p\n\n{}", ls.into_iter().map(|l| format!("{l}\n")).collect::<String>()))
+    prop::collection::vec("[a-zA-Z0-9_ (){}:=\\t\"+.,-]{0,30}", 0..8).prop_map(|ls| {
+        format!(
+            "package p\n\n{}",
+            ls.into_iter().map(|l| format!("{l}\n")).collect::<String>()
+        )
+    })
 }
 
 fn path() -> impl Strategy<Value = String> {
-    ("[a-z]{1,6}(/[a-z]{1,6}){0,2}", any::<bool>()).prop_map(|(p, test)| format!("{p}{}.go", if test { "_test" } else { "" }))
+    ("[a-z]{1,6}(/[a-z]{1,6}){0,2}", any::<bool>())
+        .prop_map(|(p, test)| format!("{p}{}.go", if test { "_test" } else { "" }))
 }
 
 proptest! {
