@@ -1,0 +1,3 @@
+module example.com/buildbot
+
+go 1.22

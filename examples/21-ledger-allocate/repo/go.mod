@@ -1,0 +1,3 @@
+module example.com/splitbill
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/sensord
+
+go 1.22

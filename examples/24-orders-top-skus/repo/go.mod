@@ -1,0 +1,3 @@
+module example.com/shopstats
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/partnerapi
+
+go 1.22

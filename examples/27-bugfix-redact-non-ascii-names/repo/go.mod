@@ -1,0 +1,3 @@
+module example.com/supportdesk
+
+go 1.22

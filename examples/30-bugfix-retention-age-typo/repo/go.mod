@@ -1,0 +1,3 @@
+module example.com/janitor
+
+go 1.22
