@@ -500,6 +500,7 @@ pub fn build_report(
         unformatted,
         image: image.to_string(),
         duration_ms,
+        missing: Vec::new(),
     }
 }
 

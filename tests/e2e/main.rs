@@ -6,6 +6,7 @@
 mod bench;
 mod fixes;
 mod injection;
+mod requested;
 mod resume;
 
 use coop_e2e::harness::*;

@@ -454,6 +454,14 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
             eprintln!("[{}/{n}] {} {mname}: done earlier (resumed)", i + 1, task.id);
             continue;
         }
+        if let (Some(rec), true) = (&recorded, opts.tasks.is_empty()) {
+            // A set recorded mode by mode may hold one mode of a task only;
+            // without --tasks a replay covers exactly the runs it recorded.
+            if !rec.rows.iter().any(|r| r.task == task.id && r.mode == mname) {
+                eprintln!("[{}/{n}] {} {mname}: not in the replay set (skipped)", i + 1, task.id);
+                continue;
+            }
+        }
         let replay = match &opts.replay_set {
             Some(set) => {
                 let p = set_recording(set, &task.id, mname);

@@ -46,6 +46,11 @@ pub struct ProviderConfig {
     /// see [`ProviderConfig::window`].
     #[serde(default)]
     pub context_window: Option<u64>,
+    /// openai-compat: stop reading a reply that repeats the same text over
+    /// and over (default true; small local models loop until the token
+    /// limit at temperature 0).
+    #[serde(default)]
+    pub stop_repetition: Option<bool>,
 }
 
 impl ProviderConfig {
@@ -244,6 +249,7 @@ impl Config {
                 api_key_env: None,
                 first_byte_timeout_secs: default_first_byte(),
                 idle_timeout_secs: None,
+                stop_repetition: None,
                 send_temperature: None,
                 reasoning_effort: None,
                 context_window: None,

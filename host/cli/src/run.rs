@@ -8,6 +8,7 @@ use anyhow::{anyhow, Context, Result};
 use coop_audit::{write_atomic, AuditLog, Redactor};
 use coop_core::hash::sha256_hex;
 use coop_core::workflow::{Command, Event, Mode, Policy, Workflow};
+use coop_core::requested::{requested_decls, RequestedDecl};
 use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task, VerificationReport};
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
@@ -273,6 +274,9 @@ fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn 
         _ => {
             let mut c = OpenAiCompatConfig::new(p.base_url.clone());
             c.first_byte_timeout = first_byte;
+            if let Some(on) = p.stop_repetition {
+                c.stop_repetition = on;
+            }
             if let Some(s) = p.idle_timeout_secs {
                 c.idle_timeout = Duration::from_secs(s);
             }
@@ -514,6 +518,12 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     let mut notes_seen = 0usize;
     let handoffs = crate::handoff_schema::HandoffValidator::new(&task.text)?;
     let fitter = Fitter::new(&cfg, &opts, repo.root())?;
+    // The API the request writes out (`Median(xs []float64) float64`) and
+    // the module does not have yet: each verification checks it exists.
+    let requested: Vec<RequestedDecl> = match fitter.module_map(&worktree).await {
+        Some(base) => requested_decls(&task.text).into_iter().filter(|r| !mentions(&base, &r.name)).collect(),
+        None => Vec::new(),
+    };
     let mut design_artifact: Option<String> = None;
 
     let (outcome, reason) = loop {
@@ -649,7 +659,15 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 let t = Instant::now();
                 let report: Result<VerificationReport, coop_sandbox::SandboxError> = match reused {
                     Some(r) => Ok(r),
-                    None => sandbox.verify(worktree.root()).await,
+                    None => match sandbox.verify(worktree.root()).await {
+                        Ok(mut r) if !requested.is_empty() => {
+                            if let Some(now) = fitter.module_map(&worktree).await {
+                                r.set_missing(requested.iter().filter(|q| !mentions(&now, &q.name)).cloned().collect());
+                            }
+                            Ok(r)
+                        }
+                        other => other,
+                    },
                 };
                 timing.docker += t.elapsed().as_millis() as u64;
                 let event = match report {
@@ -667,6 +685,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                                 "n": verify_n, "passed": report.passed, "image": report.image, "duration_ms": report.duration_ms,
                                 "steps": report.steps.iter().map(|s| json!({"step": s.step, "status": s.status, "exit_code": s.exit_code, "duration_ms": s.duration_ms})).collect::<Vec<_>>(),
                                 "unformatted": report.unformatted, "diagnostics": report.diagnostics.len(),
+                                "missing": report.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
                                 "tests_failed": report.packages.iter().flat_map(|p| p.tests.iter()).filter(|t| t.status == coop_core::TestStatus::Fail).count(),
                                 "report": vpath, "report_sha256": sha256_hex(&vbytes), "diff": dpath, "diff_sha256": diff_sha,
                             }),
@@ -706,6 +725,13 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
         mode: opts.mode,
     })
+}
+
+/// Whether `name` occurs as an identifier (declared or used) in any Go
+/// file of `map`. Comments and strings do not count.
+fn mentions(map: &coop_gomap::ModuleMap, name: &str) -> bool {
+    let Some(sym) = map.lookup(name) else { return false };
+    map.files.iter().any(|f| f.refs.contains(&sym) || f.decls.iter().any(|d| d.name == sym))
 }
 
 /// Everything `crate::context::fit` needs that stays the same for the run:
@@ -754,6 +780,24 @@ impl Fitter {
         Ok(Fitter { roles, map_cache: repo_root.join(".coop").join("cache").join("gomap.bin") })
     }
 
+    /// The worktree's module map (from the cache where files are
+    /// unchanged); `None`, with a warning, when it cannot be built.
+    async fn module_map(&self, worktree: &Worktree) -> Option<coop_gomap::ModuleMap> {
+        let root = worktree.root().to_path_buf();
+        let cache = self.map_cache.clone();
+        match tokio::task::spawn_blocking(move || coop_gomap::build(&root, Some(&cache))).await {
+            Ok(Ok((m, _))) => Some(m),
+            Ok(Err(e)) => {
+                tracing::warn!("module map unavailable: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("module map task failed: {e}");
+                None
+            }
+        }
+    }
+
     async fn fit(
         &self,
         role: Role,
@@ -765,19 +809,7 @@ impl Fitter {
         // The map is refreshed before every step (files the implementer
         // created belong to the reviewer's working set); unchanged files
         // come from the cache by size and mtime, so this costs milliseconds.
-        let root = worktree.root().to_path_buf();
-        let cache = self.map_cache.clone();
-        let map = match tokio::task::spawn_blocking(move || coop_gomap::build(&root, Some(&cache))).await {
-            Ok(Ok((m, _))) => Some(m),
-            Ok(Err(e)) => {
-                tracing::warn!("module map unavailable, no working set from it: {e}");
-                None
-            }
-            Err(e) => {
-                tracing::warn!("module map task failed: {e}");
-                None
-            }
-        };
+        let map = self.module_map(worktree).await;
         let Some((limits, tokens)) = self.roles.get(&role) else {
             return Err(coop_core::context::PackError::NoInputBudget { window: 0, output_reserve: 0, prompt_reserve: 0 });
         };

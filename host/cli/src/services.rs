@@ -408,7 +408,7 @@ impl RoleServices for Services {
                     text: c.text,
                     usage,
                     model: c.model,
-                    truncated: c.finish_reason == FinishReason::Length,
+                    truncated: matches!(c.finish_reason, FinishReason::Length | FinishReason::Repetition),
                 })
             }
             Err(e) => {

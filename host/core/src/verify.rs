@@ -97,9 +97,23 @@ pub struct VerificationReport {
     pub unformatted: Vec<String>,
     pub image: String,
     pub duration_ms: u64,
+    /// Declarations the request asks for by signature that the module
+    /// still lacks after the change (see [`crate::requested`]); any entry
+    /// fails the verification.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<crate::requested::RequestedDecl>,
 }
 
 impl VerificationReport {
+    /// Record the requested declarations the changed module lacks; any
+    /// fails the report.
+    pub fn set_missing(&mut self, missing: Vec<crate::requested::RequestedDecl>) {
+        if !missing.is_empty() {
+            self.passed = false;
+        }
+        self.missing = missing;
+    }
+
     /// A compact text form for a model prompt: failures first, bounded.
     pub fn summary_for_model(&self, max_chars: usize) -> String {
         self.summary_for_model_with(max_chars, &|_, _| None)
@@ -124,6 +138,12 @@ impl VerificationReport {
         out.push_str(if self.passed { "Verification PASSED.\n" } else { "Verification FAILED.\n" });
         for s in &self.steps {
             out.push_str(&format!("- {}: {:?}\n", s.step.as_str(), s.status));
+        }
+        for m in &self.missing {
+            out.push_str(&format!(
+                "The task asks for `{}`, but no Go file of the module declares or uses `{}`: add it.\n",
+                m.written, m.name
+            ));
         }
         if !self.unformatted.is_empty() {
             out.push_str(&format!("gofmt would reformat: {}\n", self.unformatted.join(", ")));
@@ -208,6 +228,7 @@ mod summary_tests {
             unformatted: vec![],
             image: String::new(),
             duration_ms: 0,
+            missing: vec![],
         }
     }
 

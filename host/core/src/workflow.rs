@@ -361,13 +361,18 @@ impl Workflow {
             }
             Role::Architect => "Design the change: files in scope, exact Go signatures, edge cases, tests, and an ordered plan",
             Role::Implementer if self.mode == Mode::Solo && self.verification_passed == Some(false) => {
-                "Your previous change fails verification: fix every failure listed in the verification output, changing nothing else"
+                "Your previous change fails verification: fix every failure listed in the verification output, changing nothing else. \
+                 Where a test fails, decide from the task whether the code or the test's expected value is wrong, and fix that one"
             }
             Role::Implementer if self.mode == Mode::Solo => {
                 "You work alone on this task: read the request and the code, decide the change, and write it as concrete file \
                  edits, with tests where the task changes behaviour"
             }
-            Role::Implementer if self.review_loops > 0 || self.verification_passed == Some(false) => {
+            Role::Implementer if self.verification_passed == Some(false) => {
+                "Address every blocking review finding and every verification failure, changing nothing else. Where a test \
+                 fails, decide from the task whether the code or the test's expected value is wrong, and fix that one"
+            }
+            Role::Implementer if self.review_loops > 0 => {
                 "Address every blocking review finding and every verification failure, changing nothing else"
             }
             Role::Implementer if self.task_type == TaskType::Docs => {

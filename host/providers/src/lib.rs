@@ -24,8 +24,9 @@ mod anthropic;
 mod error;
 mod openai_compat;
 mod openai_responses;
-mod probe;
 pub mod pricing;
+mod probe;
+mod repetition;
 mod replay;
 mod retry;
 pub mod sse;
@@ -43,10 +44,11 @@ pub use openai_responses::{OpenAiResponsesClient, OpenAiResponsesConfig};
 pub use pricing::{ModelPrice, PriceTable};
 pub use probe::probe;
 pub use replay::{
-    Exchange, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta, ReplayClient,
-    ReplayMode, canonical_request_json, canonical_request_sha256, JournalClient, journal};
+    Exchange, JournalClient, Recorder, Recording, RecordingError, RecordingKind, RecordingMeta,
+    ReplayClient, ReplayMode, canonical_request_json, canonical_request_sha256, journal,
+};
 pub use retry::{RetryPolicy, complete_with_retry};
-pub use tokens::{estimate, TokenCounter, TokenizeError, ESTIMATE_BYTES_PER_TOKEN};
+pub use tokens::{ESTIMATE_BYTES_PER_TOKEN, TokenCounter, TokenizeError, estimate};
 pub use tokio_util::sync::CancellationToken;
 
 /// Who wrote a message of the conversation.
@@ -128,6 +130,11 @@ pub enum FinishReason {
     Length,
     ContentFilter,
     ToolCalls,
+    /// The client stopped reading because the reply had fallen into a loop
+    /// (the same unit repeated many times; see `repetition.rs`). The text
+    /// keeps one copy of the unit; like [`FinishReason::Length`], the reply
+    /// is cut off.
+    Repetition,
     /// Anything else the provider reported, verbatim.
     Other(String),
 }
@@ -141,6 +148,7 @@ impl FinishReason {
             "length" | "max_tokens" => FinishReason::Length,
             "content_filter" => FinishReason::ContentFilter,
             "tool_calls" | "function_call" | "tool_use" => FinishReason::ToolCalls,
+            "repetition" => FinishReason::Repetition,
             other => FinishReason::Other(other.to_string()),
         }
     }
@@ -151,6 +159,7 @@ impl FinishReason {
             FinishReason::Length => "length",
             FinishReason::ContentFilter => "content_filter",
             FinishReason::ToolCalls => "tool_calls",
+            FinishReason::Repetition => "repetition",
             FinishReason::Other(s) => s,
         }
     }
@@ -219,7 +228,8 @@ impl CompletionRequest {
     /// What a client puts where the schema goes in its request body; see
     /// [`encode_body`].
     pub fn schema_value(&self) -> Option<serde_json::Value> {
-        self.schema_text().map(|_| serde_json::Value::String(SCHEMA_PLACEHOLDER.into()))
+        self.schema_text()
+            .map(|_| serde_json::Value::String(SCHEMA_PLACEHOLDER.into()))
     }
 }
 
@@ -227,7 +237,10 @@ impl CompletionRequest {
 /// order kept) where [`CompletionRequest::schema_value`] left its placeholder.
 /// Bodies put the schema after the messages, so the last occurrence is the
 /// placeholder even if a message happened to contain the same text.
-pub fn encode_body(body: &serde_json::Value, req: &CompletionRequest) -> Result<String, ProviderError> {
+pub fn encode_body(
+    body: &serde_json::Value,
+    req: &CompletionRequest,
+) -> Result<String, ProviderError> {
     let text = serde_json::to_string(body)
         .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
     let Some(schema) = req.schema_text() else {
@@ -236,7 +249,12 @@ pub fn encode_body(body: &serde_json::Value, req: &CompletionRequest) -> Result<
     let quoted = serde_json::to_string(SCHEMA_PLACEHOLDER)
         .map_err(|e| ProviderError::Config(format!("cannot encode request: {e}")))?;
     Ok(match text.rfind(&quoted) {
-        Some(i) => format!("{}{}{}", &text[..i], schema.trim(), &text[i + quoted.len()..]),
+        Some(i) => format!(
+            "{}{}{}",
+            &text[..i],
+            schema.trim(),
+            &text[i + quoted.len()..]
+        ),
         None => text,
     })
 }

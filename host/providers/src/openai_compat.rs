@@ -8,10 +8,12 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::repetition::RepetitionGuard;
 use crate::sse::SseEvent;
 use crate::transport::{Limits, SseSink, Transport};
 use crate::{
-    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError, Usage,
+    Completion, CompletionFuture, CompletionRequest, FinishReason, ModelClient, ProviderError,
+    Usage,
 };
 
 /// Error bodies are for humans and logs; a few KiB say everything.
@@ -33,6 +35,9 @@ pub struct OpenAiCompatConfig {
     pub idle_timeout: Duration,
     /// Cap on the raw response size; protects memory from a runaway server.
     pub max_response_bytes: usize,
+    /// Stop reading a reply that repeats the same unit over and over (see
+    /// `repetition.rs`); small local models loop until the token limit.
+    pub stop_repetition: bool,
 }
 
 impl OpenAiCompatConfig {
@@ -45,6 +50,7 @@ impl OpenAiCompatConfig {
             first_byte_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(60),
             max_response_bytes: 4 * 1024 * 1024,
+            stop_repetition: true,
         }
     }
 }
@@ -58,6 +64,7 @@ impl fmt::Debug for OpenAiCompatConfig {
             .field("first_byte_timeout", &self.first_byte_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("stop_repetition", &self.stop_repetition)
             .finish()
     }
 }
@@ -72,7 +79,9 @@ pub struct OpenAiCompatClient {
 
 impl fmt::Debug for OpenAiCompatClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpenAiCompatClient").field("cfg", &self.cfg).finish()
+        f.debug_struct("OpenAiCompatClient")
+            .field("cfg", &self.cfg)
+            .finish()
     }
 }
 
@@ -143,7 +152,10 @@ impl OpenAiCompatClient {
             rb = rb.bearer_auth(key);
         }
         tracing::debug!(provider = "openai-compat", purpose = %req.purpose, model = %req.model, "sending model request");
-        let mut state = StreamState::default();
+        let mut state = StreamState {
+            guard: self.cfg.stop_repetition.then(RepetitionGuard::default),
+            ..StreamState::default()
+        };
         let raw = self.transport.stream(rb, cancel, &mut state).await?;
         let finish_reason = match (&state.finish, state.done) {
             (Some(f), _) => FinishReason::from_wire(f),
@@ -244,6 +256,8 @@ struct StreamState {
     usage: Option<Usage>,
     model: Option<String>,
     done: bool,
+    /// Present when loops are stopped.
+    guard: Option<RepetitionGuard>,
 }
 
 impl SseSink for StreamState {
@@ -310,6 +324,18 @@ impl StreamState {
                         .and_then(Value::as_str)
                     {
                         self.text.push_str(s);
+                        if let Some(l) = self.guard.as_mut().and_then(|g| g.check(&self.text)) {
+                            tracing::warn!(
+                                period = l.period,
+                                kept = l.keep,
+                                read = self.text.len(),
+                                "model reply repeats itself; stopped reading"
+                            );
+                            self.text.truncate(l.keep);
+                            self.finish = Some(FinishReason::Repetition.as_str().to_string());
+                            self.done = true;
+                            return Ok(());
+                        }
                     }
                     if let Some(f) = c0.get("finish_reason").and_then(Value::as_str) {
                         self.finish = Some(f.to_string());

@@ -553,18 +553,33 @@ async fn a_json_schema_is_sent_verbatim_with_its_key_order() {
     // Key order matters to constrained decoders: the model writes properties
     // in schema order, so "old" must stay before "new".
     let schema = r#"{"type":"object","properties":{"summary":{"type":"string"},"old":{"type":"string"},"new":{"type":"string"}},"required":["summary","old","new"]}"#;
-    let server = ModelServer::start(vec![ScriptedReply::text(r#"{"summary":"s","old":"a","new":"b"}"#)]);
+    let server = ModelServer::start(vec![ScriptedReply::text(
+        r#"{"summary":"s","old":"a","new":"b"}"#,
+    )]);
     let client = OpenAiCompatClient::new(OpenAiCompatConfig::new(server.base_url())).unwrap();
     let mut r = req(true);
     r.json_schema = Some(schema.into());
-    let c = client.complete(&r, &CancellationToken::new()).await.unwrap();
+    let c = client
+        .complete(&r, &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(c.text, r#"{"summary":"s","old":"a","new":"b"}"#);
     let sent = server.requests().pop().unwrap();
     assert_eq!(sent["response_format"]["type"], "json_schema");
-    assert_eq!(sent["response_format"]["json_schema"]["schema"]["required"], serde_json::json!(["summary", "old", "new"]));
+    assert_eq!(
+        sent["response_format"]["json_schema"]["schema"]["required"],
+        serde_json::json!(["summary", "old", "new"])
+    );
     let raw = &c.request_body;
-    let (s, o, n) = (raw.find("\"summary\":{").unwrap(), raw.find("\"old\":{").unwrap(), raw.find("\"new\":{").unwrap());
-    assert!(s < o && o < n, "schema keys keep their order on the wire: {raw}");
+    let (s, o, n) = (
+        raw.find("\"summary\":{").unwrap(),
+        raw.find("\"old\":{").unwrap(),
+        raw.find("\"new\":{").unwrap(),
+    );
+    assert!(
+        s < o && o < n,
+        "schema keys keep their order on the wire: {raw}"
+    );
     assert!(!raw.contains("coop:json-schema"), "no placeholder left");
 
     // A schema that is not a JSON object falls back to plain JSON mode.
@@ -572,6 +587,52 @@ async fn a_json_schema_is_sent_verbatim_with_its_key_order() {
     let client = OpenAiCompatClient::new(OpenAiCompatConfig::new(server.base_url())).unwrap();
     let mut r = req(true);
     r.json_schema = Some("[1]".into());
-    client.complete(&r, &CancellationToken::new()).await.unwrap();
-    assert_eq!(server.requests().pop().unwrap()["response_format"], serde_json::json!({"type": "json_object"}));
+    client
+        .complete(&r, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        server.requests().pop().unwrap()["response_format"],
+        serde_json::json!({"type": "json_object"})
+    );
+}
+
+/// A reply stuck in a loop (the same test-table row again and again, as a
+/// live 1.5B model did) is stopped once the loop is plain: the server stalls
+/// for longer than the idle timeout after its 1,000th event, so only a
+/// client that stopped reading earlier returns at all. One copy of the row
+/// is kept and the reply ends as `Repetition`.
+#[tokio::test]
+async fn a_looping_reply_is_stopped_early_with_one_copy_kept() {
+    let head = "main.go\n```go\nvar cases = []struct{ in, want string }{\n";
+    let row = "\t{\"hello, world\", \"dlrow ,olleh\"},\n";
+    let text = format!("{head}{}", row.repeat(400));
+    let server = ModelServer::start(vec![
+        ScriptedReply::text(text.clone()).stall_after_events(1000, Duration::from_secs(30)),
+        ScriptedReply::text(text),
+    ]);
+    let started = Instant::now();
+    let c = client(&server)
+        .complete(&req(false), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(c.finish_reason, FinishReason::Repetition);
+    assert_eq!(c.text, format!("{head}{row}"));
+    assert!(!c.usage_reported);
+
+    // Switched off, the same reply is read to its end.
+    let mut cfg = OpenAiCompatConfig::new(server.base_url());
+    cfg.stop_repetition = false;
+    let c = OpenAiCompatClient::new(cfg)
+        .unwrap()
+        .complete(&req(false), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(c.finish_reason, FinishReason::Stop);
+    assert_eq!(c.text.matches(row).count(), 400);
 }

@@ -124,11 +124,15 @@ pub fn plan_text_edits(
     let mut merged_notes = Vec::new();
     let mut order: Vec<String> = Vec::new();
     let mut state: std::collections::BTreeMap<String, Result<Option<String>, String>> = Default::default();
+    // Each file as it was before this reply: only what it already declared
+    // may be dropped because the task names it.
+    let mut original: std::collections::BTreeMap<String, String> = Default::default();
     for e in edits {
         let path = e.path().to_string();
         if !order.contains(&path) {
             order.push(path.clone());
             let current = read(&path);
+            original.insert(path.clone(), current.clone().unwrap_or_default());
             state.insert(path.clone(), Ok(current));
         }
         let Some(slot) = state.get_mut(&path) else { continue };
@@ -136,10 +140,16 @@ pub fn plan_text_edits(
         let next = match e {
             TextEdit::Whole { content: c, .. } if path.ends_with(".go") && content.is_some() => {
                 let cur = content.as_deref().unwrap_or("");
+                let before = original.get(&path).map(String::as_str).unwrap_or("");
                 let elsewhere = |name: &str| {
                     edits.iter().any(|o| matches!(o, TextEdit::Whole { path: p, content } if *p != path && has_word(content, name)))
                 };
-                match merge_whole_file(cur, c, &|_, name| has_word(task, name) || elsewhere(name)) {
+                // A declaration an earlier block of this same reply added
+                // (models write one file in stages, the last stage without
+                // the first one's new function) is never dropped because
+                // the task names it: the task asked for it.
+                let may_drop = |_: &str, name: &str| (has_word(before, name) && has_word(task, name)) || elsewhere(name);
+                match merge_whole_file(cur, c, &may_drop) {
                     Some(m) => {
                         merged_notes.push(format!("{path}: kept {} (the reply left them out)", m.kept.join(", ")));
                         Ok(m.content)

@@ -90,3 +90,59 @@ fn every_recorded_reply_parses_or_fails_without_panicking() {
         let _ = parse_any(&text, &[], &layout());
     }
 }
+
+/// Recorded on `03-refactor-extract-email-normalization` (mob, 2026-12-06):
+/// the reply writes `account/account.go` three times, in stages; only the
+/// first stage has the new `NormalizeEmail`, which the task names. That
+/// run's change lost the function (verification passed on what was left,
+/// the hidden tests did not). A declaration an earlier block of the same
+/// reply added is kept when a later block of that file leaves it out.
+#[test]
+fn a_file_written_in_stages_keeps_what_the_first_stage_added() {
+    use coop_implementer::{Planned, plan_text_edits};
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/03-refactor-extract-email-normalization");
+    let base = std::fs::read_to_string(example.join("repo/account/account.go")).unwrap();
+    let task = std::fs::read_to_string(example.join("task.md")).unwrap();
+    assert!(task.contains("NormalizeEmail"));
+    let item = |path: &str| ContextItem {
+        path: path.into(),
+        decl: None,
+        start_line: 1,
+        end_line: 1,
+        tokens: 1,
+        reason: String::new(),
+        content: "package account\n".into(),
+    };
+    let layout = Layout::new(
+        ["go.mod", "account/account.go", "account/account_test.go"]
+            .map(String::from)
+            .to_vec(),
+        &[item("account/account.go"), item("account/account_test.go")],
+    );
+    let parsed = parse_any(&reply("qwen-07-one-file-in-stages.txt"), &[], &layout).unwrap();
+    let whole_account = parsed
+        .reply
+        .edits
+        .iter()
+        .filter(|e| e.path() == "account/account.go")
+        .count();
+    assert_eq!(whole_account, 3);
+    let mut read = |p: &str| (p == "account/account.go").then(|| base.clone());
+    let (planned, rejected, _) = plan_text_edits(&parsed.reply.edits, &mut read, &task);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let account = planned
+        .iter()
+        .find_map(|p| match p {
+            Planned::Write { path, content } if path == "account/account.go" => Some(content),
+            _ => None,
+        })
+        .expect("account.go written");
+    for decl in [
+        "func NormalizeEmail(email string) (string, error)",
+        "func NewUser(",
+        "func (u *User) SetEmail(",
+    ] {
+        assert_eq!(account.matches(decl).count(), 1, "{decl} in:\n{account}");
+    }
+}

@@ -137,7 +137,7 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
     let first: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
     let first_err = match parse(&first.text) {
         Ok(v) => return Ok((v, 1)),
-        Err(e) if first.truncated => format!("the reply was cut off at the output-token limit ({e})"),
+        Err(e) if first.truncated => format!("the reply was cut off before its end: too long, or it kept repeating itself ({e})"),
         Err(e) => e,
     };
     on_retry(&first_err);
@@ -279,7 +279,7 @@ mod tests {
         let retry = &calls[1];
         assert!(retry[1].content.len() < 500, "only the head of the cut reply is echoed");
         assert!(retry[1].content.ends_with("[... cut off]"));
-        assert!(retry[2].content.contains("cut off at the output-token limit"));
+        assert!(retry[2].content.contains("cut off before its end"));
         assert!(retry[2].content.contains("much shorter"));
     }
 
