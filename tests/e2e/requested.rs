@@ -61,8 +61,12 @@ fn a_change_without_the_requested_function_fails_verification_and_the_retry_adds
         ],
         repo.path(),
     );
-    let summary: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("summary is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "summary is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     assert_eq!(out.status.code(), Some(0), "{summary}");
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
     let audit = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
@@ -88,6 +92,18 @@ fn a_change_without_the_requested_function_fails_verification_and_the_retry_adds
         &std::fs::read_to_string(run_dir.join("artifacts/verify-1.json")).expect("verify-1"),
     )
     .expect("json");
-    assert!(first["steps"].as_array().expect("steps").iter().all(|s| s["status"] == "passed"), "{first}");
-    assert!(String::from_utf8_lossy(&std::fs::read(summary["patch"].as_str().expect("patch")).expect("patch")).contains("func Median("));
+    assert!(
+        first["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .all(|s| s["status"] == "passed"),
+        "{first}"
+    );
+    assert!(
+        String::from_utf8_lossy(
+            &std::fs::read(summary["patch"].as_str().expect("patch")).expect("patch")
+        )
+        .contains("func Median(")
+    );
 }

@@ -54,7 +54,10 @@ impl RepetitionGuard {
             // "\n"), so one period from its start can end mid-line: the
             // kept copy runs on to the end of that line.
             let mut keep = l.keep;
-            if let Some(off) = text.as_bytes()[keep.saturating_sub(1)..].iter().position(|&b| b == b'\n') {
+            if let Some(off) = text.as_bytes()[keep.saturating_sub(1)..]
+                .iter()
+                .position(|&b| b == b'\n')
+            {
                 if off <= l.period {
                     keep = keep.saturating_sub(1) + off + 1;
                 }
