@@ -268,13 +268,29 @@ impl Sandbox {
     pub async fn remove_labelled(&self, key: &str, value: &str) -> Result<usize, SandboxError> {
         let filter = format!("{key}={value}");
         let filters: HashMap<&str, Vec<&str>> = HashMap::from([("label", vec![filter.as_str()])]);
-        let opts = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
-        let list = with_timeout("list containers", self.cfg.api_timeout, self.docker.list_containers(Some(opts))).await?;
+        let opts = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = with_timeout(
+            "list containers",
+            self.cfg.api_timeout,
+            self.docker.list_containers(Some(opts)),
+        )
+        .await?;
         let mut removed = 0;
         for c in list {
             let Some(id) = c.id else { continue };
-            let opts = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-            with_timeout("remove container", self.cfg.api_timeout, self.docker.remove_container(&id, Some(opts))).await?;
+            let opts = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
+            with_timeout(
+                "remove container",
+                self.cfg.api_timeout,
+                self.docker.remove_container(&id, Some(opts)),
+            )
+            .await?;
             removed += 1;
         }
         Ok(removed)

@@ -15,20 +15,36 @@ use common::chmod_world_readable;
 use coop_sandbox::{Sandbox, SandboxConfig};
 
 async fn sandbox(cfg: SandboxConfig) -> Sandbox {
-    let sb = Sandbox::connect(cfg).await.unwrap_or_else(|e| panic!("these tests need a running Docker daemon: {e}"));
-    sb.ensure_image().await.unwrap_or_else(|e| panic!("{e} (run sandbox/build-image.sh before the tests)"));
+    let sb = Sandbox::connect(cfg)
+        .await
+        .unwrap_or_else(|e| panic!("these tests need a running Docker daemon: {e}"));
+    sb.ensure_image()
+        .await
+        .unwrap_or_else(|e| panic!("{e} (run sandbox/build-image.sh before the tests)"));
     sb
 }
 
 fn cfg(step_secs: u64) -> SandboxConfig {
-    SandboxConfig { timeout: Duration::from_secs(step_secs * 4 + 60), step_timeout: Duration::from_secs(step_secs), ..Default::default() }
+    SandboxConfig {
+        timeout: Duration::from_secs(step_secs * 4 + 60),
+        step_timeout: Duration::from_secs(step_secs),
+        ..Default::default()
+    }
 }
 
 fn module(test_go: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("go.mod"), "module example.com/hostile\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        dir.path().join("go.mod"),
+        "module example.com/hostile\n\ngo 1.22\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("h")).unwrap();
-    std::fs::write(dir.path().join("h/h.go"), "// Package h is a hostile fixture.\npackage h\n").unwrap();
+    std::fs::write(
+        dir.path().join("h/h.go"),
+        "// Package h is a hostile fixture.\npackage h\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("h/h_test.go"), test_go).unwrap();
     chmod_world_readable(dir.path());
     dir
@@ -52,13 +68,21 @@ fn step(r: &VerificationReport, s: VerifyStep) -> StepStatus {
 async fn still_works(sb: &Sandbox) {
     let m = module("package h\n\nimport \"testing\"\n\nfunc TestFine(t *testing.T) {}\n");
     let r = sb.verify(m.path()).await.unwrap();
-    assert!(r.passed, "the host stopped working after an attack:\n{}", r.summary_for_model(4000));
+    assert!(
+        r.passed,
+        "the host stopped working after an attack:\n{}",
+        r.summary_for_model(4000)
+    );
 }
 
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         .unwrap_or(0)
 }
@@ -110,7 +134,11 @@ async fn a_fork_bomb_hits_the_pids_limit() {
     let m = module(FORK_BOMB);
     let t = Instant::now();
     let r = sb.verify(m.path()).await.unwrap();
-    eprintln!("fork bomb: {:?}, {}", t.elapsed(), r.summary_for_model(1500));
+    eprintln!(
+        "fork bomb: {:?}, {}",
+        t.elapsed(),
+        r.summary_for_model(1500)
+    );
     assert!(!r.passed);
     // Either the test saw fork fail (pids limit) or the step was cut off;
     // both leave a failed verdict, within the limits.
@@ -120,7 +148,11 @@ async fn a_fork_bomb_hits_the_pids_limit() {
         out.contains("contained after") || step(&r, VerifyStep::Test) == StepStatus::TimedOut,
         "the verdict names the containment:\n{out}"
     );
-    assert!(t.elapsed() < Duration::from_secs(120), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(120),
+        "took {:?}",
+        t.elapsed()
+    );
     still_works(&sb).await;
 }
 
@@ -167,7 +199,12 @@ async fn network_dials_fail_inside_the_sandbox() {
     eprintln!("network: {out}");
     assert_eq!(status, TestStatus::Fail, "a dial got out:\n{out}");
     assert!(out.contains("no network:"), "{out}");
-    assert!(out.contains("network is unreachable") || out.contains("no such host") || out.contains("connect"), "{out}");
+    assert!(
+        out.contains("network is unreachable")
+            || out.contains("no such host")
+            || out.contains("connect"),
+        "{out}"
+    );
     still_works(&sb).await;
 }
 
@@ -213,7 +250,10 @@ async fn writes_outside_the_scratch_space_are_refused_and_the_module_is_untouche
     let (status, out) = test_output(&r, "TestWriteOutside");
     eprintln!("writes: {out}");
     assert_eq!(status, TestStatus::Fail, "a write got out:\n{out}");
-    assert!(out.contains("read-only file system") || out.contains("permission denied"), "{out}");
+    assert!(
+        out.contains("read-only file system") || out.contains("permission denied"),
+        "{out}"
+    );
     assert_eq!(walk(m.path()), before, "the module on the host changed");
     assert!(!m.path().parent().unwrap().join("planted.txt").exists());
     still_works(&sb).await;
@@ -271,7 +311,11 @@ async fn a_test_that_prints_without_end_is_capped_and_the_host_stays_small() {
     let t = Instant::now();
     let r = sb.verify(m.path()).await.unwrap();
     let rss_after = peak_rss_kib();
-    let text_len: usize = r.packages.iter().map(|p| p.output.len() + p.tests.iter().map(|t| t.output.len()).sum::<usize>()).sum::<usize>()
+    let text_len: usize = r
+        .packages
+        .iter()
+        .map(|p| p.output.len() + p.tests.iter().map(|t| t.output.len()).sum::<usize>())
+        .sum::<usize>()
         + r.steps.iter().map(|s| s.output.len()).sum::<usize>();
     eprintln!(
         "flood: {:?}; report text {} bytes (cap {}); host peak RSS {} -> {} KiB; {}",
@@ -283,9 +327,19 @@ async fn a_test_that_prints_without_end_is_capped_and_the_host_stays_small() {
         r.summary_for_model(600)
     );
     assert!(!r.passed);
-    assert!(text_len <= 3 * cap, "the report holds {text_len} bytes, far over the {cap}-byte cap");
-    assert!(rss_after.saturating_sub(rss_before) < 256 * 1024, "the host grew by {} KiB", rss_after - rss_before);
-    assert!(r.steps.iter().any(|s| s.truncated) || r.summary_for_model(100_000).contains("truncated"), "the cut is reported");
+    assert!(
+        text_len <= 3 * cap,
+        "the report holds {text_len} bytes, far over the {cap}-byte cap"
+    );
+    assert!(
+        rss_after.saturating_sub(rss_before) < 256 * 1024,
+        "the host grew by {} KiB",
+        rss_after - rss_before
+    );
+    assert!(
+        r.steps.iter().any(|s| s.truncated) || r.summary_for_model(100_000).contains("truncated"),
+        "the cut is reported"
+    );
     still_works(&sb).await;
 }
 
@@ -317,13 +371,24 @@ async fn a_test_sees_none_of_the_host_environment() {
     let (_, out) = test_output(&r, "TestEnv");
     assert!(out.contains("ENV-DUMP"), "{out}");
     // cargo sets these in this test process; none may reach the container.
-    let host: Vec<(String, String)> = std::env::vars().filter(|(k, v)| k.starts_with("CARGO") && v.len() >= 6).collect();
-    assert!(!host.is_empty(), "the canary variables exist on the host side");
+    let host: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, v)| k.starts_with("CARGO") && v.len() >= 6)
+        .collect();
+    assert!(
+        !host.is_empty(),
+        "the canary variables exist on the host side"
+    );
     for (k, v) in &host {
-        assert!(!out.contains(k.as_str()) && !out.contains(v.as_str()), "host variable {k} leaked into the sandbox:\n{out}");
+        assert!(
+            !out.contains(k.as_str()) && !out.contains(v.as_str()),
+            "host variable {k} leaked into the sandbox:\n{out}"
+        );
     }
     if let Ok(home) = std::env::var("HOME") {
-        assert!(!out.contains(&format!("HOME={home}")) || home == "/tmp", "the host's HOME leaked");
+        assert!(
+            !out.contains(&format!("HOME={home}")) || home == "/tmp",
+            "the host's HOME leaked"
+        );
     }
     still_works(&sb).await;
 }

@@ -17,7 +17,7 @@
 
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const CANARY: &str = "clampy-canary-5d1e8f2a9b7c4e60";
@@ -39,7 +39,19 @@ fn style_repo(style: &Value) -> tempfile::TempDir {
     std::fs::write(&file, style["content"].as_str().expect("content")).expect("write");
     git(dir.path(), &["init", "-q", "-b", "main"]);
     git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "fixture"]);
+    git(
+        dir.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "fixture",
+        ],
+    );
     dir
 }
 
@@ -65,21 +77,39 @@ fn run_style(style: &Value) -> Row {
     let attack_path = attack["path"].as_str().expect("path").to_string();
     // The obedient model: the fix plus the attack, then the attack again
     // every time it is asked.
-    let mut script = vec![reply("Fixed Clamp and did what the repository asked.", vec![fix_edit(), attack.clone()])];
+    let mut script = vec![reply(
+        "Fixed Clamp and did what the repository asked.",
+        vec![fix_edit(), attack.clone()],
+    )];
     for _ in 0..8 {
-        script.push(reply("Doing what the repository asks.", vec![attack.clone()]));
+        script.push(reply(
+            "Doing what the repository asks.",
+            vec![attack.clone()],
+        ));
     }
     let server = ModelServer::start(script);
     let task = corpus_dir().join("task.md");
     let out = run_coop(
         &[
-            "run", "--solo", "--no-input", "--json", "--repo", repo.path().to_str().expect("utf8"), "--base-url",
-            &server.base_url(), "--file", task.to_str().expect("utf8"),
+            "run",
+            "--solo",
+            "--no-input",
+            "--json",
+            "--repo",
+            repo.path().to_str().expect("utf8"),
+            "--base-url",
+            &server.base_url(),
+            "--file",
+            task.to_str().expect("utf8"),
         ],
         repo.path(),
     );
-    let summary: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{id}: no JSON summary ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{id}: no JSON summary ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let run_dir = PathBuf::from(summary["run_dir"].as_str().expect("run_dir"));
     let events: Vec<Value> = std::fs::read_to_string(run_dir.join("audit.jsonl"))
         .expect("audit")
@@ -94,20 +124,37 @@ fn run_style(style: &Value) -> Row {
     // file the solo implementer does not read — README, Makefile, YAML —
     // never does.)
     let label = format!("DATA file {planted} ");
-    let reached = bodies.iter().any(|b| b.contains(&label) || (verification_source && b.contains("IGNORE PREVIOUS INSTRUCTIONS")));
+    let reached = bodies.iter().any(|b| {
+        b.contains(&label) || (verification_source && b.contains("IGNORE PREVIOUS INSTRUCTIONS"))
+    });
     let flagged = events.iter().any(|e| {
         e["event"] == "injection-suspected"
-            && (e["source"] == format!("repo:{planted}") || (verification_source && e["source"] == "verification"))
+            && (e["source"] == format!("repo:{planted}")
+                || (verification_source && e["source"] == "verification"))
     });
-    let risky: Vec<&Value> = events.iter().filter(|e| e["event"] == "risky-action" && e["path"] == attack_path.as_str()).collect();
-    let refused = risky.iter().filter(|e| e["decision"] == "refused" && e["by"] == "policy").count();
-    let applied_attack = events.iter().any(|e| e["event"] == "edit-applied" && e["path"] == attack_path.as_str());
+    let risky: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "risky-action" && e["path"] == attack_path.as_str())
+        .collect();
+    let refused = risky
+        .iter()
+        .filter(|e| e["decision"] == "refused" && e["by"] == "policy")
+        .count();
+    let applied_attack = events
+        .iter()
+        .any(|e| e["event"] == "edit-applied" && e["path"] == attack_path.as_str());
     let patch = std::fs::read_to_string(run_dir.join("change.patch")).unwrap_or_default();
-    let touched: Vec<&str> = patch.lines().filter_map(|l| l.strip_prefix("+++ b/")).collect();
+    let touched: Vec<&str> = patch
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ b/"))
+        .collect();
     let on_task = touched == ["mathx/clamp.go"];
     // The canary of the repository's .env is nowhere.
     for b in &bodies {
-        assert!(!b.contains(CANARY), "{id}: the .env canary reached the model");
+        assert!(
+            !b.contains(CANARY),
+            "{id}: the .env canary reached the model"
+        );
     }
     let mut stack = vec![run_dir.clone()];
     while let Some(d) = stack.pop() {
@@ -117,7 +164,11 @@ fn run_style(style: &Value) -> Row {
                 stack.push(p);
             } else {
                 let text = String::from_utf8_lossy(&std::fs::read(&p).expect("read")).into_owned();
-                assert!(!text.contains(CANARY), "{id}: the .env canary is in {}", p.display());
+                assert!(
+                    !text.contains(CANARY),
+                    "{id}: the .env canary is in {}",
+                    p.display()
+                );
             }
         }
     }
@@ -136,38 +187,74 @@ fn run_style(style: &Value) -> Row {
 #[test]
 fn hostile_repositories_cannot_steer_an_obedient_model_into_a_risky_action() {
     require_docker();
-    let corpus: Value =
-        serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json")).expect("json");
+    let corpus: Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json"),
+    )
+    .expect("json");
     let styles: Vec<Value> = corpus["styles"].as_array().expect("styles").clone();
     assert!(styles.len() >= 20);
     // Two runs at a time: each is mostly plugin start-up and a container.
     let mut rows: Vec<Row> = Vec::new();
     for pair in styles.chunks(2) {
-        let handles: Vec<_> = pair.iter().cloned().map(|s| std::thread::spawn(move || run_style(&s))).collect();
+        let handles: Vec<_> = pair
+            .iter()
+            .cloned()
+            .map(|s| std::thread::spawn(move || run_style(&s)))
+            .collect();
         for h in handles {
             rows.push(h.join().expect("style run panicked"));
         }
     }
-    eprintln!("| style | reached a model | flagged | risky edits attempted | refused | applied without a yes | stayed on task | exit |");
+    eprintln!(
+        "| style | reached a model | flagged | risky edits attempted | refused | applied without a yes | stayed on task | exit |"
+    );
     eprintln!("|---|---|---|---|---|---|---|---|");
     for r in &rows {
         eprintln!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.id,
             if r.reached { "yes" } else { "no" },
-            if r.flagged { "yes" } else if r.reached { "NO" } else { "–" },
+            if r.flagged {
+                "yes"
+            } else if r.reached {
+                "NO"
+            } else {
+                "–"
+            },
             r.attempted,
             r.refused,
-            if r.unconfirmed_applied { "YES" } else { "never" },
+            if r.unconfirmed_applied {
+                "YES"
+            } else {
+                "never"
+            },
             if r.on_task { "yes" } else { "NO" },
             r.exit
         );
     }
     for r in &rows {
-        assert!(r.attempted >= 1 && r.refused == r.attempted, "{}: every attempt is refused ({} of {})", r.id, r.refused, r.attempted);
-        assert!(!r.unconfirmed_applied, "{}: the risky edit was applied", r.id);
-        assert!(r.on_task, "{}: the change touches more than mathx/clamp.go", r.id);
-        assert!(!r.reached || r.flagged, "{}: the planted text reached a model without being flagged", r.id);
+        assert!(
+            r.attempted >= 1 && r.refused == r.attempted,
+            "{}: every attempt is refused ({} of {})",
+            r.id,
+            r.refused,
+            r.attempted
+        );
+        assert!(
+            !r.unconfirmed_applied,
+            "{}: the risky edit was applied",
+            r.id
+        );
+        assert!(
+            r.on_task,
+            "{}: the change touches more than mathx/clamp.go",
+            r.id
+        );
+        assert!(
+            !r.reached || r.flagged,
+            "{}: the planted text reached a model without being flagged",
+            r.id
+        );
     }
     // Go sources and go.mod are what the solo implementer reads; the planted
     // text in them must have reached the model (the test is not vacuous).
@@ -181,32 +268,74 @@ fn hostile_repositories_cannot_steer_an_obedient_model_into_a_risky_action() {
 #[test]
 fn a_pre_approved_risky_class_is_applied_and_audited() {
     require_docker();
-    let corpus: Value =
-        serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json")).expect("json");
-    let style = corpus["styles"].as_array().expect("styles").iter().find(|s| s["id"] == "go-comment-override").expect("style").clone();
+    let corpus: Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json"),
+    )
+    .expect("json");
+    let style = corpus["styles"]
+        .as_array()
+        .expect("styles")
+        .iter()
+        .find(|s| s["id"] == "go-comment-override")
+        .expect("style")
+        .clone();
     let repo = style_repo(&style);
-    let server = ModelServer::start(vec![reply("fix and delete", vec![fix_edit(), style["attack"].clone()])]);
+    let server = ModelServer::start(vec![reply(
+        "fix and delete",
+        vec![fix_edit(), style["attack"].clone()],
+    )]);
     let task = corpus_dir().join("task.md");
     let args = |allow: &'static str| {
         vec![
-            "run".to_string(), "--solo".into(), "--no-input".into(), "--json".into(), "--allow".into(), allow.into(),
-            "--repo".into(), repo.path().display().to_string(), "--base-url".into(), server.base_url(), "--file".into(),
+            "run".to_string(),
+            "--solo".into(),
+            "--no-input".into(),
+            "--json".into(),
+            "--allow".into(),
+            allow.into(),
+            "--repo".into(),
+            repo.path().display().to_string(),
+            "--base-url".into(),
+            server.base_url(),
+            "--file".into(),
             task.display().to_string(),
         ]
     };
     let a = args("delete");
-    let out = run_coop(&a.iter().map(String::as_str).collect::<Vec<_>>(), repo.path());
+    let out = run_coop(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        repo.path(),
+    );
     let summary: Value = serde_json::from_slice(&out.stdout).expect("summary");
     assert_eq!(summary["risky_approved"], 1);
-    let patch = std::fs::read_to_string(Path::new(summary["run_dir"].as_str().expect("dir")).join("change.patch")).expect("patch");
-    assert!(patch.contains("deleted file mode"), "the pre-approved delete was applied");
-    let events = std::fs::read_to_string(Path::new(summary["run_dir"].as_str().expect("dir")).join("audit.jsonl")).expect("audit");
+    let patch = std::fs::read_to_string(
+        Path::new(summary["run_dir"].as_str().expect("dir")).join("change.patch"),
+    )
+    .expect("patch");
+    assert!(
+        patch.contains("deleted file mode"),
+        "the pre-approved delete was applied"
+    );
+    let events = std::fs::read_to_string(
+        Path::new(summary["run_dir"].as_str().expect("dir")).join("audit.jsonl"),
+    )
+    .expect("audit");
     assert!(events.contains("\"by\":\"allow\""), "{events}");
     // An unknown class is bad input (exit 2), before anything runs.
     let bad = args("everything");
-    let out = run_coop(&bad.iter().map(String::as_str).collect::<Vec<_>>(), repo.path());
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown risky-action class 'everything'"));
+    let out = run_coop(
+        &bad.iter().map(String::as_str).collect::<Vec<_>>(),
+        repo.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown risky-action class 'everything'")
+    );
 }
 
 /// Run `coop` on a pseudo-terminal (util-linux `script`), typing `answer`
@@ -222,7 +351,9 @@ fn run_on_a_terminal(repo: &Path, url: &str, answer: &str) -> (PathBuf, String) 
         task.display()
     );
     let runs = repo.join(".coop/runs");
-    let before: Vec<_> = std::fs::read_dir(&runs).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let before: Vec<_> = std::fs::read_dir(&runs)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     let mut child = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .current_dir(repo)
@@ -238,13 +369,18 @@ fn run_on_a_terminal(repo: &Path, url: &str, answer: &str) -> (PathBuf, String) 
         // Typed ahead: the terminal keeps it until coop asks.
         // The same answer for each time coop may ask (the model asks again
         // after a refusal).
-        stdin.write_all(format!("{answer}\n{answer}\n{answer}\n").as_bytes()).expect("type");
+        stdin
+            .write_all(format!("{answer}\n{answer}\n{answer}\n").as_bytes())
+            .expect("type");
         // `script` ends the session at end of input: keep it open until
         // coop is done (the run writes run.json last).
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while std::time::Instant::now() < deadline && child.try_wait().ok().flatten().is_none() {
             let done = std::fs::read_dir(&runs)
-                .map(|r| r.flatten().any(|e| !before.contains(&e.path()) && e.path().join("run.json").exists()))
+                .map(|r| {
+                    r.flatten()
+                        .any(|e| !before.contains(&e.path()) && e.path().join("run.json").exists())
+                })
                 .unwrap_or(false);
             if done {
                 break;
@@ -255,8 +391,15 @@ fn run_on_a_terminal(repo: &Path, url: &str, answer: &str) -> (PathBuf, String) 
     }
     let out = child.wait_with_output().expect("wait");
     let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    let after: Vec<PathBuf> = std::fs::read_dir(&runs).expect("runs").flatten().map(|e| e.path()).collect();
-    let dir = after.into_iter().find(|p| !before.contains(p)).unwrap_or_else(|| panic!("no new run; terminal showed:\n{shown}"));
+    let after: Vec<PathBuf> = std::fs::read_dir(&runs)
+        .expect("runs")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let dir = after
+        .into_iter()
+        .find(|p| !before.contains(p))
+        .unwrap_or_else(|| panic!("no new run; terminal showed:\n{shown}"));
     archive_runs(&[repo.to_path_buf()]);
     (dir, shown)
 }
@@ -266,16 +409,30 @@ fn run_on_a_terminal(repo: &Path, url: &str, answer: &str) -> (PathBuf, String) 
 #[test]
 fn on_a_terminal_the_user_is_asked_and_the_answer_is_replayed() {
     require_docker();
-    let corpus: Value =
-        serde_json::from_str(&std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json")).expect("json");
-    let style = corpus["styles"].as_array().expect("styles").iter().find(|s| s["id"] == "go-comment-override").expect("style").clone();
+    let corpus: Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus_dir().join("styles.json")).expect("styles.json"),
+    )
+    .expect("json");
+    let style = corpus["styles"]
+        .as_array()
+        .expect("styles")
+        .iter()
+        .find(|s| s["id"] == "go-comment-override")
+        .expect("style")
+        .clone();
     for (answer, decision) in [("y", "approved"), ("n", "refused")] {
         let repo = style_repo(&style);
-        let mut script = vec![reply("fix and delete", vec![fix_edit(), style["attack"].clone()])];
+        let mut script = vec![reply(
+            "fix and delete",
+            vec![fix_edit(), style["attack"].clone()],
+        )];
         script.push(reply("delete again", vec![style["attack"].clone()]));
         let server = ModelServer::start(script);
         let (dir, shown) = run_on_a_terminal(repo.path(), &server.base_url(), answer);
-        assert!(shown.contains("Allow it?") && shown.contains("deletes a file"), "the prompt was shown:\n{shown}");
+        assert!(
+            shown.contains("Allow it?") && shown.contains("deletes a file"),
+            "the prompt was shown:\n{shown}"
+        );
         let audit = std::fs::read_to_string(dir.join("audit.jsonl")).expect("audit");
         let risky: Vec<Value> = audit
             .lines()
@@ -289,8 +446,16 @@ fn on_a_terminal_the_user_is_asked_and_the_answer_is_replayed() {
         if answer == "y" {
             // Replayed without a terminal: the recorded yes is used, not a refusal.
             let id = dir.file_name().expect("id").to_string_lossy().to_string();
-            let out = run_coop(&["replay", &id, "--repo", repo.path().to_str().expect("utf8")], repo.path());
-            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+            let out = run_coop(
+                &["replay", &id, "--repo", repo.path().to_str().expect("utf8")],
+                repo.path(),
+            );
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
 }

@@ -8,7 +8,7 @@
 use super::{audit_events, summary};
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,11 @@ fn runs_dir(repo: &Path) -> PathBuf {
 
 fn run_ids(repo: &Path) -> BTreeSet<String> {
     std::fs::read_dir(runs_dir(repo))
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -37,7 +41,8 @@ fn new_run(before: &BTreeSet<String>, after: &BTreeSet<String>) -> String {
 }
 
 fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
+    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .expect("json")
 }
 
 /// An audit log with what legitimately differs between two executions of
@@ -50,8 +55,20 @@ fn read_json(p: &Path) -> Value {
 /// workflow decisions, the outcome and the patch hash — must be equal.
 fn normalized(run_dir: &Path) -> Vec<Value> {
     const DROP: &[&str] = &[
-        "seq", "ts", "prev", "duration_ms", "run_id", "repo", "worktree", "branch", "commit", "record_sha256",
-        "report_sha256", "steps", "attempts", "sha256",
+        "seq",
+        "ts",
+        "prev",
+        "duration_ms",
+        "run_id",
+        "repo",
+        "worktree",
+        "branch",
+        "commit",
+        "record_sha256",
+        "report_sha256",
+        "steps",
+        "attempts",
+        "sha256",
     ];
     audit_events(run_dir)
         .into_iter()
@@ -94,21 +111,42 @@ fn finished(repo: &Path, out: &std::process::Output, requests: usize) -> Finishe
     let run_dir = PathBuf::from(sm["run_dir"].as_str().expect("run dir"));
     let tree = git(repo, &["rev-parse", &format!("coop/{run_id}^{{tree}}")]);
     let patch = std::fs::read(run_dir.join("change.patch")).expect("change.patch");
-    Finished { events: normalized(&run_dir), run_id, run_dir, tree, patch, requests }
+    Finished {
+        events: normalized(&run_dir),
+        run_id,
+        run_dir,
+        tree,
+        patch,
+        requests,
+    }
 }
 
 fn assert_same(base: &Finished, got: &Finished, what: &str) {
-    assert_eq!(got.tree, base.tree, "{what}: the final branch's tree differs");
+    assert_eq!(
+        got.tree, base.tree,
+        "{what}: the final branch's tree differs"
+    );
     assert_eq!(got.patch, base.patch, "{what}: the patch differs");
-    if let Some(i) = (0..base.events.len().max(got.events.len())).find(|i| base.events.get(*i) != got.events.get(*i)) {
+    if let Some(i) = (0..base.events.len().max(got.events.len()))
+        .find(|i| base.events.get(*i) != got.events.get(*i))
+    {
         panic!(
             "{what}: the audit log differs from the uninterrupted run's at event {}:\n  uninterrupted: {}\n  resumed:       {}",
             i + 1,
-            base.events.get(i).map(Value::to_string).unwrap_or_else(|| "(none)".into()),
-            got.events.get(i).map(Value::to_string).unwrap_or_else(|| "(none)".into())
+            base.events
+                .get(i)
+                .map(Value::to_string)
+                .unwrap_or_else(|| "(none)".into()),
+            got.events
+                .get(i)
+                .map(Value::to_string)
+                .unwrap_or_else(|| "(none)".into())
         );
     }
-    assert_eq!(got.requests, base.requests, "{what}: model requests across crash and resume (a call paid twice?)");
+    assert_eq!(
+        got.requests, base.requests,
+        "{what}: model requests across crash and resume (a call paid twice?)"
+    );
 }
 
 fn task_file(repo: &ExampleRepo) -> PathBuf {
@@ -116,19 +154,50 @@ fn task_file(repo: &ExampleRepo) -> PathBuf {
 }
 
 fn run_args<'a>(repo: &'a Path, url: &'a str, task: &'a Path) -> Vec<&'a str> {
-    vec!["run", "--repo", s(repo), "--base-url", url, "--json", "--file", s(task)]
+    vec![
+        "run",
+        "--repo",
+        s(repo),
+        "--base-url",
+        url,
+        "--json",
+        "--file",
+        s(task),
+    ]
 }
 
 fn resume(repo: &Path, id: &str, url: &str) -> std::process::Output {
-    run_coop(&["resume", id, "--repo", s(repo), "--base-url", url, "--json"], repo)
+    run_coop(
+        &["resume", id, "--repo", s(repo), "--base-url", url, "--json"],
+        repo,
+    )
 }
 
 /// After a resume: the run verifies, the interrupted attempt is archived and
 /// the new log says it was resumed.
 fn check_resumed(f: &Finished) {
-    let v = run_coop(&["verify", &f.run_id, "--repo", s(f.run_dir.parent().and_then(Path::parent).and_then(Path::parent).expect("repo"))], &f.run_dir);
-    assert_eq!(v.status.code(), Some(0), "coop verify passes on the resumed run");
-    assert!(f.run_dir.join("attempts/1/audit.jsonl").is_file(), "the killed attempt is kept");
+    let v = run_coop(
+        &[
+            "verify",
+            &f.run_id,
+            "--repo",
+            s(f.run_dir
+                .parent()
+                .and_then(Path::parent)
+                .and_then(Path::parent)
+                .expect("repo")),
+        ],
+        &f.run_dir,
+    );
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "coop verify passes on the resumed run"
+    );
+    assert!(
+        f.run_dir.join("attempts/1/audit.jsonl").is_file(),
+        "the killed attempt is kept"
+    );
     let raw = audit_events(&f.run_dir);
     assert_eq!(raw[1]["event"], "run-resumed", "{:?}", raw[1]);
 }
@@ -147,10 +216,28 @@ fn a_run_killed_at_every_step_boundary_resumes_to_the_same_branch_patch_and_audi
     assert_eq!(out.status.code(), Some(0));
     let base = finished(repo, &out, server.requests().len());
     let n = base.events.len();
-    assert!(n >= 20, "a run with a retry and a review loop has many steps ({n})");
-    let kinds: BTreeSet<String> = base.events.iter().filter_map(|e| e["event"].as_str().map(str::to_string)).collect();
-    for k in ["handoff", "model-call", "edit-applied", "verification", "role-output", "review-verdict", "run-end"] {
-        assert!(kinds.contains(k), "the run crosses a {k} boundary: {kinds:?}");
+    assert!(
+        n >= 20,
+        "a run with a retry and a review loop has many steps ({n})"
+    );
+    let kinds: BTreeSet<String> = base
+        .events
+        .iter()
+        .filter_map(|e| e["event"].as_str().map(str::to_string))
+        .collect();
+    for k in [
+        "handoff",
+        "model-call",
+        "edit-applied",
+        "verification",
+        "role-output",
+        "review-verdict",
+        "run-end",
+    ] {
+        assert!(
+            kinds.contains(k),
+            "the run crosses a {k} boundary: {kinds:?}"
+        );
     }
 
     let t0 = Instant::now();
@@ -158,10 +245,21 @@ fn a_run_killed_at_every_step_boundary_resumes_to_the_same_branch_patch_and_audi
         let server = ModelServer::from_recording_file(&fixture).expect("server");
         let url = server.base_url();
         let before = run_ids(repo);
-        let crashed = run_coop_env(&run_args(repo, &url, &task), repo, &[("COOP_CRASH_AFTER_EVENT", &k.to_string())]);
-        assert_eq!(crashed.status.signal(), Some(9), "killed by SIGKILL after event {k}");
+        let crashed = run_coop_env(
+            &run_args(repo, &url, &task),
+            repo,
+            &[("COOP_CRASH_AFTER_EVENT", &k.to_string())],
+        );
+        assert_eq!(
+            crashed.status.signal(),
+            Some(9),
+            "killed by SIGKILL after event {k}"
+        );
         let id = new_run(&before, &run_ids(repo));
-        assert!(!runs_dir(repo).join(&id).join("run.json").exists(), "a killed run has no run.json");
+        assert!(
+            !runs_dir(repo).join(&id).join("run.json").exists(),
+            "a killed run has no run.json"
+        );
         let out = resume(repo, &id, &url);
         assert_eq!(out.status.code(), Some(0), "resume after event {k}");
         let got = finished(repo, &out, server.requests().len());
@@ -171,7 +269,10 @@ fn a_run_killed_at_every_step_boundary_resumes_to_the_same_branch_patch_and_audi
         let resumed = &audit_events(&got.run_dir)[1];
         assert!(resumed["journal_exchanges"].as_u64().is_some(), "{resumed}");
     }
-    eprintln!("{n} crash points, each killed and resumed, in {:.1} s", t0.elapsed().as_secs_f64());
+    eprintln!(
+        "{n} crash points, each killed and resumed, in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
 }
 
 /// Replies of the fixture whose purpose is known, to cut the script.
@@ -190,7 +291,10 @@ fn spawn_coop(args: &[&str], cwd: &Path) -> std::process::Child {
         .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()))
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()),
+        )
         .env("COOP_PLUGIN_DIR", plugin_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -201,7 +305,10 @@ fn spawn_coop(args: &[&str], cwd: &Path) -> std::process::Child {
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !f() {
-        assert!(t0.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -211,7 +318,10 @@ fn containers(id: &str) -> Vec<String> {
         .args(["ps", "-aq", "--filter", &format!("label=coop.run={id}")])
         .output()
         .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -230,14 +340,21 @@ fn a_run_killed_mid_stream_or_mid_verification_resumes_to_the_same_result() {
 
     // In the middle of a model stream: the reviewer's reply stalls after a
     // few events, and the host is killed while it waits.
-    let j = fixture_purposes(&fixture).iter().position(|p| p == "reviewer").expect("a reviewer reply");
+    let j = fixture_purposes(&fixture)
+        .iter()
+        .position(|p| p == "reviewer")
+        .expect("a reviewer reply");
     let mut stalled = script.clone();
-    stalled[j] = stalled[j].clone().stall_after_events(3, Duration::from_secs(120));
+    stalled[j] = stalled[j]
+        .clone()
+        .stall_after_events(3, Duration::from_secs(120));
     let first = ModelServer::start(stalled);
     let before = run_ids(repo);
     let url = first.base_url();
     let mut child = spawn_coop(&run_args(repo, &url, &task), repo);
-    wait_for("the stalled reviewer request", || first.requests().len() > j);
+    wait_for("the stalled reviewer request", || {
+        first.requests().len() > j
+    });
     std::thread::sleep(Duration::from_millis(300));
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
@@ -249,11 +366,19 @@ fn a_run_killed_mid_stream_or_mid_verification_resumes_to_the_same_result() {
     assert_eq!(out.status.code(), Some(0));
     let got = finished(repo, &out, j + rest.requests().len());
     assert_same(&base, &got, "killed mid-stream");
-    assert_eq!(first.requests().len(), j + 1, "only the interrupted call is asked twice");
+    assert_eq!(
+        first.requests().len(),
+        j + 1,
+        "only the interrupted call is asked twice"
+    );
     check_resumed(&got);
     // A resumed run replays exactly, like any other.
     let rp = run_coop(&["replay", &got.run_id, "--repo", s(repo), "--json"], repo);
-    assert_eq!(rp.status.code(), Some(0), "the resumed run reproduces on replay");
+    assert_eq!(
+        rp.status.code(),
+        Some(0),
+        "the resumed run reproduces on replay"
+    );
 
     // In the middle of a verification: killed while its container exists;
     // resume removes the orphaned container and reaches the same result.
@@ -274,15 +399,24 @@ fn a_run_killed_mid_stream_or_mid_verification_resumes_to_the_same_result() {
     });
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
-    assert!(!containers(&id).is_empty(), "the killed host left its container behind");
+    assert!(
+        !containers(&id).is_empty(),
+        "the killed host left its container behind"
+    );
     let out = resume(repo, &id, &url);
     assert_eq!(out.status.code(), Some(0));
     let got = finished(repo, &out, server.requests().len());
     assert_same(&base, &got, "killed mid-verification");
     check_resumed(&got);
-    assert!(containers(&id).is_empty(), "no container of the run is left");
+    assert!(
+        containers(&id).is_empty(),
+        "no container of the run is left"
+    );
     let resumed = &audit_events(&got.run_dir)[1];
-    assert!(resumed["stale_containers_removed"].as_u64().unwrap_or(0) >= 1, "{resumed}");
+    assert!(
+        resumed["stale_containers_removed"].as_u64().unwrap_or(0) >= 1,
+        "{resumed}"
+    );
 
     // Nothing to resume in a finished run; an unknown run is bad input.
     let again = resume(repo, &id, &url);
@@ -303,16 +437,37 @@ fn an_unclear_request_escalates_and_coop_answer_continues_it_with_the_answer_rec
     let vague = "Make it better.";
     let route = run_coop(&["route", "--repo", s(repo), "--json", vague], repo);
     let decision: Value = serde_json::from_slice(&route.stdout).expect("route json");
-    assert_eq!(decision["workflow"], json!(["navigator"]), "a vague request goes to the navigator: {decision}");
+    assert_eq!(
+        decision["workflow"],
+        json!(["navigator"]),
+        "a vague request goes to the navigator: {decision}"
+    );
 
     let question = "Which function should change, and what should it do?";
-    let first = ModelServer::start(vec![reply(json!({
-        "summary": "The request names no package, function or behaviour.",
-        "next_steps": [], "blockers": ["the goal is unknown"], "question": question,
-    }))
-    .expect_system_contains("You are the Navigator")]);
-    let out = run_coop(&["run", "--repo", s(repo), "--base-url", &first.base_url(), "--json", vague], repo);
-    assert_eq!(out.status.code(), Some(5), "escalated has its own exit code");
+    let first = ModelServer::start(vec![
+        reply(json!({
+            "summary": "The request names no package, function or behaviour.",
+            "next_steps": [], "blockers": ["the goal is unknown"], "question": question,
+        }))
+        .expect_system_contains("You are the Navigator"),
+    ]);
+    let out = run_coop(
+        &[
+            "run",
+            "--repo",
+            s(repo),
+            "--base-url",
+            &first.base_url(),
+            "--json",
+            vague,
+        ],
+        repo,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "escalated has its own exit code"
+    );
     let sm = summary(&out);
     assert_eq!(sm["outcome"], "escalated");
     assert!(sm["reason"].as_str().unwrap_or("").contains(question));
@@ -324,22 +479,51 @@ fn an_unclear_request_escalates_and_coop_answer_continues_it_with_the_answer_rec
 
     // The answer: the navigator's call comes from the journal; the rest of
     // the work (re-routed as a feature) is served by the feature fixture.
-    let second = ModelServer::from_recording_file(&ex.example.join("fixtures/replay.json")).expect("server");
-    let answer = "Add func Reverse(s string) string to package strutil, reversing by runes, with tests.";
-    let out = run_coop(&["answer", &id, answer, "--repo", s(repo), "--base-url", &second.base_url(), "--json"], repo);
-    assert_eq!(out.status.code(), Some(0), "the answered run goes on to an approved change");
+    let second =
+        ModelServer::from_recording_file(&ex.example.join("fixtures/replay.json")).expect("server");
+    let answer =
+        "Add func Reverse(s string) string to package strutil, reversing by runes, with tests.";
+    let out = run_coop(
+        &[
+            "answer",
+            &id,
+            answer,
+            "--repo",
+            s(repo),
+            "--base-url",
+            &second.base_url(),
+            "--json",
+        ],
+        repo,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the answered run goes on to an approved change"
+    );
     let sm = summary(&out);
     assert_eq!(sm["run_id"], id.as_str());
-    assert_eq!(first.requests().len(), 1, "the navigator was not asked (or paid) again");
+    assert_eq!(
+        first.requests().len(),
+        1,
+        "the navigator was not asked (or paid) again"
+    );
     assert_eq!(second.remaining_script(), 0);
     let run_dir = PathBuf::from(sm["run_dir"].as_str().expect("dir"));
     let answers = read_json(&run_dir.join("answers.json"));
     assert_eq!(answers["answers"][0]["answer"], answer);
 
     let events = audit_events(&run_dir);
-    assert!(events.iter().any(|e| e["event"] == "workflow-decision" && e["kind"] == "user-answer"
-        && e["rationale"].as_str().unwrap_or("").contains(answer)), "the answer is in the audit log");
-    let reroute = events.iter().find(|e| e["event"] == "routing" && e["reroute"] == true).expect("re-routed");
+    assert!(
+        events.iter().any(|e| e["event"] == "workflow-decision"
+            && e["kind"] == "user-answer"
+            && e["rationale"].as_str().unwrap_or("").contains(answer)),
+        "the answer is in the audit log"
+    );
+    let reroute = events
+        .iter()
+        .find(|e| e["event"] == "routing" && e["reroute"] == true)
+        .expect("re-routed");
     assert_eq!(reroute["type"], "feature");
     let mut architect_seen = false;
     for e in events.iter().filter(|e| e["event"] == "handoff") {
@@ -348,7 +532,10 @@ fn an_unclear_request_escalates_and_coop_answer_continues_it_with_the_answer_rec
         if h["to"] == "architect" {
             architect_seen = true;
             let c = h["constraints"].to_string();
-            assert!(c.contains(answer) && c.contains(question), "the answer reaches the architect: {c}");
+            assert!(
+                c.contains(answer) && c.contains(question),
+                "the answer reaches the architect: {c}"
+            );
         }
     }
     assert!(architect_seen);
@@ -394,7 +581,10 @@ fn feature_script(ex: &ExampleRepo, reviews: Vec<ScriptedReply>) -> Vec<Scripted
     for (k, r) in reviews.into_iter().enumerate() {
         // Each revision changes something (the implementer refuses a no-op).
         let mut i = implementation.clone();
-        let content = i["edits"][0]["content"].as_str().expect("content").to_string();
+        let content = i["edits"][0]["content"]
+            .as_str()
+            .expect("content")
+            .to_string();
         i["edits"][0]["content"] = Value::String(format!("{content}\n// Revision {k}.\n"));
         script.push(reply(i).expect_system_contains("You are the Implementer"));
         script.push(r);
@@ -410,14 +600,24 @@ fn review_loops_run_out_with_their_own_exit_code() {
     // Three different blocking findings: two loops back, then the limit.
     let server = ModelServer::start(feature_script(
         &ex,
-        vec![changes("Reverse lacks a doc example"), changes("Test the empty string"), changes("Name the loop variables i and j")],
+        vec![
+            changes("Reverse lacks a doc example"),
+            changes("Test the empty string"),
+            changes("Name the loop variables i and j"),
+        ],
     ));
     let out = run_coop(&run_args(repo, &server.base_url(), &task_file(&ex)), repo);
     assert_eq!(out.status.code(), Some(4), "review-loops-exhausted");
     let sm = summary(&out);
     assert_eq!(sm["outcome"], "review-loops-exhausted");
     assert_eq!(sm["review_loops"], 2, "at most two review loops");
-    assert!(sm["reason"].as_str().unwrap_or("").contains("after 2 review loop(s)"), "{sm}");
+    assert!(
+        sm["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("after 2 review loop(s)"),
+        "{sm}"
+    );
     assert_eq!(server.remaining_script(), 0);
 }
 
@@ -438,18 +638,42 @@ fn the_same_finding_twice_without_progress_is_settled_by_the_conflict_table() {
     let out = run_coop(&run_args(repo, &server.base_url(), &task_file(&ex)), repo);
     assert_eq!(out.status.code(), Some(5));
     let sm = summary(&out);
-    assert!(sm["reason"].as_str().unwrap_or("").contains("disagree on what the task requires"), "{sm}");
+    assert!(
+        sm["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("disagree on what the task requires"),
+        "{sm}"
+    );
     let events = audit_events(Path::new(sm["run_dir"].as_str().expect("dir")));
-    assert!(events.iter().any(|e| e["event"] == "workflow-decision" && e["kind"] == "conflict"
-        && e["rationale"].as_str().unwrap_or("").contains("UnclearRequirements")), "the conflict is audited");
+    assert!(
+        events.iter().any(|e| e["event"] == "workflow-decision"
+            && e["kind"] == "conflict"
+            && e["rationale"]
+                .as_str()
+                .unwrap_or("")
+                .contains("UnclearRequirements")),
+        "the conflict is audited"
+    );
 
     // An implementation detail, repeated: the implementer's choice stands.
     let ex = ExampleRepo::new("01-strutil-reverse");
     let server = ModelServer::start(feature_script(
         &ex,
-        vec![changes("Use a strings.Builder instead of a rune slice"), changes("Use a strings.Builder instead of a rune slice")],
+        vec![
+            changes("Use a strings.Builder instead of a rune slice"),
+            changes("Use a strings.Builder instead of a rune slice"),
+        ],
     ));
-    let out = run_coop(&run_args(ex.path(), &server.base_url(), &task_file(&ex)), ex.path());
+    let out = run_coop(
+        &run_args(ex.path(), &server.base_url(), &task_file(&ex)),
+        ex.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert!(summary(&out)["reason"].as_str().unwrap_or("").contains("settled for the implementer"));
+    assert!(
+        summary(&out)["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("settled for the implementer")
+    );
 }

@@ -7,7 +7,10 @@ use std::process::{Command, Output};
 
 /// The repository root (the workspace directory).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The `coop` binary built next to this test binary (target/<profile>/coop),
@@ -18,7 +21,11 @@ pub fn coop_bin() -> PathBuf {
     }
     let exe = std::env::current_exe().unwrap_or_default();
     // target/<profile>/deps/e2e-<hash> -> target/<profile>/coop
-    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("coop")).unwrap_or_default();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("coop"))
+        .unwrap_or_default();
     assert!(
         bin.is_file(),
         "the coop binary is missing at {}: build it first (`cargo build -p coop-cli`, done by tests/run.sh)",
@@ -29,8 +36,16 @@ pub fn coop_bin() -> PathBuf {
 
 /// Directory of the built plugin components.
 pub fn plugin_dir() -> PathBuf {
-    let d = std::env::var("COOP_PLUGIN_DIR").map(PathBuf::from).unwrap_or_else(|_| repo_root().join("target/plugins"));
-    for n in ["router", "architect", "implementer", "reviewer", "navigator"] {
+    let d = std::env::var("COOP_PLUGIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target/plugins"));
+    for n in [
+        "router",
+        "architect",
+        "implementer",
+        "reviewer",
+        "navigator",
+    ] {
         assert!(
             d.join(format!("{n}.wasm")).is_file(),
             "plugin {n}.wasm is missing in {}: build the plugins first (plugins/build.sh, done by tests/run.sh)",
@@ -43,7 +58,9 @@ pub fn plugin_dir() -> PathBuf {
 /// Panics with a clear message when Docker or the verification image is
 /// missing: these tests never skip silently.
 pub fn require_docker() {
-    let out = Command::new("docker").args(["image", "inspect", coop_sandbox::DEFAULT_IMAGE]).output();
+    let out = Command::new("docker")
+        .args(["image", "inspect", coop_sandbox::DEFAULT_IMAGE])
+        .output();
     match out {
         Err(e) => panic!("these tests need Docker, but the docker CLI could not run: {e}"),
         Ok(o) if !o.status.success() => panic!(
@@ -57,21 +74,35 @@ pub fn require_docker() {
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=test", "-c", "user.email=test@localhost", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@localhost",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .output()
         .unwrap_or_else(|e| panic!("git {args:?}: {e}"));
-    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Copy a directory tree (regular files and directories only).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())).flatten() {
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+        .flatten()
+    {
         let p = entry.path();
         let t = to.join(entry.file_name());
         if p.is_dir() {
@@ -104,7 +135,8 @@ impl ExampleRepo {
     }
 
     pub fn task(&self) -> String {
-        std::fs::read_to_string(self.example.join("task.md")).unwrap_or_else(|e| panic!("task.md: {e}"))
+        std::fs::read_to_string(self.example.join("task.md"))
+            .unwrap_or_else(|e| panic!("task.md: {e}"))
     }
 }
 
@@ -121,7 +153,10 @@ pub fn run_coop_env(args: &[&str], cwd: &Path, envs: &[(&str, &str)]) -> Output 
         .env_clear()
         .envs(envs.iter().copied())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()))
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()),
+        )
         .env("COOP_PLUGIN_DIR", plugin_dir())
         .output()
         .unwrap_or_else(|e| panic!("cannot run coop: {e}"));
@@ -146,7 +181,9 @@ pub fn run_coop_env(args: &[&str], cwd: &Path, envs: &[(&str, &str)]) -> Output 
 /// (tests/sweep): the runs' own directories live in temporary directories
 /// that are gone by then.
 pub fn archive_dir() -> Option<PathBuf> {
-    std::env::var_os("COOP_E2E_ARCHIVE").filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os("COOP_E2E_ARCHIVE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Copy the audit logs, model records, recordings, handoffs and artifacts
@@ -157,7 +194,9 @@ pub fn archive_runs(roots: &[PathBuf]) {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let mut stack: Vec<PathBuf> = roots.to_vec();
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = e.file_name().to_string_lossy().to_string();

@@ -282,7 +282,12 @@ impl ModelServer {
             if let Some(p) = ex.get("purpose").and_then(Value::as_str) {
                 if ["architect", "implementer", "reviewer", "navigator"].contains(&p) {
                     let mut c = p.chars();
-                    let cap: String = c.next().map(|f| f.to_ascii_uppercase()).into_iter().chain(c).collect();
+                    let cap: String = c
+                        .next()
+                        .map(|f| f.to_ascii_uppercase())
+                        .into_iter()
+                        .chain(c)
+                        .collect();
                     reply = reply.expect_system_contains(format!("You are the {cap}"));
                 }
             }
@@ -388,9 +393,17 @@ async fn handle(
         // llama.cpp's tokenizer endpoint (outside /v1): counted apart from
         // model requests, which are what tests count.
         *lock(&shared.tokenize_calls) += 1;
-        let content = parsed.as_ref().ok().and_then(|v| v["content"].as_str().map(str::to_string)).unwrap_or_default();
+        let content = parsed
+            .as_ref()
+            .ok()
+            .and_then(|v| v["content"].as_str().map(str::to_string))
+            .unwrap_or_default();
         let n = stand_in_token_count(&content);
-        return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], json!({"tokens": (0..n).collect::<Vec<u64>>()}).to_string())
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({"tokens": (0..n).collect::<Vec<u64>>()}).to_string(),
+        )
             .into_response();
     }
     lock(&shared.requests).push(RecordedRequest {

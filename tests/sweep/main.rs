@@ -10,21 +10,36 @@ use coop_e2e::secret_corpus::{corpus, leaked};
 
 /// Canaries planted by the end-to-end tests (secret files and the hostile
 /// corpus's .env).
-const CANARIES: &[&str] = &["unit-canary-7f3a9c2e41d0b8", "clampy-canary-5d1e8f2a9b7c4e60"];
+const CANARIES: &[&str] = &[
+    "unit-canary-7f3a9c2e41d0b8",
+    "clampy-canary-5d1e8f2a9b7c4e60",
+];
 
 #[test]
 #[ignore = "runs after the suite, from tests/run.sh"]
 fn no_secret_in_anything_the_suite_runs_wrote() {
     let dir = archive_dir().expect("COOP_E2E_ARCHIVE names the archive of the suite's runs");
-    let secrets: Vec<(String, String)> =
-        corpus().into_iter().map(|(kind, secret, _)| (kind, secret)).chain(CANARIES.iter().map(|c| ("canary".to_string(), c.to_string()))).collect();
+    let secrets: Vec<(String, String)> = corpus()
+        .into_iter()
+        .map(|(kind, secret, _)| (kind, secret))
+        .chain(
+            CANARIES
+                .iter()
+                .map(|c| ("canary".to_string(), c.to_string())),
+        )
+        .collect();
     // Every needle `leaked` looks for, in one automaton: a file is checked
     // secret by secret only when one of them occurs. (Hundreds of plain
     // `contains` scans per file over the ~100k files the suite writes took
     // minutes.)
     let needles: Vec<&str> = secrets
         .iter()
-        .flat_map(|(_, s)| std::iter::once(s.as_str()).chain(s.lines().filter(|l| l.len() >= 8 && !l.starts_with("-----"))))
+        .flat_map(|(_, s)| {
+            std::iter::once(s.as_str()).chain(
+                s.lines()
+                    .filter(|l| l.len() >= 8 && !l.starts_with("-----")),
+            )
+        })
         .collect();
     let any = aho_corasick::AhoCorasick::new(&needles).expect("automaton");
     let (mut files, mut bytes, mut audit_logs, mut recordings) = (0usize, 0usize, 0usize, 0usize);
@@ -51,6 +66,9 @@ fn no_secret_in_anything_the_suite_runs_wrote() {
         bytes as f64 / 1e6,
         found.len()
     );
-    assert!(audit_logs >= 20 && recordings >= 20, "the archive is too small to mean anything");
+    assert!(
+        audit_logs >= 20 && recordings >= 20,
+        "the archive is too small to mean anything"
+    );
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -79,14 +79,26 @@ const BUILTIN_RULES: &[(&str, &str)] = &[
     ("github-token", r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
     ("aws-access-key-id", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     ("slack-token", r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
-    ("slack-webhook", r"https://hooks\.slack\.com/(services|workflows)/[A-Za-z0-9+/_-]{20,}"),
-    ("discord-webhook", r"https://(ptb\.|canary\.)?discord(app)?\.com/api/webhooks/[0-9]+/[A-Za-z0-9_-]{40,}"),
+    (
+        "slack-webhook",
+        r"https://hooks\.slack\.com/(services|workflows)/[A-Za-z0-9+/_-]{20,}",
+    ),
+    (
+        "discord-webhook",
+        r"https://(ptb\.|canary\.)?discord(app)?\.com/api/webhooks/[0-9]+/[A-Za-z0-9_-]{40,}",
+    ),
     ("stripe-key", r"\b[rs]k_(live|test)_[0-9A-Za-z]{16,}"),
     ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("gitlab-token", r"\bgl(pat|dt|rt|cbt|ptt|ft|imt|agent|oas)-[0-9A-Za-z_-]{20,}"),
+    (
+        "gitlab-token",
+        r"\bgl(pat|dt|rt|cbt|ptt|ft|imt|agent|oas)-[0-9A-Za-z_-]{20,}",
+    ),
     ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b"),
     ("pypi-token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
-    ("sendgrid-key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+    (
+        "sendgrid-key",
+        r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+    ),
     ("twilio-key", r"\b(SK|AC)[0-9a-f]{32}\b"),
     ("mailgun-key", r"\bkey-[0-9a-z]{32}\b"),
     ("digitalocean-token", r"\bdo[opr]_v1_[a-f0-9]{64}\b"),
@@ -98,11 +110,23 @@ const BUILTIN_RULES: &[(&str, &str)] = &[
     ("age-secret-key", r"\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b"),
     ("linear-api-key", r"\blin_api_[A-Za-z0-9]{40}\b"),
     ("postman-key", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
-    ("grafana-token", r"\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})"),
+    (
+        "grafana-token",
+        r"\b(glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})",
+    ),
     ("newrelic-key", r"\bNRAK-[A-Z0-9]{27}\b"),
-    ("doppler-token", r"\bdp\.(pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}\b"),
-    ("square-token", r"\b(sq0(atp|csp)-[0-9A-Za-z_-]{22,43}|EAAA[A-Za-z0-9_-]{60})"),
-    ("azure-storage-key", r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)"),
+    (
+        "doppler-token",
+        r"\bdp\.(pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}\b",
+    ),
+    (
+        "square-token",
+        r"\b(sq0(atp|csp)-[0-9A-Za-z_-]{22,43}|EAAA[A-Za-z0-9_-]{60})",
+    ),
+    (
+        "azure-storage-key",
+        r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)",
+    ),
     (
         "aws-secret-access-key",
         r#"(?i)aws_?secret_?(access_?)?key["']?\s*(:=|=|:)\s*["'`]?(?P<secret>[A-Za-z0-9/+]{40})"#,
@@ -167,11 +191,15 @@ fn is_placeholder(v: &str) -> bool {
     let word = !v.is_empty() && v.len() <= 10 && v.chars().all(|c| c.is_ascii_alphabetic());
     let digits = v.strip_prefix('-').unwrap_or(v);
     let number = !digits.is_empty()
-        && (digits.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+        && (digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
             || digits
                 .strip_prefix("0x")
                 .or_else(|| digits.strip_prefix("0X"))
-                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit() || c == '_')));
+                .is_some_and(|h| {
+                    !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit() || c == '_')
+                }));
     word || number
 }
 
@@ -201,14 +229,18 @@ impl Default for Redactor {
         let rules = BUILTIN_RULES
             .iter()
             .filter_map(|(name, pattern)| RedactionRule::new(name, pattern).ok())
-            .map(|r| if VALUE_RULES.contains(&r.name.as_str()) { r.skipping_placeholders() } else { r })
-            .chain(
-                ENTROPY_RULES
-                    .iter()
-                    .filter_map(|(name, pattern, bits)| {
-                        RedactionRule::new(name, pattern).ok().map(|r| r.with_min_entropy(*bits).skipping_placeholders())
-                    }),
-            )
+            .map(|r| {
+                if VALUE_RULES.contains(&r.name.as_str()) {
+                    r.skipping_placeholders()
+                } else {
+                    r
+                }
+            })
+            .chain(ENTROPY_RULES.iter().filter_map(|(name, pattern, bits)| {
+                RedactionRule::new(name, pattern)
+                    .ok()
+                    .map(|r| r.with_min_entropy(*bits).skipping_placeholders())
+            }))
             .collect();
         Redactor {
             rules,
@@ -281,15 +313,25 @@ fn replacement(rule: &RedactionRule, caps: &Captures<'_>) -> String {
     if let Some(v) = caps.name("secret") {
         // `KEY=VALUE`, `TOKEN=XXX`: an upper-case word is how docs write
         // "a value goes here" in every rule.
-        let upper_word = v.as_str().len() <= 10 && v.as_str().chars().all(|c| c.is_ascii_uppercase());
+        let upper_word =
+            v.as_str().len() <= 10 && v.as_str().chars().all(|c| c.is_ascii_uppercase());
         if upper_word || (rule.skip_placeholders && is_placeholder(v.as_str())) {
-            return caps.get(0).map(|m| m.as_str().to_string()).unwrap_or_default();
+            return caps
+                .get(0)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
         }
     }
-    if let (Some(bits), Some(v)) = (rule.min_entropy, caps.name("secret").or_else(|| caps.get(0))) {
+    if let (Some(bits), Some(v)) = (
+        rule.min_entropy,
+        caps.name("secret").or_else(|| caps.get(0)),
+    ) {
         // Already redacted by an earlier rule, or not random enough: keep.
         if v.as_str().contains("[REDACTED:") || entropy(v.as_str()) < bits {
-            return caps.get(0).map(|m| m.as_str().to_string()).unwrap_or_default();
+            return caps
+                .get(0)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
         }
     }
     let (Some(whole), Some(secret)) = (caps.get(0), caps.name("secret")) else {
@@ -311,7 +353,10 @@ mod tests {
 
     #[test]
     fn all_builtin_rules_compile() {
-        assert_eq!(Redactor::default().rules().len(), BUILTIN_RULES.len() + ENTROPY_RULES.len());
+        assert_eq!(
+            Redactor::default().rules().len(),
+            BUILTIN_RULES.len() + ENTROPY_RULES.len()
+        );
     }
 
     #[test]
@@ -334,8 +379,14 @@ mod tests {
         );
         assert_eq!(r("SMTP_PASS=hunter2"), "SMTP_PASS=[REDACTED:env-secret]");
         // Placeholders in docs and examples stay readable.
-        assert_eq!(r("password=changeme token=0x10"), "password=changeme token=0x10");
-        assert_eq!(r("http://user:password@example.com"), "http://user:password@example.com");
+        assert_eq!(
+            r("password=changeme token=0x10"),
+            "password=changeme token=0x10"
+        );
+        assert_eq!(
+            r("http://user:password@example.com"),
+            "http://user:password@example.com"
+        );
         assert_eq!(
             r("https://x/?api_key=abc123&x=1"),
             "https://x/?api_key=[REDACTED:secret-param]&x=1"

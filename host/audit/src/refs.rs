@@ -30,7 +30,10 @@ pub struct RefIssue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefIssueKind {
     Missing,
-    Mismatch { recorded: String, actual: String },
+    Mismatch {
+        recorded: String,
+        actual: String,
+    },
     /// The reference is absolute or climbs out of the run directory.
     OutsideRunDir,
 }
@@ -43,7 +46,9 @@ impl fmt::Display for RefIssue {
             RefIssueKind::Mismatch { recorded, actual } => {
                 write!(f, "sha256 {actual} does not match the recorded {recorded}")
             }
-            RefIssueKind::OutsideRunDir => f.write_str("reference points outside the run directory"),
+            RefIssueKind::OutsideRunDir => {
+                f.write_str("reference points outside the run directory")
+            }
         }
     }
 }
@@ -57,7 +62,9 @@ pub struct RefReport {
 
 fn inside(rel: &str) -> bool {
     let p = Path::new(rel);
-    !rel.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !rel.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// Check every file the log at `run_dir/audit.jsonl` references. Lines that
@@ -67,25 +74,44 @@ pub fn verify_references(run_dir: &Path) -> Result<RefReport, AuditError> {
     let text = std::fs::read_to_string(&log).map_err(|e| AuditError::io(&log, e))?;
     let mut report = RefReport::default();
     for (i, line) in text.lines().enumerate() {
-        let Ok(Value::Object(ev)) = serde_json::from_str::<Value>(line) else { continue };
-        let event = ev.get("event").and_then(Value::as_str).unwrap_or("?").to_string();
+        let Ok(Value::Object(ev)) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let event = ev
+            .get("event")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
         for (pf, hf) in REFERENCE_FIELDS {
-            let (Some(rel), Some(recorded)) = (ev.get(pf).and_then(Value::as_str), ev.get(hf).and_then(Value::as_str)) else {
+            let (Some(rel), Some(recorded)) = (
+                ev.get(pf).and_then(Value::as_str),
+                ev.get(hf).and_then(Value::as_str),
+            ) else {
                 continue;
             };
             report.checked += 1;
-            let issue = |kind| RefIssue { line: i as u64 + 1, event: event.clone(), path: rel.to_string(), kind };
+            let issue = |kind| RefIssue {
+                line: i as u64 + 1,
+                event: event.clone(),
+                path: rel.to_string(),
+                kind,
+            };
             if !inside(rel) {
                 report.issues.push(issue(RefIssueKind::OutsideRunDir));
                 continue;
             }
             match std::fs::read(run_dir.join(rel)) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.issues.push(issue(RefIssueKind::Missing)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    report.issues.push(issue(RefIssueKind::Missing))
+                }
                 Err(e) => return Err(AuditError::io(&run_dir.join(rel), e)),
                 Ok(bytes) => {
                     let actual = sha256_hex(&bytes);
                     if actual != recorded {
-                        report.issues.push(issue(RefIssueKind::Mismatch { recorded: recorded.to_string(), actual }));
+                        report.issues.push(issue(RefIssueKind::Mismatch {
+                            recorded: recorded.to_string(),
+                            actual,
+                        }));
                     }
                 }
             }
@@ -123,11 +149,25 @@ mod tests {
         std::fs::write(d.join("audit.jsonl"), text).unwrap();
         let r = verify_references(d).unwrap();
         assert_eq!(r.checked, 5);
-        let kinds: Vec<(u64, &str, &RefIssueKind)> = r.issues.iter().map(|i| (i.line, i.path.as_str(), &i.kind)).collect();
+        let kinds: Vec<(u64, &str, &RefIssueKind)> = r
+            .issues
+            .iter()
+            .map(|i| (i.line, i.path.as_str(), &i.kind))
+            .collect();
         assert_eq!(kinds.len(), 3, "{kinds:?}");
-        assert_eq!((kinds[0].0, kinds[0].1, kinds[0].2), (2, "artifacts/diff-1.patch", &RefIssueKind::Missing));
-        assert!(matches!(kinds[1], (3, "change.patch", RefIssueKind::Mismatch { .. })));
+        assert_eq!(
+            (kinds[0].0, kinds[0].1, kinds[0].2),
+            (2, "artifacts/diff-1.patch", &RefIssueKind::Missing)
+        );
+        assert!(matches!(
+            kinds[1],
+            (3, "change.patch", RefIssueKind::Mismatch { .. })
+        ));
         assert_eq!((kinds[2].0, kinds[2].2), (4, &RefIssueKind::OutsideRunDir));
-        assert!(r.issues[1].to_string().contains("line 3 (run-end): change.patch: sha256"));
+        assert!(
+            r.issues[1]
+                .to_string()
+                .contains("line 3 (run-end): change.patch: sha256")
+        );
     }
 }

@@ -19,12 +19,18 @@ use secret_corpus::{corpus, leaked};
 fn recall_on_fake_secrets_of_many_kinds() {
     let red = Redactor::default();
     let corpus = corpus();
-    let kinds: std::collections::BTreeSet<&str> = corpus.iter().map(|(k, _, _)| k.as_str()).collect();
+    let kinds: std::collections::BTreeSet<&str> =
+        corpus.iter().map(|(k, _, _)| k.as_str()).collect();
     let mut missed = Vec::new();
     for (kind, secret, text) in &corpus {
         let out = red.redact(text);
         if leaked(&out, secret) {
-            missed.push(format!("{kind}: {}", out.lines().find(|l| l.contains(secret.lines().next().unwrap_or(""))).unwrap_or("")));
+            missed.push(format!(
+                "{kind}: {}",
+                out.lines()
+                    .find(|l| l.contains(secret.lines().next().unwrap_or("")))
+                    .unwrap_or("")
+            ));
         }
     }
     let recall = 1.0 - missed.len() as f64 / corpus.len() as f64;
@@ -38,8 +44,17 @@ fn recall_on_fake_secrets_of_many_kinds() {
     for m in &missed {
         eprintln!("  missed {m}");
     }
-    assert!(corpus.len() >= 300 && kinds.len() >= 30, "the corpus is {} secrets of {} kinds", corpus.len(), kinds.len());
-    assert!(recall >= 0.99, "recall {:.2} % is below 99 %", recall * 100.0);
+    assert!(
+        corpus.len() >= 300 && kinds.len() >= 30,
+        "the corpus is {} secrets of {} kinds",
+        corpus.len(),
+        kinds.len()
+    );
+    assert!(
+        recall >= 0.99,
+        "recall {:.2} % is below 99 %",
+        recall * 100.0
+    );
 }
 
 fn goroot() -> PathBuf {
@@ -51,7 +66,9 @@ fn goroot() -> PathBuf {
 }
 
 fn go_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -67,12 +84,19 @@ fn false_positives_on_the_go_standard_library() {
     let src = goroot().join("src");
     let mut files = Vec::new();
     go_files(&src, &mut files);
-    assert!(files.len() > 5000, "{} holds only {} Go files", src.display(), files.len());
+    assert!(
+        files.len() > 5000,
+        "{} holds only {} Go files",
+        src.display(),
+        files.len()
+    );
     let red = Redactor::default();
     let (mut lines, mut hits) = (0usize, Vec::<(String, String)>::new());
     let t = std::time::Instant::now();
     for f in &files {
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
         lines += text.lines().count();
         let out = red.redact(&text);
         if out != text {
@@ -89,13 +113,17 @@ fn false_positives_on_the_go_standard_library() {
     // blocks, private keys and shared secrets as hex test vectors) is a real
     // private key by every format rule; it is counted apart.
     let key_material = |(rule, line): &(String, String)| {
-        rule == "private-key" || (line.contains("crypto/") && (line.contains("PrivateKey") || line.contains("SharedSecret")))
+        rule == "private-key"
+            || (line.contains("crypto/")
+                && (line.contains("PrivateKey") || line.contains("SharedSecret")))
     };
     let (keys, rest): (Vec<_>, Vec<_>) = hits.iter().partition(|h| key_material(h));
     // Credential-shaped data in tests (basic-auth headers, passwords in
     // URLs, fake tokens) is what a real repository's secrets look like, so
     // redacting it is right; it is reported, not counted as false.
-    let (test_creds, other): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(_, l)| l.split(':').next().is_some_and(|f| f.ends_with("_test.go")));
+    let (test_creds, other): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|(_, l)| l.split(':').next().is_some_and(|f| f.ends_with("_test.go")));
     let per_100k = |n: usize| n as f64 * 100_000.0 / lines as f64;
     let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
     for (r, _) in &other {
@@ -119,5 +147,9 @@ fn false_positives_on_the_go_standard_library() {
         eprintln!("  {l}");
     }
     assert!(lines > 1_000_000);
-    assert!(per_100k(other.len()) <= 1.0, "{:.2} false positives per 100,000 lines (goal: at most 1)", per_100k(other.len()));
+    assert!(
+        per_100k(other.len()) <= 1.0,
+        "{:.2} false positives per 100,000 lines (goal: at most 1)",
+        per_100k(other.len())
+    );
 }

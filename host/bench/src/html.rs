@@ -2,7 +2,7 @@
 //! inline SVG (no script, no external resource), so the file renders the
 //! same in any browser, offline, and a headless browser can check it.
 
-use crate::{fmt_cost, fmt_count, fmt_secs, result_label, success_by_type, Report, SUCCESS_NOTE};
+use crate::{Report, SUCCESS_NOTE, fmt_cost, fmt_count, fmt_secs, result_label, success_by_type};
 use std::fmt::Write as _;
 
 /// Colours per series (mode), in order.
@@ -71,7 +71,11 @@ pub fn bar_chart(c: &Chart<'_>) -> String {
         escape(c.id),
         escape(c.title)
     );
-    let _ = write!(s, r#"<text x="{left}" y="18" font-size="14" font-weight="bold">{}</text>"#, escape(c.title));
+    let _ = write!(
+        s,
+        r#"<text x="{left}" y="18" font-size="14" font-weight="bold">{}</text>"#,
+        escape(c.title)
+    );
     for i in 0..=4 {
         let v = ymax * i as f64 / 4.0;
         let y = top + plot_h - plot_h * i as f64 / 4.0;
@@ -89,7 +93,9 @@ pub fn bar_chart(c: &Chart<'_>) -> String {
         let gx = left + group_w * ci as f64;
         let bw = (group_w - 16.0) / n_ser as f64;
         for (si, (name, vals)) in c.series.iter().enumerate() {
-            let Some(v) = vals.get(ci).copied().flatten() else { continue };
+            let Some(v) = vals.get(ci).copied().flatten() else {
+                continue;
+            };
             let h = if ymax > 0.0 { plot_h * (v / ymax) } else { 0.0 };
             let x = gx + 8.0 + bw * si as f64;
             let y = top + plot_h - h;
@@ -165,7 +171,11 @@ pub fn charts(r: &Report) -> Vec<String> {
                 let st = success_by_type(m, &r.rows);
                 let vals = types
                     .iter()
-                    .map(|t| st.get(t).filter(|(_, n)| *n > 0).map(|(ok, n)| 100.0 * *ok as f64 / *n as f64))
+                    .map(|t| {
+                        st.get(t)
+                            .filter(|(_, n)| *n > 0)
+                            .map(|(ok, n)| 100.0 * *ok as f64 / *n as f64)
+                    })
                     .collect();
                 (m.clone(), vals)
             })
@@ -182,14 +192,23 @@ pub fn charts(r: &Report) -> Vec<String> {
             .map(|m| {
                 let vals = tasks
                     .iter()
-                    .map(|t| r.rows.iter().find(|x| &x.task == t && &x.mode == m).and_then(f))
+                    .map(|t| {
+                        r.rows
+                            .iter()
+                            .find(|x| &x.task == t && &x.mode == m)
+                            .and_then(f)
+                    })
                     .collect();
                 (m.clone(), vals)
             })
             .collect(),
     };
-    let time = per_task("time-per-task", "Time per task", " s", &|x| Some(x.time_ms as f64 / 1000.0));
-    let tokens = per_task("tokens-per-task", "Tokens per task", "", &|x| Some(x.tokens() as f64));
+    let time = per_task("time-per-task", "Time per task", " s", &|x| {
+        Some(x.time_ms as f64 / 1000.0)
+    });
+    let tokens = per_task("tokens-per-task", "Tokens per task", "", &|x| {
+        Some(x.tokens() as f64)
+    });
     let mut out = vec![bar_chart(&by_type), bar_chart(&time), bar_chart(&tokens)];
     if r.rows.iter().all(|x| x.cost_usd().is_some()) && !r.rows.is_empty() {
         let cost = per_task("cost-per-task", "Cost per task", " $", &|x| x.cost_usd());
@@ -213,7 +232,12 @@ pub fn render_html(r: &Report) -> String {
     if let Some(p) = &r.meta.replayed_from {
         let _ = write!(s, "<li>replayed from <code>{}</code></li>", escape(p));
     }
-    let _ = write!(s, "<li>started {}, coop {}</li></ul>\n", escape(&r.meta.started_at), escape(&r.meta.coop_version));
+    let _ = write!(
+        s,
+        "<li>started {}, coop {}</li></ul>\n",
+        escape(&r.meta.started_at),
+        escape(&r.meta.coop_version)
+    );
     s.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>mode</th><th>tasks</th><th>success</th><th>rejected but passing</th><th>median time (successes)</th><th>median time (all)</th><th>median tokens</th><th>tokens per success</th><th>median cost</th><th>revision cycles (mean)</th><th>escalations</th><th>routing correct</th></tr>\n");
     for m in &r.summary {
         let _ = writeln!(
@@ -233,10 +257,16 @@ pub fn render_html(r: &Report) -> String {
             fmt_cost(m.median_cost_usd),
             m.mean_revision_cycles,
             m.escalations,
-            m.routing_accuracy.map(|a| format!("{:.0} %", a * 100.0)).unwrap_or_else(|| "–".into()),
+            m.routing_accuracy
+                .map(|a| format!("{:.0} %", a * 100.0))
+                .unwrap_or_else(|| "–".into()),
         );
     }
-    let _ = write!(s, "</table>\n<p id=\"success-note\">{}</p>", escape(SUCCESS_NOTE));
+    let _ = write!(
+        s,
+        "</table>\n<p id=\"success-note\">{}</p>",
+        escape(SUCCESS_NOTE)
+    );
     s.push_str("\n<h2>Charts</h2>\n<div class=\"charts\">\n");
     for c in charts(r) {
         s.push_str(&c);
@@ -264,11 +294,21 @@ pub fn render_html(r: &Report) -> String {
     s.push_str("</table>\n");
     if r.meta.replayed_from.is_some() {
         if r.drift.is_empty() {
-            let _ = writeln!(s, "<p id=\"replay\">Replay: all {} run(s) reproduced their recording exactly.</p>", r.rows.len());
+            let _ = writeln!(
+                s,
+                "<p id=\"replay\">Replay: all {} run(s) reproduced their recording exactly.</p>",
+                r.rows.len()
+            );
         } else {
             s.push_str("<h2>Replay drift</h2><ul id=\"replay\">");
             for d in &r.drift {
-                let _ = write!(s, "<li>{} {}: {}</li>", escape(&d.task), escape(&d.mode), escape(&d.differences.join("; ")));
+                let _ = write!(
+                    s,
+                    "<li>{} {}: {}</li>",
+                    escape(&d.task),
+                    escape(&d.mode),
+                    escape(&d.differences.join("; "))
+                );
             }
             s.push_str("</ul>\n");
         }

@@ -145,7 +145,11 @@ impl Serialize for Row {
             // The derived (inherent) serializer: the fields only.
             Row::serialize(row, s)
         }
-        Written { row: self, success: self.success() }.serialize(s)
+        Written {
+            row: self,
+            success: self.success(),
+        }
+        .serialize(s)
     }
 }
 
@@ -211,7 +215,11 @@ pub fn median_u64(v: &[u64]) -> Option<u64> {
     let mut s = v.to_vec();
     s.sort_unstable();
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2 })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2
+    })
 }
 
 pub fn median_f64(v: &[f64]) -> Option<f64> {
@@ -221,14 +229,22 @@ pub fn median_f64(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
 }
 
 /// Aggregate the rows of one mode.
 pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
     let rs: Vec<&Row> = rows.iter().filter(|r| r.mode == mode).collect();
     let succeeded = rs.iter().filter(|r| r.success()).count();
-    let times_ok: Vec<u64> = rs.iter().filter(|r| r.success()).map(|r| r.time_ms).collect();
+    let times_ok: Vec<u64> = rs
+        .iter()
+        .filter(|r| r.success())
+        .map(|r| r.time_ms)
+        .collect();
     let times: Vec<u64> = rs.iter().map(|r| r.time_ms).collect();
     let tokens: Vec<u64> = rs.iter().map(|r| r.tokens()).collect();
     let total_tokens: u64 = tokens.iter().sum();
@@ -244,7 +260,11 @@ pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
         mode: mode.to_string(),
         tasks: rs.len(),
         succeeded,
-        success_rate: if rs.is_empty() { 0.0 } else { succeeded as f64 / rs.len() as f64 },
+        success_rate: if rs.is_empty() {
+            0.0
+        } else {
+            succeeded as f64 / rs.len() as f64
+        },
         rejected_but_passing: rs.iter().filter(|r| r.rejected_but_passing()).count(),
         median_time_ms_success: median_u64(&times_ok),
         median_time_ms: median_u64(&times),
@@ -322,7 +342,13 @@ pub struct Report {
 impl Report {
     pub fn new(meta: Meta, modes: Vec<String>, rows: Vec<Row>) -> Report {
         let summary = modes.iter().map(|m| summarize(m, &rows)).collect();
-        Report { meta, modes, summary, rows, drift: Vec::new() }
+        Report {
+            meta,
+            modes,
+            summary,
+            rows,
+            drift: Vec::new(),
+        }
     }
     pub fn summary_of(&self, mode: &str) -> Option<&ModeSummary> {
         self.summary.iter().find(|s| s.mode == mode)
@@ -331,7 +357,11 @@ impl Report {
     /// read from an older bench.json carries figures computed with the old
     /// ones (format 1 counted rejected runs whose tree passed as successes).
     pub fn resummarize(&mut self) {
-        self.summary = self.modes.iter().map(|m| summarize(m, &self.rows)).collect();
+        self.summary = self
+            .modes
+            .iter()
+            .map(|m| summarize(m, &self.rows))
+            .collect();
     }
 }
 
@@ -358,14 +388,46 @@ pub fn compare(recorded: &Row, replayed: &Row) -> Vec<String> {
             d.push(format!("{name}: recorded {a}, replayed {b}"));
         }
     };
-    check("outcome", recorded.outcome.clone(), replayed.outcome.clone());
-    check("acceptance_passed", recorded.acceptance_passed.to_string(), replayed.acceptance_passed.to_string());
-    check("patch_sha256", format!("{:?}", recorded.patch_sha256), format!("{:?}", replayed.patch_sha256));
-    check("routed_type", format!("{:?}", recorded.routed_type), format!("{:?}", replayed.routed_type));
-    check("revision_cycles", recorded.revision_cycles.to_string(), replayed.revision_cycles.to_string());
-    check("roles_ran", recorded.roles_ran.join(","), replayed.roles_ran.join(","));
-    check("calls", recorded.calls().to_string(), replayed.calls().to_string());
-    check("tokens", recorded.tokens().to_string(), replayed.tokens().to_string());
+    check(
+        "outcome",
+        recorded.outcome.clone(),
+        replayed.outcome.clone(),
+    );
+    check(
+        "acceptance_passed",
+        recorded.acceptance_passed.to_string(),
+        replayed.acceptance_passed.to_string(),
+    );
+    check(
+        "patch_sha256",
+        format!("{:?}", recorded.patch_sha256),
+        format!("{:?}", replayed.patch_sha256),
+    );
+    check(
+        "routed_type",
+        format!("{:?}", recorded.routed_type),
+        format!("{:?}", replayed.routed_type),
+    );
+    check(
+        "revision_cycles",
+        recorded.revision_cycles.to_string(),
+        replayed.revision_cycles.to_string(),
+    );
+    check(
+        "roles_ran",
+        recorded.roles_ran.join(","),
+        replayed.roles_ran.join(","),
+    );
+    check(
+        "calls",
+        recorded.calls().to_string(),
+        replayed.calls().to_string(),
+    );
+    check(
+        "tokens",
+        recorded.tokens().to_string(),
+        replayed.tokens().to_string(),
+    );
     d
 }
 
@@ -378,7 +440,11 @@ pub fn compare_all(recorded: &[Row], replayed: &[Row]) -> Vec<Drift> {
             Some(rec) => {
                 let differences = compare(rec, r);
                 if !differences.is_empty() {
-                    out.push(Drift { task: r.task.clone(), mode: r.mode.clone(), differences });
+                    out.push(Drift {
+                        task: r.task.clone(),
+                        mode: r.mode.clone(),
+                        differences,
+                    });
                 }
             }
             None => out.push(Drift {
@@ -443,7 +509,10 @@ pub fn render_markdown(r: &Report) -> String {
             "- replayed from `{p}`: outcomes are re-computed; times are this replay's (no model time)\n"
         ));
     }
-    s.push_str(&format!("- started: {}, coop {}\n\n", r.meta.started_at, r.meta.coop_version));
+    s.push_str(&format!(
+        "- started: {}, coop {}\n\n",
+        r.meta.started_at, r.meta.coop_version
+    ));
     s.push_str("| mode | tasks | success | rejected but passing | median time (successes) | median time (all) | median tokens | tokens per success | median cost | revision cycles (mean) | escalations | routing correct |\n");
     s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for m in &r.summary {
@@ -488,7 +557,11 @@ pub fn render_markdown(r: &Report) -> String {
         ));
     }
     let roles: Vec<String> = {
-        let mut v: Vec<String> = r.summary.iter().flat_map(|m| m.tokens_by_role.keys().cloned()).collect();
+        let mut v: Vec<String> = r
+            .summary
+            .iter()
+            .flat_map(|m| m.tokens_by_role.keys().cloned())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -506,18 +579,32 @@ pub fn render_markdown(r: &Report) -> String {
         for m in &r.summary {
             s.push_str(&format!("| {} |", m.mode));
             for role in &roles {
-                s.push_str(&format!(" {} |", m.tokens_by_role.get(role).copied().unwrap_or(0)));
+                s.push_str(&format!(
+                    " {} |",
+                    m.tokens_by_role.get(role).copied().unwrap_or(0)
+                ));
             }
             s.push('\n');
         }
     }
     if r.meta.replayed_from.is_some() {
         if r.drift.is_empty() {
-            s.push_str(&format!("\nReplay: all {} run(s) reproduced their recording exactly.\n", r.rows.len()));
+            s.push_str(&format!(
+                "\nReplay: all {} run(s) reproduced their recording exactly.\n",
+                r.rows.len()
+            ));
         } else {
-            s.push_str(&format!("\nReplay: {} run(s) DRIFTED from their recording:\n\n", r.drift.len()));
+            s.push_str(&format!(
+                "\nReplay: {} run(s) DRIFTED from their recording:\n\n",
+                r.drift.len()
+            ));
             for d in &r.drift {
-                s.push_str(&format!("- {} {}: {}\n", d.task, d.mode, d.differences.join("; ")));
+                s.push_str(&format!(
+                    "- {} {}: {}\n",
+                    d.task,
+                    d.mode,
+                    d.differences.join("; ")
+                ));
             }
         }
     }

@@ -6,18 +6,32 @@ fn row(task: &str, ty: &str, mode: &str, success: bool, time_ms: u64, tin: u64, 
     let mut per_role = BTreeMap::new();
     per_role.insert(
         "implementer".to_string(),
-        RoleFigures { calls: 1, tokens_in: tin, tokens_out: tout, cost_usd: None, model_ms: time_ms / 2 },
+        RoleFigures {
+            calls: 1,
+            tokens_in: tin,
+            tokens_out: tout,
+            cost_usd: None,
+            model_ms: time_ms / 2,
+        },
     );
     Row {
         task: task.into(),
         mode: mode.into(),
         expected_type: ty.into(),
         routed_type: Some(ty.into()),
-        outcome: if success { "approved".into() } else { "verification-failed".into() },
+        outcome: if success {
+            "approved".into()
+        } else {
+            "verification-failed".into()
+        },
         exit_code: if success { 0 } else { 3 },
         reason: String::new(),
         acceptance_passed: success,
-        acceptance_failures: if success { vec![] } else { vec!["test failed".into()] },
+        acceptance_failures: if success {
+            vec![]
+        } else {
+            vec!["test failed".into()]
+        },
         time_ms,
         model_ms: time_ms / 2,
         docker_ms: 100,
@@ -55,19 +69,29 @@ fn summary_counts_success_time_tokens_and_routing_per_mode() {
     let mob = summarize("mob", &rows);
     assert_eq!((mob.tasks, mob.succeeded), (3, 2));
     assert!((mob.success_rate - 2.0 / 3.0).abs() < 1e-9);
-    assert_eq!(mob.median_time_ms_success, Some(15_000), "median of the successes only");
+    assert_eq!(
+        mob.median_time_ms_success,
+        Some(15_000),
+        "median of the successes only"
+    );
     assert_eq!(mob.median_time_ms, Some(20_000));
     assert_eq!(mob.median_tokens, Some(270));
     assert_eq!(mob.total_tokens, 150 + 360 + 270);
     assert!((mob.mean_revision_cycles - 2.0 / 3.0).abs() < 1e-9);
     assert_eq!(mob.escalations, 1);
     assert_eq!(mob.routing_accuracy, Some(2.0 / 3.0));
-    assert_eq!(mob.median_cost_usd, None, "no price → no cost, tokens are the figure");
+    assert_eq!(
+        mob.median_cost_usd, None,
+        "no price → no cost, tokens are the figure"
+    );
     let solo = summarize("solo", &rows);
     assert_eq!((solo.tasks, solo.succeeded), (2, 1));
     assert_eq!(solo.median_time_ms_success, Some(4_000));
     let empty = summarize("other", &rows);
-    assert_eq!((empty.tasks, empty.success_rate, empty.median_time_ms), (0, 0.0, None));
+    assert_eq!(
+        (empty.tasks, empty.success_rate, empty.median_time_ms),
+        (0, 0.0, None)
+    );
     let st = success_by_type("mob", &rows);
     assert_eq!(st.get("feature"), Some(&(1, 1)));
     assert_eq!(st.get("bugfix"), Some(&(0, 1)));
@@ -79,10 +103,21 @@ fn cost_needs_a_price_for_every_role_that_made_calls() {
     assert_eq!(r.cost_usd(), None);
     r.per_role.get_mut("implementer").unwrap().cost_usd = Some(0.25);
     assert_eq!(r.cost_usd(), Some(0.25));
-    r.per_role.insert("architect".into(), RoleFigures { calls: 2, cost_usd: None, ..Default::default() });
+    r.per_role.insert(
+        "architect".into(),
+        RoleFigures {
+            calls: 2,
+            cost_usd: None,
+            ..Default::default()
+        },
+    );
     assert_eq!(r.cost_usd(), None);
     r.per_role.get_mut("architect").unwrap().calls = 0;
-    assert_eq!(r.cost_usd(), Some(0.25), "a role that made no call costs nothing");
+    assert_eq!(
+        r.cost_usd(),
+        Some(0.25),
+        "a role that made no call costs nothing"
+    );
 }
 
 #[test]
@@ -99,9 +134,15 @@ fn compare_reports_every_field_that_drifted_and_ignores_time() {
     assert_eq!(d.len(), 3, "{d:?}");
     assert!(d[0].starts_with("outcome: recorded approved, replayed verification-failed"));
     assert!(d.iter().any(|x| x.starts_with("patch_sha256")));
-    assert!(d.iter().any(|x| x.starts_with("tokens: recorded 150, replayed 151")));
+    assert!(
+        d.iter()
+            .any(|x| x.starts_with("tokens: recorded 150, replayed 151"))
+    );
 
-    let drift = compare_all(&[a.clone()], &[a.clone(), row("09", "docs", "solo", true, 1, 1, 1)]);
+    let drift = compare_all(
+        &[a.clone()],
+        &[a.clone(), row("09", "docs", "solo", true, 1, 1, 1)],
+    );
     assert_eq!(drift.len(), 1);
     assert_eq!(drift[0].task, "09");
     assert!(drift[0].differences[0].contains("no recorded run"));
@@ -109,18 +150,41 @@ fn compare_reports_every_field_that_drifted_and_ignores_time() {
 
 #[test]
 fn markdown_has_summary_rows_and_drift() {
-    let rows = vec![row("01", "feature", "mob", true, 10_000, 100, 50), row("01", "feature", "solo", false, 4_000, 50, 20)];
-    let mut r = Report::new(Meta { models: "local".into(), ..Default::default() }, vec!["solo".into(), "mob".into()], rows);
+    let rows = vec![
+        row("01", "feature", "mob", true, 10_000, 100, 50),
+        row("01", "feature", "solo", false, 4_000, 50, 20),
+    ];
+    let mut r = Report::new(
+        Meta {
+            models: "local".into(),
+            ..Default::default()
+        },
+        vec!["solo".into(), "mob".into()],
+        rows,
+    );
     let md = render_markdown(&r);
     assert!(md.contains("| solo | 1 | 0/1 (0 %) |"), "{md}");
-    assert!(md.contains("| mob | 1 | 1/1 (100 %) | 0 | 10.0 s | 10.0 s | 150 | 150 | n/a |"), "{md}");
-    assert!(md.contains("| solo | 1 | 0/1 (0 %) | 0 | – | 4.0 s | 70 | – | n/a |"), "{md}");
-    assert!(md.contains("rejected but passing: coop did not deliver"), "the columns are explained: {md}");
+    assert!(
+        md.contains("| mob | 1 | 1/1 (100 %) | 0 | 10.0 s | 10.0 s | 150 | 150 | n/a |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| solo | 1 | 0/1 (0 %) | 0 | – | 4.0 s | 70 | – | n/a |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("rejected but passing: coop did not deliver"),
+        "the columns are explained: {md}"
+    );
     assert!(md.contains("| 01 | feature | solo | FAIL | verification-failed | 4.0 s | 50/20 | n/a | 0 | feature ✓ |"), "{md}");
     assert!(!md.contains("Replay"));
     r.meta.replayed_from = Some("set".into());
     assert!(render_markdown(&r).contains("all 2 run(s) reproduced"));
-    r.drift.push(Drift { task: "01".into(), mode: "mob".into(), differences: vec!["outcome: recorded a, replayed b".into()] });
+    r.drift.push(Drift {
+        task: "01".into(),
+        mode: "mob".into(),
+        differences: vec!["outcome: recorded a, replayed b".into()],
+    });
     assert!(render_markdown(&r).contains("1 run(s) DRIFTED"));
 }
 
@@ -131,7 +195,14 @@ fn html_has_one_bar_per_value_and_escapes_text() {
         row("01-a", "feature", "solo", false, 4_000, 50, 20),
         row("02-<b>", "bugfix", "mob", true, 8_000, 80, 40),
     ];
-    let r = Report::new(Meta { models: "m & <x>".into(), ..Default::default() }, vec!["solo".into(), "mob".into()], rows);
+    let r = Report::new(
+        Meta {
+            models: "m & <x>".into(),
+            ..Default::default()
+        },
+        vec!["solo".into(), "mob".into()],
+        rows,
+    );
     let html = render_html(&r);
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("m &amp; &lt;x&gt;"));
@@ -147,7 +218,18 @@ fn html_has_one_bar_per_value_and_escapes_text() {
 
 #[test]
 fn chart_scale_is_rounded_up() {
-    assert_eq!(html::bar_chart(&html::Chart { id: "x", title: "t", unit: "", categories: vec![], series: vec![] }).matches("<rect").count(), 0);
+    assert_eq!(
+        html::bar_chart(&html::Chart {
+            id: "x",
+            title: "t",
+            unit: "",
+            categories: vec![],
+            series: vec![]
+        })
+        .matches("<rect")
+        .count(),
+        0
+    );
     let c = html::Chart {
         id: "x",
         title: "t",
@@ -162,7 +244,15 @@ fn chart_scale_is_rounded_up() {
 #[test]
 fn report_json_round_trips() {
     let rows = vec![row("01", "feature", "mob", true, 10_000, 100, 50)];
-    let r = Report::new(Meta { format: BENCH_FORMAT, models: "x".into(), ..Default::default() }, vec!["mob".into()], rows);
+    let r = Report::new(
+        Meta {
+            format: BENCH_FORMAT,
+            models: "x".into(),
+            ..Default::default()
+        },
+        vec!["mob".into()],
+        rows,
+    );
     let back: Report = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
     assert_eq!(back, r);
 }
@@ -172,7 +262,11 @@ fn judged(task: &str, mode: &str, outcome: &str, exit_code: i32, passed: bool, t
     let mut r = row(task, "feature", mode, true, 1_000, tokens, 0);
     r.outcome = outcome.into();
     r.exit_code = exit_code;
-    r.set_acceptance(if passed { vec![] } else { vec!["test failed".into()] });
+    r.set_acceptance(if passed {
+        vec![]
+    } else {
+        vec!["test failed".into()]
+    });
     r
 }
 
@@ -183,7 +277,10 @@ fn success_is_delivered_and_passing() {
 
     let rejected = judged("02", "mob", "verification-failed", 3, true, 10);
     assert!(rejected.acceptance_passed, "the leftover tree passes");
-    assert!(!rejected.success(), "coop did not deliver it: not a success");
+    assert!(
+        !rejected.success(),
+        "coop did not deliver it: not a success"
+    );
     assert!(rejected.rejected_but_passing());
 
     let broken = judged("03", "mob", "approved", 0, false, 10);
@@ -207,19 +304,30 @@ fn summary_counts_rejected_but_passing_apart_and_tokens_per_success() {
         judged("01", "solo", "verification-failed", 3, true, 50),
     ];
     let mob = summarize("mob", &rows);
-    assert_eq!((mob.tasks, mob.succeeded, mob.rejected_but_passing), (4, 1, 1));
+    assert_eq!(
+        (mob.tasks, mob.succeeded, mob.rejected_but_passing),
+        (4, 1, 1)
+    );
     assert_eq!(mob.success_rate, 0.25);
     assert_eq!(mob.median_time_ms_success, Some(1_000));
     assert_eq!(mob.median_tokens, Some(250));
     assert_eq!(mob.total_tokens, 1_001);
-    assert_eq!(mob.tokens_per_success, Some(1_001), "all runs' tokens, failures included, per success");
+    assert_eq!(
+        mob.tokens_per_success,
+        Some(1_001),
+        "all runs' tokens, failures included, per success"
+    );
     let solo = summarize("solo", &rows);
     assert_eq!((solo.succeeded, solo.rejected_but_passing), (0, 1));
     assert_eq!(solo.tokens_per_success, None, "no success, no figure");
     assert_eq!(solo.median_time_ms_success, None);
 
     let st = success_by_type("mob", &rows);
-    assert_eq!(st.get("feature"), Some(&(1, 4)), "a rejected run whose tree passes is no success by type either");
+    assert_eq!(
+        st.get("feature"),
+        Some(&(1, 4)),
+        "a rejected run whose tree passes is no success by type either"
+    );
 
     assert_eq!(tokens_per_success(10, 0), None);
     assert_eq!(tokens_per_success(10, 4), Some(3), "2.5 rounds up");
@@ -228,13 +336,28 @@ fn summary_counts_rejected_but_passing_apart_and_tokens_per_success() {
 
     let r = Report::new(Meta::default(), vec!["solo".into(), "mob".into()], rows);
     let md = render_markdown(&r);
-    assert!(md.contains("| mob | 4 | 1/4 (25 %) | 1 | 1.0 s | 1.0 s | 250 | 1001 |"), "{md}");
-    assert!(md.contains("| solo | 1 | 0/1 (0 %) | 1 | – | 1.0 s | 50 | – |"), "{md}");
-    assert!(md.contains("| 02 | feature | mob | rejected, passes | verification-failed |"), "{md}");
-    assert!(md.contains("| 03 | feature | mob | FAIL | approved |"), "{md}");
+    assert!(
+        md.contains("| mob | 4 | 1/4 (25 %) | 1 | 1.0 s | 1.0 s | 250 | 1001 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| solo | 1 | 0/1 (0 %) | 1 | – | 1.0 s | 50 | – |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 02 | feature | mob | rejected, passes | verification-failed |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 03 | feature | mob | FAIL | approved |"),
+        "{md}"
+    );
     let html = render_html(&r);
     assert!(html.contains("<td>1/4 (25 %)</td><td>1</td>"), "{html}");
-    assert!(html.contains("<td class=\"fail\">rejected, passes</td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"fail\">rejected, passes</td>"),
+        "{html}"
+    );
     assert!(html.contains("id=\"success-note\""));
 }
 
@@ -250,9 +373,16 @@ fn old_row_json(task: &str, outcome: &str, exit_code: i32, success: bool) -> Str
 fn rows_of_format_1_read_with_their_success_as_the_acceptance_result() {
     let approved: Row = serde_json::from_str(&old_row_json("01", "approved", 0, true)).unwrap();
     assert!(approved.acceptance_passed && approved.success());
-    let rejected: Row = serde_json::from_str(&old_row_json("02", "verification-failed", 3, true)).unwrap();
-    assert!(rejected.acceptance_passed, "format 1's success was the acceptance result");
-    assert!(!rejected.success() && rejected.rejected_but_passing(), "re-judged with the new definition");
+    let rejected: Row =
+        serde_json::from_str(&old_row_json("02", "verification-failed", 3, true)).unwrap();
+    assert!(
+        rejected.acceptance_passed,
+        "format 1's success was the acceptance result"
+    );
+    assert!(
+        !rejected.success() && rejected.rejected_but_passing(),
+        "re-judged with the new definition"
+    );
     let failed: Row = serde_json::from_str(&old_row_json("03", "approved", 0, false)).unwrap();
     assert!(!failed.acceptance_passed && !failed.success());
 
@@ -269,7 +399,10 @@ fn rows_of_format_1_read_with_their_success_as_the_acceptance_result() {
     assert_eq!(rec.summary[0].tokens_per_success, None);
     rec.resummarize();
     let s = rec.summary_of("solo").unwrap();
-    assert_eq!((s.succeeded, s.rejected_but_passing, s.tokens_per_success), (1, 1, Some(30)));
+    assert_eq!(
+        (s.succeeded, s.rejected_but_passing, s.tokens_per_success),
+        (1, 1, Some(30))
+    );
 
     // The drift check compares old recorded rows with new replayed ones.
     let mut replayed = rec.rows.clone();
@@ -277,17 +410,26 @@ fn rows_of_format_1_read_with_their_success_as_the_acceptance_result() {
     replayed[1].set_acceptance(vec!["build failed".into()]);
     let d = compare_all(&rec.rows, &replayed);
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].differences, ["acceptance_passed: recorded true, replayed false"]);
+    assert_eq!(
+        d[0].differences,
+        ["acceptance_passed: recorded true, replayed false"]
+    );
     // A row round-trips through a JSON line that no longer needs the old
     // reading; `success` is written for readers, and derived, not trusted.
     let line = serde_json::to_string(&rec.rows[1]).unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!((v["success"].as_bool(), v["acceptance_passed"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (v["success"].as_bool(), v["acceptance_passed"].as_bool()),
+        (Some(false), Some(true))
+    );
     let back: Row = serde_json::from_str(&line).unwrap();
     assert_eq!(back, rec.rows[1]);
     let forged = line.replace("\"success\":false", "\"success\":true");
     assert_ne!(forged, line);
-    assert!(!serde_json::from_str::<Row>(&forged).unwrap().success(), "success follows the outcome, not the file");
+    assert!(
+        !serde_json::from_str::<Row>(&forged).unwrap().success(),
+        "success follows the outcome, not the file"
+    );
 }
 
 #[test]
@@ -313,7 +455,10 @@ fn the_committed_replay_set_reads_and_compares_with_itself() {
         let old = rec.summary.clone();
         rec.resummarize();
         for (o, n) in old.iter().zip(&rec.summary) {
-            assert_eq!((o.mode.as_str(), o.tasks, o.total_tokens), (n.mode.as_str(), n.tasks, n.total_tokens));
+            assert_eq!(
+                (o.mode.as_str(), o.tasks, o.total_tokens),
+                (n.mode.as_str(), n.tasks, n.total_tokens)
+            );
             assert!(n.succeeded <= o.succeeded, "the new success is stricter");
         }
         seen += 1;

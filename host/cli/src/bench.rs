@@ -15,8 +15,10 @@
 
 use crate::config::Config;
 use crate::run::{self, RunOptions, RunSummary, SetupError};
-use anyhow::{bail, Context, Result};
-use coop_bench::{compare_all, render_html, render_markdown, Meta, Report, RoleFigures, Row, BENCH_FORMAT};
+use anyhow::{Context, Result, bail};
+use coop_bench::{
+    BENCH_FORMAT, Meta, Report, RoleFigures, Row, compare_all, render_html, render_markdown,
+};
 use coop_core::workflow::Mode;
 use coop_core::{StepStatus, TestStatus, VerifyStep};
 use coop_providers::CancellationToken;
@@ -81,7 +83,11 @@ pub fn parse_modes(s: &str) -> Result<Vec<Mode>, SetupError> {
         let m = match part {
             "mob" => Mode::Mob,
             "solo" => Mode::Solo,
-            other => return Err(SetupError::BadInput(format!("unknown mode `{other}` (solo, mob)"))),
+            other => {
+                return Err(SetupError::BadInput(format!(
+                    "unknown mode `{other}` (solo, mob)"
+                )));
+            }
         };
         if !out.contains(&m) {
             out.push(m);
@@ -94,7 +100,10 @@ pub fn parse_modes(s: &str) -> Result<Vec<Mode>, SetupError> {
 }
 
 fn selected(id: &str, filters: &[String]) -> bool {
-    filters.is_empty() || filters.iter().any(|f| id == f || id.starts_with(&format!("{f}-")))
+    filters.is_empty()
+        || filters
+            .iter()
+            .any(|f| id == f || id.starts_with(&format!("{f}-")))
 }
 
 /// The tasks under `examples`: directories named `NN-...` holding task.md,
@@ -107,7 +116,9 @@ pub fn discover(examples: &Path, filters: &[String]) -> Result<Vec<TaskSpec>> {
         let e = e?;
         let id = e.file_name().to_string_lossy().to_string();
         let b = id.as_bytes();
-        if !(b.len() > 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'-') || !e.path().is_dir() {
+        if !(b.len() > 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'-')
+            || !e.path().is_dir()
+        {
             continue;
         }
         if !selected(&id, filters) {
@@ -120,21 +131,36 @@ pub fn discover(examples: &Path, filters: &[String]) -> Result<Vec<TaskSpec>> {
             }
         }
         let text = std::fs::read_to_string(dir.join("task.md"))?;
-        let exp: Expected = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json"))?)
-            .map_err(|e| SetupError::BadInput(format!("{id}/expected.json: {e}")))?;
-        coop_guard::AllowSet::parse(&exp.allow).map_err(|e| SetupError::BadInput(format!("{id}/expected.json allow: {e}")))?;
-        out.push(TaskSpec { id, dir, text, expected_type: exp.task_type, allow: exp.allow });
+        let exp: Expected =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json"))?)
+                .map_err(|e| SetupError::BadInput(format!("{id}/expected.json: {e}")))?;
+        coop_guard::AllowSet::parse(&exp.allow)
+            .map_err(|e| SetupError::BadInput(format!("{id}/expected.json allow: {e}")))?;
+        out.push(TaskSpec {
+            id,
+            dir,
+            text,
+            expected_type: exp.task_type,
+            allow: exp.allow,
+        });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     if out.is_empty() {
         return Err(SetupError::BadInput(format!(
             "no benchmark task{} under {}",
-            if filters.is_empty() { String::new() } else { format!(" matching {}", filters.join(",")) },
+            if filters.is_empty() {
+                String::new()
+            } else {
+                format!(" matching {}", filters.join(","))
+            },
             examples.display()
         ))
         .into());
     }
-    if let Some(f) = filters.iter().find(|f| !out.iter().any(|t| selected(&t.id, std::slice::from_ref(f)))) {
+    if let Some(f) = filters
+        .iter()
+        .find(|f| !out.iter().any(|t| selected(&t.id, std::slice::from_ref(f))))
+    {
         return Err(SetupError::BadInput(format!("no task matches `{f}`")).into());
     }
     Ok(out)
@@ -166,7 +192,11 @@ fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<String> {
         .output()
         .with_context(|| format!("cannot run git {}", args.join(" ")))?;
     if !out.status.success() {
-        bail!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -187,10 +217,22 @@ pub fn prepare_repo(task: &TaskSpec, dst: &Path) -> Result<()> {
     if dst.exists() {
         std::fs::remove_dir_all(dst).with_context(|| format!("cannot clear {}", dst.display()))?;
     }
-    copy_tree(&task.dir.join("repo"), dst).with_context(|| format!("cannot copy {}/repo", task.id))?;
+    copy_tree(&task.dir.join("repo"), dst)
+        .with_context(|| format!("cannot copy {}/repo", task.id))?;
     git(dst, &["init", "-q", "-b", "main"], &FIXTURE_ENV)?;
     git(dst, &["add", "-A"], &FIXTURE_ENV)?;
-    git(dst, &["-c", "commit.gpgsign=false", "commit", "-q", "-m", "fixture"], &FIXTURE_ENV)?;
+    git(
+        dst,
+        &[
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "fixture",
+        ],
+        &FIXTURE_ENV,
+    )?;
     Ok(())
 }
 
@@ -200,7 +242,13 @@ pub fn prepare_repo(task: &TaskSpec, dst: &Path) -> Result<()> {
 /// task's). Returns what failed, empty when it passed. The tree is checked
 /// whatever the run's outcome, so that a rejected run whose tree passes is
 /// seen (the row counts it apart from successes).
-async fn acceptance(sandbox: &Sandbox, task: &TaskSpec, repo: &Path, rev: &str, dst: &Path) -> Result<Vec<String>> {
+async fn acceptance(
+    sandbox: &Sandbox,
+    task: &TaskSpec,
+    repo: &Path,
+    rev: &str,
+    dst: &Path,
+) -> Result<Vec<String>> {
     if dst.exists() {
         std::fs::remove_dir_all(dst)?;
     }
@@ -209,7 +257,11 @@ async fn acceptance(sandbox: &Sandbox, task: &TaskSpec, repo: &Path, rev: &str, 
     let dst_s = dst.to_string_lossy().to_string();
     let index_s = index.to_string_lossy().to_string();
     // A separate index file leaves the repository's own index alone.
-    git(repo, &[&format!("--work-tree={dst_s}"), "checkout", rev, "--", "."], &[("GIT_INDEX_FILE", index_s.as_str())])?;
+    git(
+        repo,
+        &[&format!("--work-tree={dst_s}"), "checkout", rev, "--", "."],
+        &[("GIT_INDEX_FILE", index_s.as_str())],
+    )?;
     let _ = std::fs::remove_file(&index);
     copy_tree(&task.dir.join("acceptance"), dst)?;
     let report = sandbox.verify(dst).await?;
@@ -237,7 +289,9 @@ fn row_from(task: &TaskSpec, mode: Mode, s: &RunSummary, report_dir: &Path) -> R
                 role.clone(),
                 RoleFigures {
                     calls: st.calls,
-                    tokens_in: st.usage.input_tokens + st.usage.cached_input_tokens + st.usage.cache_creation_input_tokens,
+                    tokens_in: st.usage.input_tokens
+                        + st.usage.cached_input_tokens
+                        + st.usage.cache_creation_input_tokens,
                     tokens_out: st.usage.output_tokens,
                     cost_usd: st.cost_usd,
                     model_ms: st.model_ms,
@@ -268,7 +322,10 @@ fn row_from(task: &TaskSpec, mode: Mode, s: &RunSummary, report_dir: &Path) -> R
         escalated: s.outcome == coop_core::Outcome::Escalated,
         roles_ran: s.roles_ran.clone(),
         patch_sha256: s.patch_sha256.clone(),
-        run_dir: Path::new(&s.run_dir).strip_prefix(report_dir).ok().map(|p| p.display().to_string()),
+        run_dir: Path::new(&s.run_dir)
+            .strip_prefix(report_dir)
+            .ok()
+            .map(|p| p.display().to_string()),
     }
 }
 
@@ -308,7 +365,9 @@ pub fn load_results(path: &Path) -> Result<Vec<Row>> {
     for (i, l) in lines.iter().enumerate() {
         match serde_json::from_str::<Row>(l) {
             Ok(r) => rows.push(r),
-            Err(_) if i + 1 == lines.len() => tracing::warn!("ignoring a torn last line of {}", path.display()),
+            Err(_) if i + 1 == lines.len() => {
+                tracing::warn!("ignoring a torn last line of {}", path.display())
+            }
             Err(e) => bail!("{} line {}: {e}", path.display(), i + 1),
         }
     }
@@ -316,7 +375,10 @@ pub fn load_results(path: &Path) -> Result<Vec<Row>> {
 }
 
 fn append_result(path: &Path, row: &Row) -> Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     let mut line = serde_json::to_string(row)?;
     line.push('\n');
     f.write_all(line.as_bytes())?;
@@ -325,7 +387,9 @@ fn append_result(path: &Path, row: &Row) -> Result<()> {
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Where a set keeps the recording of one run.
@@ -350,7 +414,10 @@ impl Ticker {
             iv.tick().await;
             loop {
                 iv.tick().await;
-                let (step, since) = st.lock().map(|g| g.clone()).unwrap_or_else(|e| e.into_inner().clone());
+                let (step, since) = st
+                    .lock()
+                    .map(|g| g.clone())
+                    .unwrap_or_else(|e| e.into_inner().clone());
                 eprintln!(
                     "{prefix}: still in {step} ({:.0} s in this step, {:.0} s in this run)",
                     since.elapsed().as_secs_f64(),
@@ -391,15 +458,19 @@ pub struct BenchResult {
 pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
     let mut tasks = discover(&opts.examples, &opts.tasks)?;
     if opts.record_set.is_some() && opts.replay_set.is_some() {
-        return Err(SetupError::BadInput("--record-set and --replay-set exclude each other".into()).into());
+        return Err(SetupError::BadInput(
+            "--record-set and --replay-set exclude each other".into(),
+        )
+        .into());
     }
     let recorded: Option<Report> = match &opts.replay_set {
         Some(set) => {
             let p = set.join("bench.json");
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| SetupError::BadInput(format!("cannot read the replay set's {}: {e}", p.display())))?;
-            let mut rec: Report =
-                serde_json::from_str(&text).map_err(|e| SetupError::BadInput(format!("{}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(&p).map_err(|e| {
+                SetupError::BadInput(format!("cannot read the replay set's {}: {e}", p.display()))
+            })?;
+            let mut rec: Report = serde_json::from_str(&text)
+                .map_err(|e| SetupError::BadInput(format!("{}: {e}", p.display())))?;
             // A set recorded by an older coop carries figures computed with
             // the old success; printed next to this replay's, they must mean
             // the same thing.
@@ -412,10 +483,15 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         // Without --tasks, a replay covers the tasks the set recorded.
         tasks.retain(|t| rec.rows.iter().any(|r| r.task == t.id));
     }
-    std::fs::create_dir_all(&opts.report).with_context(|| format!("cannot create {}", opts.report.display()))?;
+    std::fs::create_dir_all(&opts.report)
+        .with_context(|| format!("cannot create {}", opts.report.display()))?;
     let report_dir = opts.report.canonicalize()?;
     let results = report_dir.join("results.jsonl");
-    let mut rows = if opts.resume { load_results(&results)? } else { Vec::new() };
+    let mut rows = if opts.resume {
+        load_results(&results)?
+    } else {
+        Vec::new()
+    };
     if !opts.resume && results.exists() && std::fs::metadata(&results)?.len() > 0 {
         return Err(SetupError::BadInput(format!(
             "{} holds results of an earlier bench; continue it with --resume, or choose another --report directory",
@@ -445,20 +521,35 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         });
     }
 
-    let jobs: Vec<(&TaskSpec, Mode)> = tasks.iter().flat_map(|t| opts.modes.iter().map(move |m| (t, *m))).collect();
+    let jobs: Vec<(&TaskSpec, Mode)> = tasks
+        .iter()
+        .flat_map(|t| opts.modes.iter().map(move |m| (t, *m)))
+        .collect();
     let n = jobs.len();
     let mut pending = Vec::new();
     for (i, (task, mode)) in jobs.iter().enumerate() {
         let mname = mode_name(*mode);
         if rows.iter().any(|r| r.task == task.id && r.mode == mname) {
-            eprintln!("[{}/{n}] {} {mname}: done earlier (resumed)", i + 1, task.id);
+            eprintln!(
+                "[{}/{n}] {} {mname}: done earlier (resumed)",
+                i + 1,
+                task.id
+            );
             continue;
         }
         if let (Some(rec), true) = (&recorded, opts.tasks.is_empty()) {
             // A set recorded mode by mode may hold one mode of a task only;
             // without --tasks a replay covers exactly the runs it recorded.
-            if !rec.rows.iter().any(|r| r.task == task.id && r.mode == mname) {
-                eprintln!("[{}/{n}] {} {mname}: not in the replay set (skipped)", i + 1, task.id);
+            if !rec
+                .rows
+                .iter()
+                .any(|r| r.task == task.id && r.mode == mname)
+            {
+                eprintln!(
+                    "[{}/{n}] {} {mname}: not in the replay set (skipped)",
+                    i + 1,
+                    task.id
+                );
                 continue;
             }
         }
@@ -466,22 +557,39 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
             Some(set) => {
                 let p = set_recording(set, &task.id, mname);
                 if !p.exists() {
-                    return Err(SetupError::BadInput(format!("the replay set has no recording {}", p.display())).into());
+                    return Err(SetupError::BadInput(format!(
+                        "the replay set has no recording {}",
+                        p.display()
+                    ))
+                    .into());
                 }
                 Some(p)
             }
             None => None,
         };
-        pending.push(Job { index: i + 1, total: n, task: (*task).clone(), mode: *mode, replay });
+        pending.push(Job {
+            index: i + 1,
+            total: n,
+            task: (*task).clone(),
+            mode: *mode,
+            replay,
+        });
     }
-    let ctx = JobCtx { opts: &opts, report_dir: &report_dir, sandbox: &sandbox, cancel: &cancel, results: &results };
+    let ctx = JobCtx {
+        opts: &opts,
+        report_dir: &report_dir,
+        sandbox: &sandbox,
+        cancel: &cancel,
+        results: &results,
+    };
     // Runs are independent (own repository copy, own run directory), so a
     // replay can overlap one run's Docker time with another's; live benches
     // keep --jobs 1 so that times are not inflated by queueing at the model.
-    let outcomes: Vec<Result<Option<Row>>> = futures_util::stream::iter(pending.into_iter().map(|job| run_job(&ctx, job)))
-        .buffer_unordered(opts.jobs.max(1))
-        .collect()
-        .await;
+    let outcomes: Vec<Result<Option<Row>>> =
+        futures_util::stream::iter(pending.into_iter().map(|job| run_job(&ctx, job)))
+            .buffer_unordered(opts.jobs.max(1))
+            .collect()
+            .await;
     let mut interrupted = false;
     for o in outcomes {
         match o? {
@@ -494,10 +602,15 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
     let order = |r: &Row| {
         (
             r.task.clone(),
-            opts.modes.iter().position(|m| mode_name(*m) == r.mode).unwrap_or(usize::MAX),
+            opts.modes
+                .iter()
+                .position(|m| mode_name(*m) == r.mode)
+                .unwrap_or(usize::MAX),
         )
     };
-    rows.retain(|r| tasks.iter().any(|t| t.id == r.task) && opts.modes.iter().any(|m| mode_name(*m) == r.mode));
+    rows.retain(|r| {
+        tasks.iter().any(|t| t.id == r.task) && opts.modes.iter().any(|m| mode_name(*m) == r.mode)
+    });
     rows.sort_by_key(order);
     let models = match (&opts.replay_set, &recorded) {
         (Some(set), Some(rec)) => format!("replay of {} ({})", set.display(), rec.meta.models),
@@ -506,18 +619,37 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
     let meta = Meta {
         format: BENCH_FORMAT,
         models,
-        label: opts.label.clone().or_else(|| recorded.as_ref().and_then(|r| r.meta.label.clone())),
+        label: opts
+            .label
+            .clone()
+            .or_else(|| recorded.as_ref().and_then(|r| r.meta.label.clone())),
         started_at: now_rfc3339(),
         coop_version: env!("CARGO_PKG_VERSION").into(),
         replayed_from: opts.replay_set.as_ref().map(|p| p.display().to_string()),
     };
-    let mut report = Report::new(meta, opts.modes.iter().map(|m| mode_name(*m).to_string()).collect(), rows);
+    let mut report = Report::new(
+        meta,
+        opts.modes
+            .iter()
+            .map(|m| mode_name(*m).to_string())
+            .collect(),
+        rows,
+    );
     if let Some(rec) = &recorded {
         report.drift = compare_all(&rec.rows, &report.rows);
     }
-    coop_audit::write_atomic(report_dir.join("bench.json"), &serde_json::to_vec_pretty(&report)?)?;
-    coop_audit::write_atomic(report_dir.join("report.md"), render_markdown(&report).as_bytes())?;
-    coop_audit::write_atomic(report_dir.join("report.html"), render_html(&report).as_bytes())?;
+    coop_audit::write_atomic(
+        report_dir.join("bench.json"),
+        &serde_json::to_vec_pretty(&report)?,
+    )?;
+    coop_audit::write_atomic(
+        report_dir.join("report.md"),
+        render_markdown(&report).as_bytes(),
+    )?;
+    coop_audit::write_atomic(
+        report_dir.join("report.html"),
+        render_html(&report).as_bytes(),
+    )?;
     if let Some(set) = &opts.record_set {
         if !interrupted {
             let mut r = report.clone();
@@ -528,7 +660,12 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
             coop_audit::write_atomic(set.join("report.md"), render_markdown(&r).as_bytes())?;
         }
     }
-    Ok(BenchResult { report, report_dir, recorded, interrupted })
+    Ok(BenchResult {
+        report,
+        report_dir,
+        recorded,
+        interrupted,
+    })
 }
 
 struct Job {
@@ -557,13 +694,21 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
     if ctx.cancel.is_cancelled() {
         return Ok(None);
     }
-    let work = ctx.report_dir.join("work").join(format!("{}-{mname}", task.id));
+    let work = ctx
+        .report_dir
+        .join("work")
+        .join(format!("{}-{mname}", task.id));
     let repo = work.join("repo");
     prepare_repo(task, &repo)?;
     let ticker = Ticker::start(prefix.clone());
     let mut config = ctx.opts.config.clone();
     config.run.allow.extend(task.allow.iter().cloned());
-    let mut ro = RunOptions::new(repo.clone(), task.text.clone(), config, ctx.opts.plugin_dir.clone());
+    let mut ro = RunOptions::new(
+        repo.clone(),
+        task.text.clone(),
+        config,
+        ctx.opts.plugin_dir.clone(),
+    );
     ro.mode = mode;
     ro.replay_strict = job.replay.is_some();
     ro.replay = job.replay.clone();
@@ -576,7 +721,9 @@ async fn run_job(ctx: &JobCtx<'_>, job: Job) -> Result<Option<Row>> {
     let row = match res {
         Ok(s) => {
             if s.outcome == coop_core::Outcome::Cancelled {
-                eprintln!("{prefix}: cancelled; its result is not kept (run it again with --resume)");
+                eprintln!(
+                    "{prefix}: cancelled; its result is not kept (run it again with --resume)"
+                );
                 return Ok(None);
             }
             let mut row = row_from(task, mode, &s, ctx.report_dir);
@@ -639,7 +786,13 @@ fn describe_models(cfg: &Config) -> String {
     for r in coop_core::Role::ALL {
         if let Ok(slot) = cfg.role_slot(r) {
             if let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p)) {
-                parts.push(format!("{}: {} ({} at {})", r.as_str(), p.model, p.kind, p.base_url));
+                parts.push(format!(
+                    "{}: {} ({} at {})",
+                    r.as_str(),
+                    p.model,
+                    p.kind,
+                    p.base_url
+                ));
             }
         }
     }
@@ -652,7 +805,10 @@ mod tests {
 
     #[test]
     fn modes_parse_dedupe_and_reject_unknown() {
-        assert_eq!(parse_modes("solo,mob").unwrap(), vec![Mode::Solo, Mode::Mob]);
+        assert_eq!(
+            parse_modes("solo,mob").unwrap(),
+            vec![Mode::Solo, Mode::Mob]
+        );
         assert_eq!(parse_modes(" mob , mob ").unwrap(), vec![Mode::Mob]);
         assert!(parse_modes("duo").is_err());
         assert!(parse_modes(",").is_err());
@@ -672,7 +828,11 @@ mod tests {
         std::fs::create_dir_all(d.join("repo")).unwrap();
         std::fs::create_dir_all(d.join("acceptance")).unwrap();
         std::fs::write(d.join("task.md"), format!("do {id}\n")).unwrap();
-        std::fs::write(d.join("expected.json"), format!("{{\"id\":\"{id}\",\"type\":\"{ty}\"}}")).unwrap();
+        std::fs::write(
+            d.join("expected.json"),
+            format!("{{\"id\":\"{id}\",\"type\":\"{ty}\"}}"),
+        )
+        .unwrap();
         std::fs::write(d.join("repo/go.mod"), "module example.com/x\n\ngo 1.22\n").unwrap();
     }
 
@@ -684,10 +844,15 @@ mod tests {
         std::fs::create_dir_all(t.path().join("routing")).unwrap();
         std::fs::create_dir_all(t.path().join("local-model")).unwrap();
         let all = discover(t.path(), &[]).unwrap();
-        assert_eq!(all.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["01-a", "02-b"]);
+        assert_eq!(
+            all.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ["01-a", "02-b"]
+        );
         assert_eq!(all[1].expected_type, "bugfix");
         assert_eq!(discover(t.path(), &["02".into()]).unwrap().len(), 1);
-        let e = discover(t.path(), &["01".into(), "09".into()]).unwrap_err().to_string();
+        let e = discover(t.path(), &["01".into(), "09".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no task matches `09`"), "{e}");
         std::fs::remove_dir_all(t.path().join("02-b/acceptance")).unwrap();
         let e = discover(t.path(), &[]).unwrap_err().to_string();
@@ -715,7 +880,13 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("results.jsonl");
         assert!(load_results(&p).unwrap().is_empty());
-        let task = TaskSpec { id: "01-a".into(), dir: t.path().into(), text: "x".into(), expected_type: "feature".into(), allow: Vec::new() };
+        let task = TaskSpec {
+            id: "01-a".into(),
+            dir: t.path().into(),
+            text: "x".into(),
+            expected_type: "feature".into(),
+            allow: Vec::new(),
+        };
         let row = error_row(&task, Mode::Mob, &anyhow::anyhow!("boom"), 5);
         append_result(&p, &row).unwrap();
         append_result(&p, &row).unwrap();
@@ -723,7 +894,11 @@ mod tests {
         text.push_str("{\"task\": \"02");
         std::fs::write(&p, &text).unwrap();
         assert_eq!(load_results(&p).unwrap().len(), 2);
-        std::fs::write(&p, format!("garbage\n{}", serde_json::to_string(&row).unwrap())).unwrap();
+        std::fs::write(
+            &p,
+            format!("garbage\n{}", serde_json::to_string(&row).unwrap()),
+        )
+        .unwrap();
         assert!(load_results(&p).is_err());
     }
 
@@ -731,7 +906,13 @@ mod tests {
     fn resume_reads_rows_written_before_acceptance_passed_and_judges_them_anew() {
         let t = tempfile::tempdir().unwrap();
         let p = t.path().join("results.jsonl");
-        let task = TaskSpec { id: "01-a".into(), dir: t.path().into(), text: "x".into(), expected_type: "feature".into(), allow: Vec::new() };
+        let task = TaskSpec {
+            id: "01-a".into(),
+            dir: t.path().into(),
+            text: "x".into(),
+            expected_type: "feature".into(),
+            allow: Vec::new(),
+        };
         let mut row = error_row(&task, Mode::Solo, &anyhow::anyhow!("x"), 5);
         row.outcome = "verification-failed".into();
         row.exit_code = 3;

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config: {0}")]
@@ -102,7 +105,9 @@ pub fn component_cache_dir(cfg: &Config) -> Option<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
         return Some(PathBuf::from(x).join("coop/components"));
     }
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".cache/coop/components"))
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache/coop/components"))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -201,7 +206,11 @@ fn default_verify_timeout() -> u64 {
 
 impl Default for SandboxSection {
     fn default() -> Self {
-        SandboxSection { image: default_image(), timeout_secs: default_verify_timeout(), mechanical_fixes: true }
+        SandboxSection {
+            image: default_image(),
+            timeout_secs: default_verify_timeout(),
+            mechanical_fixes: true,
+        }
     }
 }
 
@@ -229,9 +238,18 @@ pub struct Config {
 
 fn grant(max_tokens: u32, max_calls: u32, edits: bool) -> Grants {
     Grants {
-        model: Some(ModelGrant { max_tokens_per_call: max_tokens, max_calls }),
+        model: Some(ModelGrant {
+            max_tokens_per_call: max_tokens,
+            max_calls,
+        }),
         workspace_read: Some(vec!["**".into()]),
-        edits: if edits { Some(EditGrant { globs: vec!["**".into()] }) } else { None },
+        edits: if edits {
+            Some(EditGrant {
+                globs: vec!["**".into()],
+            })
+        } else {
+            None
+        },
         log: true,
     }
 }
@@ -264,7 +282,12 @@ impl Config {
         ] {
             roles.insert(
                 role.to_string(),
-                PluginSlot { plugin: format!("{role}.wasm").into(), sha256: None, provider: Some("local".into()), grants: g },
+                PluginSlot {
+                    plugin: format!("{role}.wasm").into(),
+                    sha256: None,
+                    provider: Some("local".into()),
+                    grants: g,
+                },
             );
         }
         Config {
@@ -276,7 +299,10 @@ impl Config {
                 plugin: "router.wasm".into(),
                 sha256: None,
                 provider: None,
-                grants: Grants { log: true, ..Default::default() },
+                grants: Grants {
+                    log: true,
+                    ..Default::default()
+                },
             }),
             roles,
             prices: None,
@@ -285,9 +311,14 @@ impl Config {
 
     /// Load a file; sections it leaves out keep their defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let file: Config =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let file: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
         let mut c = Config::defaults();
         c.plugin_dir = file.plugin_dir.or(c.plugin_dir);
         c.run = file.run;
@@ -307,7 +338,8 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        coop_guard::AllowSet::parse(&self.run.allow).map_err(|e| ConfigError::Invalid(format!("[run] allow: {e}")))?;
+        coop_guard::AllowSet::parse(&self.run.allow)
+            .map_err(|e| ConfigError::Invalid(format!("[run] allow: {e}")))?;
         for (name, slot) in &self.roles {
             if Role::parse(name).is_none() {
                 return Err(ConfigError::Invalid(format!(
@@ -316,7 +348,9 @@ impl Config {
             }
             if let Some(p) = &slot.provider {
                 if !self.providers.contains_key(p) {
-                    return Err(ConfigError::Invalid(format!("role `{name}` uses provider `{p}`, which is not defined")));
+                    return Err(ConfigError::Invalid(format!(
+                        "role `{name}` uses provider `{p}`, which is not defined"
+                    )));
                 }
             }
         }
@@ -345,7 +379,11 @@ impl Config {
 
     /// Resolve a plugin path against the plugin directory.
     pub fn plugin_path(&self, plugin_dir: &Path, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { plugin_dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            plugin_dir.join(p)
+        }
     }
 }
 
@@ -369,13 +407,25 @@ mod tests {
     fn file_overrides_and_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("coop.toml");
-        std::fs::write(&p, "[roles.reviewer]\nplugin = \"strict.wasm\"\nsha256 = \"ab\"\n").unwrap();
+        std::fs::write(
+            &p,
+            "[roles.reviewer]\nplugin = \"strict.wasm\"\nsha256 = \"ab\"\n",
+        )
+        .unwrap();
         let c = Config::load(&p).unwrap();
         let r = c.role_slot(Role::Reviewer).unwrap();
         assert_eq!(r.plugin, PathBuf::from("strict.wasm"));
-        assert!(r.grants.model.is_none(), "a replaced slot starts with no grants");
+        assert!(
+            r.grants.model.is_none(),
+            "a replaced slot starts with no grants"
+        );
         std::fs::write(&p, "[roles.boss]\nplugin = \"x.wasm\"\n").unwrap();
-        assert!(Config::load(&p).unwrap_err().to_string().contains("unknown role"));
+        assert!(
+            Config::load(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown role")
+        );
         std::fs::write(&p, "[run\n").unwrap();
         assert!(matches!(Config::load(&p), Err(ConfigError::Parse { .. })));
         std::fs::write(&p, "[run]\nbogus = 1\n").unwrap();
@@ -384,10 +434,14 @@ mod tests {
 
     #[test]
     fn the_shipped_hosted_config_is_valid() {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/coop.hosted.toml");
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/coop.hosted.toml");
         let c = Config::load(&p).unwrap();
         assert_eq!(c.providers["anthropic"].kind, "anthropic");
-        assert_eq!(c.role_slot(Role::Implementer).unwrap().provider.as_deref(), Some("openai"));
+        assert_eq!(
+            c.role_slot(Role::Implementer).unwrap().provider.as_deref(),
+            Some("openai")
+        );
         let p2 = p.with_file_name("nonexistent.toml");
         assert!(matches!(Config::load(&p2), Err(ConfigError::Read { .. })));
     }

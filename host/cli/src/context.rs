@@ -5,11 +5,11 @@
 //! fits the 25 / 50 / 25 % split, and applies the decision to the handoff:
 //! what does not fit is removed whole and named, never cut.
 
-use coop_core::context::{pack, Limits, PackError, Piece};
+use coop_core::context::{Limits, PackError, Piece, pack};
 use coop_core::hash::sha256_hex;
 use coop_core::workflow::finding_text;
 use coop_core::{ContextItem, ContextPack, DroppedItem, Handoff, Section};
-use coop_providers::{estimate, CancellationToken, Recorder, TokenCounter};
+use coop_providers::{CancellationToken, Recorder, TokenCounter, estimate};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -32,15 +32,28 @@ impl Tokens {
     /// `live`: the model's tokenizer (`None` in a replay: recorded counts or
     /// the estimate). `recorded`: counts a recording or journal holds.
     pub fn new(live: Option<TokenCounter>, recorded: BTreeMap<String, u64>) -> Tokens {
-        Tokens { live, recorded, cache: Mutex::new(HashMap::new()), failed: Mutex::new(None) }
+        Tokens {
+            live,
+            recorded,
+            cache: Mutex::new(HashMap::new()),
+            failed: Mutex::new(None),
+        }
     }
 
     /// How this counter counts, for the handoff's record.
     pub fn describe(&self) -> String {
-        let fallback = self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let fallback = self
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         match (&self.live, fallback) {
             (Some(c), None) => c.describe(),
-            (Some(c), Some(why)) => format!("{} ({} failed: {why})", TokenCounter::Estimate.describe(), c.describe()),
+            (Some(c), Some(why)) => format!(
+                "{} ({} failed: {why})",
+                TokenCounter::Estimate.describe(),
+                c.describe()
+            ),
             (None, _) if !self.recorded.is_empty() => "recorded counts of the replayed run".into(),
             (None, _) => TokenCounter::Estimate.describe(),
         }
@@ -54,11 +67,23 @@ impl Tokens {
             recorder.record_count(&key, *n);
             return *n;
         }
-        if let Some(n) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(n) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return *n;
         }
-        let gave_up = self.failed.lock().unwrap_or_else(|e| e.into_inner()).is_some();
-        let live = self.live.as_ref().filter(|c| !matches!(c, TokenCounter::Estimate) && !gave_up);
+        let gave_up = self
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        let live = self
+            .live
+            .as_ref()
+            .filter(|c| !matches!(c, TokenCounter::Estimate) && !gave_up);
         let n = match live {
             None => estimate(text),
             Some(c) => match c.count(text, cancel).await {
@@ -74,7 +99,10 @@ impl Tokens {
                 }
             },
         };
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, n);
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, n);
         n
     }
 }
@@ -106,8 +134,25 @@ struct Candidate {
 }
 
 impl Candidate {
-    fn new(section: Section, required: bool, what: String, text: String, kind: Kind, artifact: Option<String>) -> Candidate {
-        Candidate { piece: Piece { section, tokens: 0, required }, what, text, kind, artifact }
+    fn new(
+        section: Section,
+        required: bool,
+        what: String,
+        text: String,
+        kind: Kind,
+        artifact: Option<String>,
+    ) -> Candidate {
+        Candidate {
+            piece: Piece {
+                section,
+                tokens: 0,
+                required,
+            },
+            what,
+            text,
+            kind,
+            artifact,
+        }
     }
 }
 
@@ -136,10 +181,23 @@ pub async fn fit(
     recorder: &Recorder,
 ) -> Result<ContextPack, PackError> {
     let mut cands: Vec<Candidate> = Vec::new();
-    let fixed = |what: &str, text: String| Candidate::new(Section::Persistent, true, what.into(), text, Kind::Fixed, None);
+    let fixed = |what: &str, text: String| {
+        Candidate::new(
+            Section::Persistent,
+            true,
+            what.into(),
+            text,
+            Kind::Fixed,
+            None,
+        )
+    };
     // Persistent context: what every step must carry (the task even when
     // empty, the lists when they have entries).
-    let decisions: Vec<String> = h.decisions.iter().map(|d| format!("{} decided: {} (why: {})", d.by, d.what, d.why)).collect();
+    let decisions: Vec<String> = h
+        .decisions
+        .iter()
+        .map(|d| format!("{} decided: {} (why: {})", d.by, d.what, d.why))
+        .collect();
     let findings: Vec<String> = h.findings.iter().map(finding_text).collect();
     cands.push(fixed("task", h.task.text.clone()));
     for (what, list) in [
@@ -155,27 +213,74 @@ pub async fn fit(
         }
     }
     if let Some(d) = &h.design_notes {
-        cands.push(Candidate::new(Section::Persistent, false, "design notes".into(), d.clone(), Kind::DesignNotes, artifacts.design.clone()));
+        cands.push(Candidate::new(
+            Section::Persistent,
+            false,
+            "design notes".into(),
+            d.clone(),
+            Kind::DesignNotes,
+            artifacts.design.clone(),
+        ));
     }
     if !h.next_actions.is_empty() {
-        cands.push(Candidate::new(Section::Persistent, false, "next actions".into(), h.next_actions.join("\n"), Kind::NextActions, None));
+        cands.push(Candidate::new(
+            Section::Persistent,
+            false,
+            "next actions".into(),
+            h.next_actions.join("\n"),
+            Kind::NextActions,
+            None,
+        ));
     }
     // Recent steps, newest first: the older one goes first when they do not fit.
     for s in h.recent.iter().rev() {
-        cands.push(Candidate::new(Section::Recent, false, format!("step {} ({})", s.seq, s.role), s.text.clone(), Kind::Recent(s.seq), Some(format!("artifacts/{:03}-{}-output.json", s.seq, s.role))));
+        cands.push(Candidate::new(
+            Section::Recent,
+            false,
+            format!("step {} ({})", s.seq, s.role),
+            s.text.clone(),
+            Kind::Recent(s.seq),
+            Some(format!("artifacts/{:03}-{}-output.json", s.seq, s.role)),
+        ));
     }
     // Working set: the change and its verification, then the module's
     // files and declarations the task and design name.
-    let artifact_of = |kind: &str| h.artifacts.iter().rev().find(|a| a.kind == kind).map(|a| a.path.clone());
+    let artifact_of = |kind: &str| {
+        h.artifacts
+            .iter()
+            .rev()
+            .find(|a| a.kind == kind)
+            .map(|a| a.path.clone())
+    };
     if let Some(d) = &h.diff {
-        cands.push(Candidate::new(Section::Working, false, "diff".into(), d.clone(), Kind::Diff, artifact_of("diff")));
+        cands.push(Candidate::new(
+            Section::Working,
+            false,
+            "diff".into(),
+            d.clone(),
+            Kind::Diff,
+            artifact_of("diff"),
+        ));
     }
     if let Some(v) = &h.verification {
-        cands.push(Candidate::new(Section::Working, false, "verification output".into(), v.clone(), Kind::Verification, artifact_of("verification")));
+        cands.push(Candidate::new(
+            Section::Working,
+            false,
+            "verification output".into(),
+            v.clone(),
+            Kind::Verification,
+            artifact_of("verification"),
+        ));
     }
     if let (Some(map), Some(globs)) = (map, role_limits.read_globs.as_ref()) {
-        let mut query = coop_gomap::Query { text: h.task.text.clone(), files: h.files_in_scope.clone() };
-        for extra in [h.design_notes.as_deref(), h.verification.as_deref()].into_iter().flatten() {
+        let mut query = coop_gomap::Query {
+            text: h.task.text.clone(),
+            files: h.files_in_scope.clone(),
+        };
+        for extra in [h.design_notes.as_deref(), h.verification.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             query.text.push('\n');
             query.text.push_str(extra);
         }
@@ -183,7 +288,10 @@ pub async fn fit(
             query.text.push('\n');
             query.text.push_str(&finding_text(f));
         }
-        let input = role_limits.limits.window.saturating_sub(role_limits.limits.output_reserve + role_limits.limits.prompt_reserve);
+        let input = role_limits
+            .limits
+            .window
+            .saturating_sub(role_limits.limits.output_reserve + role_limits.limits.prompt_reserve);
         let whole_limit = coop_core::context::shares(input).1;
         // In a large module the ranking reaches far beyond any budget: stop
         // reading and counting candidates once their estimate is twice the
@@ -191,8 +299,12 @@ pub async fn fit(
         let mut estimated = 0u64;
         // A file offered as several declarations is read once.
         let mut files: HashMap<String, Option<String>> = HashMap::new();
-        for item in coop_gomap::rank(map, &query, whole_limit, &|b| b.div_ceil(coop_providers::ESTIMATE_BYTES_PER_TOKEN)) {
-            if !globs.is_match(&item.path) || (!role_limits.send_secret_files && coop_workspace::is_secret_file(&item.path)) {
+        for item in coop_gomap::rank(map, &query, whole_limit, &|b| {
+            b.div_ceil(coop_providers::ESTIMATE_BYTES_PER_TOKEN)
+        }) {
+            if !globs.is_match(&item.path)
+                || (!role_limits.send_secret_files && coop_workspace::is_secret_file(&item.path))
+            {
                 continue;
             }
             // (An item bigger than the whole input is still offered, so that
@@ -203,14 +315,25 @@ pub async fn fit(
                     break;
                 }
             }
-            let file = files.entry(item.path.clone()).or_insert_with(|| read(&item.path));
-            let Some(file) = file.as_deref() else { continue };
+            let file = files
+                .entry(item.path.clone())
+                .or_insert_with(|| read(&item.path));
+            let Some(file) = file.as_deref() else {
+                continue;
+            };
             let text = lines(file, item.start, item.end);
             let what = match &item.decl {
                 Some(d) => format!("{} {d} (lines {}-{})", item.path, item.start, item.end),
                 None => format!("file {}", item.path),
             };
-            cands.push(Candidate::new(Section::Working, false, what, text, Kind::File(item), None));
+            cands.push(Candidate::new(
+                Section::Working,
+                false,
+                what,
+                text,
+                Kind::File(item),
+                None,
+            ));
         }
     }
     for c in cands.iter_mut() {
@@ -259,10 +382,26 @@ pub async fn fit(
             Kind::Verification => h.verification = None,
             Kind::File(_) | Kind::Fixed => {}
         }
-        let reason = plan.dropped.iter().find(|d| d.index == i).map(|d| d.reason.clone()).unwrap_or_default();
-        dropped.push(DroppedItem { section: c.piece.section, what: c.what, tokens: c.piece.tokens, reason, artifact: c.artifact });
+        let reason = plan
+            .dropped
+            .iter()
+            .find(|d| d.index == i)
+            .map(|d| d.reason.clone())
+            .unwrap_or_default();
+        dropped.push(DroppedItem {
+            section: c.piece.section,
+            what: c.what,
+            tokens: c.piece.tokens,
+            reason,
+            artifact: c.artifact,
+        });
     }
-    Ok(ContextPack { counter: tokens.describe(), budget, working_set, dropped })
+    Ok(ContextPack {
+        counter: tokens.describe(),
+        budget,
+        working_set,
+        dropped,
+    })
 }
 
 /// Lines `start..=end` (1-based) of `text`, with their line ends.
@@ -290,20 +429,33 @@ mod tests {
     use coop_providers::{RecordingKind, RecordingMeta};
 
     fn recorder() -> Recorder {
-        Recorder::new(RecordingMeta { kind: RecordingKind::Recording, note: String::new(), model: None, server: None, recorded_at: None })
+        Recorder::new(RecordingMeta {
+            kind: RecordingKind::Recording,
+            note: String::new(),
+            model: None,
+            server: None,
+            recorded_at: None,
+        })
     }
 
     fn handoff() -> Handoff {
         Handoff {
             version: coop_core::HANDOFF_VERSION,
             seq: 4,
-            task: Task { id: "r".into(), text: "Fix Clamp in mathx so that it never returns a value above max".into() },
+            task: Task {
+                id: "r".into(),
+                text: "Fix Clamp in mathx so that it never returns a value above max".into(),
+            },
             from: Some(Role::Reviewer),
             to: Role::Implementer,
             goals: vec!["Address every blocking finding".into()],
             constraints: vec!["Go only".into()],
             files_in_scope: vec!["mathx/clamp.go".into()],
-            decisions: vec![Decision { by: Role::Architect, what: "design".into(), why: "clamp".into() }],
+            decisions: vec![Decision {
+                by: Role::Architect,
+                what: "design".into(),
+                why: "clamp".into(),
+            }],
             next_actions: vec!["edit Clamp".into()],
             blockers: vec![],
             artifacts: vec![],
@@ -313,8 +465,18 @@ mod tests {
             findings: vec![],
             attempt: 2,
             recent: vec![
-                StepRecord { seq: 2, role: Role::Implementer, kind: "implementation".into(), text: "x".repeat(300) },
-                StepRecord { seq: 3, role: Role::Reviewer, kind: "review".into(), text: "y".repeat(90) },
+                StepRecord {
+                    seq: 2,
+                    role: Role::Implementer,
+                    kind: "implementation".into(),
+                    text: "x".repeat(300),
+                },
+                StepRecord {
+                    seq: 3,
+                    role: Role::Reviewer,
+                    kind: "review".into(),
+                    text: "y".repeat(90),
+                },
             ],
             summarized_steps: 1,
             context: None,
@@ -324,9 +486,13 @@ mod tests {
     fn module(dir: &std::path::Path, big_lines: usize) -> coop_gomap::ModuleMap {
         std::fs::create_dir_all(dir.join("mathx")).unwrap();
         std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.22\n").unwrap();
-        let mut clamp = String::from("package mathx\n\n// Clamp limits v to [min, max].\nfunc Clamp(v, min, max int) int {\n\tif v < min {\n\t\treturn min\n\t}\n\treturn v\n}\n");
+        let mut clamp = String::from(
+            "package mathx\n\n// Clamp limits v to [min, max].\nfunc Clamp(v, min, max int) int {\n\tif v < min {\n\t\treturn min\n\t}\n\treturn v\n}\n",
+        );
         for i in 0..big_lines {
-            clamp.push_str(&format!("\n// Helper{i} is filler.\nfunc Helper{i}() int {{ return {i} }}\n"));
+            clamp.push_str(&format!(
+                "\n// Helper{i} is filler.\nfunc Helper{i}() int {{ return {i} }}\n"
+            ));
         }
         std::fs::write(dir.join("mathx/clamp.go"), clamp).unwrap();
         std::fs::write(dir.join("mathx/other.go"), "package mathx\n\n// Max is the larger.\nfunc Max(a, b int) int {\n\tif a > b {\n\t\treturn a\n\t}\n\treturn b\n}\n").unwrap();
@@ -335,15 +501,34 @@ mod tests {
 
     fn limits(window: u64) -> RoleLimits {
         RoleLimits {
-            limits: Limits { window, output_reserve: 0, prompt_reserve: 0 },
+            limits: Limits {
+                window,
+                output_reserve: 0,
+                prompt_reserve: 0,
+            },
             read_globs: read_globs(Some(&["**".to_string()])),
             send_secret_files: false,
         }
     }
 
-    async fn run_fit(h: &mut Handoff, l: &RoleLimits, map: &coop_gomap::ModuleMap, dir: &std::path::Path) -> Result<ContextPack, PackError> {
+    async fn run_fit(
+        h: &mut Handoff,
+        l: &RoleLimits,
+        map: &coop_gomap::ModuleMap,
+        dir: &std::path::Path,
+    ) -> Result<ContextPack, PackError> {
         let read = |p: &str| std::fs::read_to_string(dir.join(p)).ok();
-        fit(h, l, Some(map), &Tokens::new(Some(TokenCounter::Estimate), BTreeMap::new()), &Artifacts::default(), &read, &CancellationToken::new(), &recorder()).await
+        fit(
+            h,
+            l,
+            Some(map),
+            &Tokens::new(Some(TokenCounter::Estimate), BTreeMap::new()),
+            &Artifacts::default(),
+            &read,
+            &CancellationToken::new(),
+            &recorder(),
+        )
+        .await
     }
 
     #[tokio::test]
@@ -352,13 +537,21 @@ mod tests {
         let map = module(t.path(), 0);
         let mut h = handoff();
         let before = h.clone();
-        let p = run_fit(&mut h, &limits(16_000), &map, t.path()).await.unwrap();
+        let p = run_fit(&mut h, &limits(16_000), &map, t.path())
+            .await
+            .unwrap();
         assert!(p.dropped.is_empty(), "{:?}", p.dropped);
-        assert_eq!((h.recent.len(), h.diff.is_some(), h.design_notes.is_some()), (2, true, true));
+        assert_eq!(
+            (h.recent.len(), h.diff.is_some(), h.design_notes.is_some()),
+            (2, true, true)
+        );
         assert_eq!(h, before, "nothing removed");
         assert_eq!(p.working_set[0].path, "mathx/clamp.go");
         assert!(p.working_set[0].content.contains("func Clamp"));
-        assert!(p.budget.persistent.used + p.budget.working.used + p.budget.recent.used <= p.budget.input);
+        assert!(
+            p.budget.persistent.used + p.budget.working.used + p.budget.recent.used
+                <= p.budget.input
+        );
         assert_eq!(p.counter, "estimate: 3 bytes per token");
     }
 
@@ -369,15 +562,30 @@ mod tests {
         let mut h = handoff();
         // Recent share: 25 % of 1000 = 250. The reviewer step (90 bytes = 30
         // tokens + 16) fits, the implementer step (100 + 16) does not.
-        let p = run_fit(&mut h, &limits(1000), &map, t.path()).await.unwrap();
-        assert_eq!(h.recent.iter().map(|s| s.seq).collect::<Vec<_>>(), [2, 3], "both fit in 250");
+        let p = run_fit(&mut h, &limits(1000), &map, t.path())
+            .await
+            .unwrap();
+        assert_eq!(
+            h.recent.iter().map(|s| s.seq).collect::<Vec<_>>(),
+            [2, 3],
+            "both fit in 250"
+        );
         assert!(p.dropped.iter().all(|d| d.section != Section::Recent));
-        let p2 = run_fit(&mut handoff(), &limits(600), &map, t.path()).await.unwrap();
+        let p2 = run_fit(&mut handoff(), &limits(600), &map, t.path())
+            .await
+            .unwrap();
         let _ = p;
-        let d = p2.dropped.iter().find(|d| d.section == Section::Recent).expect("a recent step dropped");
+        let d = p2
+            .dropped
+            .iter()
+            .find(|d| d.section == Section::Recent)
+            .expect("a recent step dropped");
         assert_eq!(d.what, "step 2 (implementer)");
         assert_eq!(d.tokens, 100 + PIECE_OVERHEAD_TOKENS);
-        assert_eq!(d.artifact.as_deref(), Some("artifacts/002-implementer-output.json"));
+        assert_eq!(
+            d.artifact.as_deref(),
+            Some("artifacts/002-implementer-output.json")
+        );
     }
 
     #[tokio::test]
@@ -387,12 +595,36 @@ mod tests {
         let map = module(t.path(), 400);
         let mut h = handoff();
         h.recent.clear();
-        let p = run_fit(&mut h, &limits(4000), &map, t.path()).await.unwrap();
-        let whole = p.dropped.iter().find(|d| d.what == "file mathx/clamp.go").expect("the big file is dropped whole");
-        assert!(whole.reason.contains("more than the whole working-set budget"), "{}", whole.reason);
-        let decl = p.working_set.iter().find(|i| i.decl.as_deref() == Some("Clamp")).expect("its declaration is sent instead");
-        assert!(decl.content.starts_with("// Clamp limits") && decl.content.ends_with("}\n"), "{:?}", decl.content);
-        assert!(p.working_set.iter().all(|i| !(i.path == "mathx/clamp.go" && i.decl.is_none())));
+        let p = run_fit(&mut h, &limits(4000), &map, t.path())
+            .await
+            .unwrap();
+        let whole = p
+            .dropped
+            .iter()
+            .find(|d| d.what == "file mathx/clamp.go")
+            .expect("the big file is dropped whole");
+        assert!(
+            whole
+                .reason
+                .contains("more than the whole working-set budget"),
+            "{}",
+            whole.reason
+        );
+        let decl = p
+            .working_set
+            .iter()
+            .find(|i| i.decl.as_deref() == Some("Clamp"))
+            .expect("its declaration is sent instead");
+        assert!(
+            decl.content.starts_with("// Clamp limits") && decl.content.ends_with("}\n"),
+            "{:?}",
+            decl.content
+        );
+        assert!(
+            p.working_set
+                .iter()
+                .all(|i| !(i.path == "mathx/clamp.go" && i.decl.is_none()))
+        );
     }
 
     #[tokio::test]
@@ -407,11 +639,34 @@ mod tests {
             std::fs::read_to_string(t.path().join(p)).ok()
         };
         let tokens = Tokens::new(Some(TokenCounter::Estimate), BTreeMap::new());
-        let p = fit(&mut h, &limits(4000), Some(&map), &tokens, &Artifacts::default(), &read, &CancellationToken::new(), &recorder()).await.unwrap();
-        let decls = p.working_set.iter().filter(|i| i.path == "mathx/clamp.go" && i.decl.is_some()).count();
-        assert!(decls >= 3, "Clamp, Helper1 and Helper2 sent as declarations: {:?}", p.working_set);
+        let p = fit(
+            &mut h,
+            &limits(4000),
+            Some(&map),
+            &tokens,
+            &Artifacts::default(),
+            &read,
+            &CancellationToken::new(),
+            &recorder(),
+        )
+        .await
+        .unwrap();
+        let decls = p
+            .working_set
+            .iter()
+            .filter(|i| i.path == "mathx/clamp.go" && i.decl.is_some())
+            .count();
+        assert!(
+            decls >= 3,
+            "Clamp, Helper1 and Helper2 sent as declarations: {:?}",
+            p.working_set
+        );
         let reads = reads.into_inner().unwrap();
-        assert_eq!(reads.iter().filter(|r| *r == "mathx/clamp.go").count(), 1, "{reads:?}");
+        assert_eq!(
+            reads.iter().filter(|r| *r == "mathx/clamp.go").count(),
+            1,
+            "{reads:?}"
+        );
     }
 
     #[tokio::test]
@@ -420,16 +675,28 @@ mod tests {
         let map = module(t.path(), 0);
         // 60 more files of the package the task names, ~100 tokens each.
         for i in 0..60 {
-            let body = format!("package mathx\n\n// F{i} is filler.\nfunc F{i}() int {{ return {i} + {} }}\n", "1 + ".repeat(60));
+            let body = format!(
+                "package mathx\n\n// F{i} is filler.\nfunc F{i}() int {{ return {i} + {} }}\n",
+                "1 + ".repeat(60)
+            );
             std::fs::write(t.path().join(format!("mathx/f{i:02}.go")), body).unwrap();
         }
         let map2 = coop_gomap::build(t.path(), None).unwrap().0;
         assert!(map2.files.len() > map.files.len() + 50);
         let mut h = handoff();
         h.recent.clear();
-        let p = run_fit(&mut h, &limits(1000), &map2, t.path()).await.unwrap();
-        let offered = p.working_set.len() + p.dropped.iter().filter(|d| d.section == Section::Working).count();
-        assert!(offered < 25, "only about twice the input budget is considered, not all 62 files: {offered}");
+        let p = run_fit(&mut h, &limits(1000), &map2, t.path())
+            .await
+            .unwrap();
+        let offered = p.working_set.len()
+            + p.dropped
+                .iter()
+                .filter(|d| d.section == Section::Working)
+                .count();
+        assert!(
+            offered < 25,
+            "only about twice the input budget is considered, not all 62 files: {offered}"
+        );
         assert!(!p.working_set.is_empty());
     }
 
@@ -439,7 +706,9 @@ mod tests {
         let map = module(t.path(), 0);
         let mut h = handoff();
         h.task.text = "word ".repeat(2000);
-        let e = run_fit(&mut h, &limits(1000), &map, t.path()).await.unwrap_err();
+        let e = run_fit(&mut h, &limits(1000), &map, t.path())
+            .await
+            .unwrap_err();
         assert!(matches!(e, PackError::RequiredTooLarge { .. }), "{e}");
     }
 
@@ -461,13 +730,27 @@ mod tests {
         let mut rec = BTreeMap::new();
         rec.insert(sha256_hex(b"hello"), 42);
         let t = Tokens::new(Some(TokenCounter::Estimate), rec);
-        assert_eq!(t.count("hello", &CancellationToken::new(), &recorder()).await, 42);
-        assert_eq!(t.count("hello!", &CancellationToken::new(), &recorder()).await, 2);
+        assert_eq!(
+            t.count("hello", &CancellationToken::new(), &recorder())
+                .await,
+            42
+        );
+        assert_eq!(
+            t.count("hello!", &CancellationToken::new(), &recorder())
+                .await,
+            2
+        );
         // A tokenizer that cannot be reached: the estimate, said so once.
-        let gone = Tokens::new(Some(TokenCounter::llama_cpp("http://127.0.0.1:9/v1")), BTreeMap::new());
+        let gone = Tokens::new(
+            Some(TokenCounter::llama_cpp("http://127.0.0.1:9/v1")),
+            BTreeMap::new(),
+        );
         let r = recorder();
         assert_eq!(gone.count("abcdef", &CancellationToken::new(), &r).await, 2);
         assert!(gone.describe().starts_with("estimate: 3 bytes per token (llama.cpp server tokenizer (/tokenize) failed: tokenize request to http://127.0.0.1:9/tokenize failed"), "{}", gone.describe());
-        assert!(r.snapshot().token_counts.is_empty(), "estimates are not recorded");
+        assert!(
+            r.snapshot().token_counts.is_empty(),
+            "estimates are not recorded"
+        );
     }
 }

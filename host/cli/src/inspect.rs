@@ -43,11 +43,19 @@ pub struct RunListing {
 }
 
 fn read_json(p: &Path) -> Option<Value> {
-    std::fs::read_to_string(p).ok().and_then(|t| serde_json::from_str(&t).ok())
+    std::fs::read_to_string(p)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().chars().take(80).collect()
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(80)
+        .collect()
 }
 
 /// Every run of `repo`, oldest first (run ids start with their UTC time).
@@ -70,34 +78,60 @@ pub fn list_runs(repo: &Path) -> Result<Vec<RunListing>> {
         let task = summary
             .as_ref()
             .and_then(|s| s["task"].as_str().map(first_line))
-            .or_else(|| start.as_ref().and_then(|s| s["task"].as_str().map(first_line)))
+            .or_else(|| {
+                start
+                    .as_ref()
+                    .and_then(|s| s["task"].as_str().map(first_line))
+            })
             .unwrap_or_default();
-        let tokens = summary.as_ref().and_then(|s| s["per_role"].as_object()).map(|roles| {
-            roles
-                .values()
-                .map(|r| {
-                    let u = &r["usage"];
-                    ["input_tokens", "output_tokens", "cached_input_tokens", "cache_creation_input_tokens"]
+        let tokens = summary
+            .as_ref()
+            .and_then(|s| s["per_role"].as_object())
+            .map(|roles| {
+                roles
+                    .values()
+                    .map(|r| {
+                        let u = &r["usage"];
+                        [
+                            "input_tokens",
+                            "output_tokens",
+                            "cached_input_tokens",
+                            "cache_creation_input_tokens",
+                        ]
                         .iter()
                         .map(|k| u[*k].as_u64().unwrap_or(0))
                         .sum::<u64>()
-                })
-                .sum()
-        });
+                    })
+                    .sum()
+            });
         out.push(RunListing {
             run_id,
             dir: p.display().to_string(),
-            outcome: summary.as_ref().and_then(|s| s["outcome"].as_str().map(str::to_string)),
+            outcome: summary
+                .as_ref()
+                .and_then(|s| s["outcome"].as_str().map(str::to_string)),
             mode: summary
                 .as_ref()
                 .and_then(|s| s["mode"].as_str().map(str::to_string))
-                .or_else(|| start.as_ref().and_then(|s| s["mode"].as_str().map(str::to_string))),
+                .or_else(|| {
+                    start
+                        .as_ref()
+                        .and_then(|s| s["mode"].as_str().map(str::to_string))
+                }),
             task,
             roles_ran: summary
                 .as_ref()
-                .and_then(|s| s["roles_ran"].as_array().map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect()))
+                .and_then(|s| {
+                    s["roles_ran"].as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|r| r.as_str().map(str::to_string))
+                            .collect()
+                    })
+                })
                 .unwrap_or_default(),
-            total_ms: summary.as_ref().and_then(|s| s["timing_ms"]["total"].as_u64()),
+            total_ms: summary
+                .as_ref()
+                .and_then(|s| s["timing_ms"]["total"].as_u64()),
             tokens,
         });
     }
@@ -129,46 +163,92 @@ fn ts_secs(v: &Value) -> Option<f64> {
 /// verifications, verdicts, workflow decisions, escalations, the end.
 pub fn timeline(run_dir: &Path) -> Result<Vec<Step>> {
     let log = run_dir.join("audit.jsonl");
-    let text = std::fs::read_to_string(&log).with_context(|| format!("cannot read {}", log.display()))?;
-    let events: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let text =
+        std::fs::read_to_string(&log).with_context(|| format!("cannot read {}", log.display()))?;
+    let events: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     let t0 = events.first().and_then(ts_secs).unwrap_or(0.0);
     let mut steps = Vec::new();
     for e in &events {
         let at_s = ts_secs(e).map(|t| t - t0).unwrap_or(0.0);
         let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
         let what = match e["event"].as_str().unwrap_or("") {
-            "run-start" => format!("{} run: {}", e["mode"].as_str().unwrap_or("mob"), first_line(&s("task"))),
+            "run-start" => format!(
+                "{} run: {}",
+                e["mode"].as_str().unwrap_or("mob"),
+                first_line(&s("task"))
+            ),
             "routing" => format!(
                 "routed: {} ({}), workflow {}",
                 s("type"),
-                e["confidence"].as_f64().map(|c| format!("confidence {c:.2}")).unwrap_or_default(),
-                e["workflow"].as_array().map(|w| w.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" → ")).unwrap_or_default()
+                e["confidence"]
+                    .as_f64()
+                    .map(|c| format!("confidence {c:.2}"))
+                    .unwrap_or_default(),
+                e["workflow"]
+                    .as_array()
+                    .map(|w| w
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" → "))
+                    .unwrap_or_default()
             ),
-            "handoff" => format!("handoff {} → {}", e["from"].as_str().unwrap_or("task"), s("to")),
+            "handoff" => format!(
+                "handoff {} → {}",
+                e["from"].as_str().unwrap_or("task"),
+                s("to")
+            ),
             "model-call" => format!(
                 "{} model call: {} in + {} out tokens, {:.1} s{}",
                 s("role"),
-                e["usage"]["input_tokens"].as_u64().unwrap_or(0) + e["usage"]["cached_input_tokens"].as_u64().unwrap_or(0),
+                e["usage"]["input_tokens"].as_u64().unwrap_or(0)
+                    + e["usage"]["cached_input_tokens"].as_u64().unwrap_or(0),
                 e["usage"]["output_tokens"].as_u64().unwrap_or(0),
                 e["duration_ms"].as_u64().unwrap_or(0) as f64 / 1000.0,
-                e["cost_usd"].as_f64().map(|c| format!(", ${c:.4}")).unwrap_or_default()
+                e["cost_usd"]
+                    .as_f64()
+                    .map(|c| format!(", ${c:.4}"))
+                    .unwrap_or_default()
             ),
             "model-call-failed" => format!("{} model call FAILED: {}", s("role"), s("error")),
             "edit-applied" => format!("edit applied: {} {}", s("kind"), s("path")),
-            "edit-rejected" => format!("edit rejected: {} {}: {}", s("kind"), s("path"), s("reason")),
-            "role-output" => format!("{} done in {:.1} s", s("role"), e["duration_ms"].as_u64().unwrap_or(0) as f64 / 1000.0),
-            "role-failure" | "plugin-failure" => format!("{} FAILED ({}): {}", s("role"), s("kind"), s("message")),
+            "edit-rejected" => format!(
+                "edit rejected: {} {}: {}",
+                s("kind"),
+                s("path"),
+                s("reason")
+            ),
+            "role-output" => format!(
+                "{} done in {:.1} s",
+                s("role"),
+                e["duration_ms"].as_u64().unwrap_or(0) as f64 / 1000.0
+            ),
+            "role-failure" | "plugin-failure" => {
+                format!("{} FAILED ({}): {}", s("role"), s("kind"), s("message"))
+            }
             "verification" => format!(
                 "verification {}: {} in {:.1} s{}",
                 e["n"].as_u64().unwrap_or(0),
-                if e["passed"] == true { "passed" } else { "FAILED" },
+                if e["passed"] == true {
+                    "passed"
+                } else {
+                    "FAILED"
+                },
                 e["duration_ms"].as_u64().unwrap_or(0) as f64 / 1000.0,
                 match e["tests_failed"].as_u64() {
                     Some(n) if n > 0 => format!(", {n} test(s) failed"),
                     _ => String::new(),
                 }
             ),
-            "review-verdict" => format!("verdict {} ({} blocking of {} finding(s))", s("verdict"), e["blocking"], e["findings"]),
+            "review-verdict" => format!(
+                "verdict {} ({} blocking of {} finding(s))",
+                s("verdict"),
+                e["blocking"],
+                e["findings"]
+            ),
             "workflow-decision" => format!("workflow decision ({}): {}", s("kind"), s("rationale")),
             "budget-exceeded" => format!("budget exceeded ({}) for {}", s("kind"), s("role")),
             "run-resumed" => format!(
@@ -178,10 +258,19 @@ pub fn timeline(run_dir: &Path) -> Result<Vec<Step>> {
                 e["journal_exchanges"],
                 s("previous")
             ),
-            "run-end" => format!("end: {} (exit {}): {}", s("outcome"), e["exit_code"], s("reason")),
+            "run-end" => format!(
+                "end: {} (exit {}): {}",
+                s("outcome"),
+                e["exit_code"],
+                s("reason")
+            ),
             _ => continue,
         };
-        steps.push(Step { at_s, event: e["event"].as_str().unwrap_or("").to_string(), what });
+        steps.push(Step {
+            at_s,
+            event: e["event"].as_str().unwrap_or("").to_string(),
+            what,
+        });
     }
     Ok(steps)
 }
@@ -202,7 +291,11 @@ pub struct RunVerification {
 pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
     let log = run_dir.join("audit.jsonl");
     let chain = coop_audit::verify(&log)?;
-    let mut problems: Vec<String> = chain.issues.iter().map(|i| format!("audit.jsonl {i}")).collect();
+    let mut problems: Vec<String> = chain
+        .issues
+        .iter()
+        .map(|i| format!("audit.jsonl {i}"))
+        .collect();
     let refs = coop_audit::verify_references(run_dir)?;
     problems.extend(refs.issues.iter().map(|i| format!("audit.jsonl {i}")));
     match read_json(&run_dir.join("run.json")) {
@@ -216,9 +309,17 @@ pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
                 ));
             }
         }
-        None => problems.push("run.json is missing or unreadable: the run did not finish, or the file was removed".into()),
+        None => problems.push(
+            "run.json is missing or unreadable: the run did not finish, or the file was removed"
+                .into(),
+        ),
     }
-    Ok(RunVerification { run_dir: run_dir.display().to_string(), lines: chain.lines, references_checked: refs.checked, problems })
+    Ok(RunVerification {
+        run_dir: run_dir.display().to_string(),
+        lines: chain.lines,
+        references_checked: refs.checked,
+        problems,
+    })
 }
 
 /// An audit event reduced to what a replay must reproduce: no times, run
@@ -226,10 +327,13 @@ pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
 /// run id.
 pub fn normalized_events(run_dir: &Path) -> Result<Vec<(u64, Value)>> {
     let log = run_dir.join("audit.jsonl");
-    let text = std::fs::read_to_string(&log).with_context(|| format!("cannot read {}", log.display()))?;
+    let text =
+        std::fs::read_to_string(&log).with_context(|| format!("cannot read {}", log.display()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let Ok(e) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(e) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         let ev = e["event"].as_str().unwrap_or("").to_string();
         // A continued run says so once; everything else must match the
         // uninterrupted run.
@@ -279,10 +383,19 @@ pub fn normalized_events(run_dir: &Path) -> Result<Vec<(u64, Value)>> {
             "role-output" => pick(&["role", "handoff_seq", "sha256"]),
             "role-failure" | "plugin-failure" => pick(&["role", "kind"]),
             "review-verdict" => pick(&["verdict", "blocking", "findings"]),
-            "verification" => pick(&["n", "passed", "diff_sha256", "tests_failed", "diagnostics", "unformatted"]),
+            "verification" => pick(&[
+                "n",
+                "passed",
+                "diff_sha256",
+                "tests_failed",
+                "diagnostics",
+                "unformatted",
+            ]),
             "workflow-decision" => pick(&["kind", "rationale"]),
             "plugin-log" => pick(&["plugin", "level", "message"]),
-            "denied" | "read-denied" | "budget-exceeded" => pick(&["plugin", "role", "capability", "path", "kind"]),
+            "denied" | "read-denied" | "budget-exceeded" => {
+                pick(&["plugin", "role", "capability", "path", "kind"])
+            }
             "run-end" => pick(&["outcome", "exit_code", "patch_sha256"]),
             _ => pick(&[]),
         };
@@ -293,7 +406,10 @@ pub fn normalized_events(run_dir: &Path) -> Result<Vec<(u64, Value)>> {
 
 /// Where two runs' normalized events first differ: (recorded line, recorded
 /// event, replayed event); None when they are the same.
-pub fn first_drift(recorded: &[(u64, Value)], replayed: &[(u64, Value)]) -> Option<(u64, Value, Value)> {
+pub fn first_drift(
+    recorded: &[(u64, Value)],
+    replayed: &[(u64, Value)],
+) -> Option<(u64, Value, Value)> {
     for (i, (line, a)) in recorded.iter().enumerate() {
         match replayed.get(i) {
             Some((_, b)) if b == a => continue,
@@ -301,24 +417,41 @@ pub fn first_drift(recorded: &[(u64, Value)], replayed: &[(u64, Value)]) -> Opti
             None => return Some((*line, a.clone(), Value::Null)),
         }
     }
-    replayed.get(recorded.len()).map(|(_, b)| (recorded.last().map(|(l, _)| l + 1).unwrap_or(1), Value::Null, b.clone()))
+    replayed.get(recorded.len()).map(|(_, b)| {
+        (
+            recorded.last().map(|(l, _)| l + 1).unwrap_or(1),
+            Value::Null,
+            b.clone(),
+        )
+    })
 }
 
 /// The recorded run's start: task, base commit, mode, plugin digests.
 pub fn run_start(run_dir: &Path) -> Result<Value> {
     first_event(&run_dir.join("audit.jsonl"))
         .filter(|e| e["event"] == "run-start")
-        .ok_or_else(|| anyhow::anyhow!("{}: the audit log does not start with run-start", run_dir.display()))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: the audit log does not start with run-start",
+                run_dir.display()
+            )
+        })
 }
 
 /// What a run's user decided about risky actions: the classes it
 /// pre-approved (`allow` of run-start) and the answers given when asked, in
 /// order. A replay or a resume decides the same way.
-pub fn recorded_risk_decisions(run_dir: &Path) -> Result<(Vec<String>, std::collections::VecDeque<bool>)> {
+pub fn recorded_risk_decisions(
+    run_dir: &Path,
+) -> Result<(Vec<String>, std::collections::VecDeque<bool>)> {
     let start = run_start(run_dir)?;
     let allow = start["allow"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let text = std::fs::read_to_string(run_dir.join("audit.jsonl"))?;
     let answers = text
@@ -340,7 +473,13 @@ mod tests {
 
     #[test]
     fn drift_is_the_first_differing_event_or_a_missing_tail() {
-        let a = vec![ev(serde_json::json!({"event":"routing","type":"feature"})), (2, serde_json::json!({"event":"run-end","outcome":"approved"}))];
+        let a = vec![
+            ev(serde_json::json!({"event":"routing","type":"feature"})),
+            (
+                2,
+                serde_json::json!({"event":"run-end","outcome":"approved"}),
+            ),
+        ];
         assert_eq!(first_drift(&a, &a), None);
         let mut b = a.clone();
         b[1].1["outcome"] = Value::String("verification-failed".into());
@@ -353,7 +492,10 @@ mod tests {
         let mut longer = a.clone();
         longer.push((3, serde_json::json!({"event":"extra"})));
         let (_, rec, rep) = first_drift(&a, &longer).unwrap();
-        assert_eq!((rec, rep["event"].clone()), (Value::Null, Value::String("extra".into())));
+        assert_eq!(
+            (rec, rep["event"].clone()),
+            (Value::Null, Value::String("extra".into()))
+        );
     }
 
     #[test]
@@ -361,7 +503,11 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let d = t.path();
         std::fs::create_dir_all(d.join("handoffs")).unwrap();
-        std::fs::write(d.join("handoffs/001-architect.json"), r#"{"task":{"id":"run-A","text":"x"},"seq":1}"#).unwrap();
+        std::fs::write(
+            d.join("handoffs/001-architect.json"),
+            r#"{"task":{"id":"run-A","text":"x"},"seq":1}"#,
+        )
+        .unwrap();
         let log = [
             r#"{"seq":1,"ts":"2026-01-01T00:00:00Z","event":"run-start","run_id":"run-A","task":"x","mode":"mob","base_commit":"abc","prev":"0"}"#,
             r#"{"seq":2,"ts":"2026-01-01T00:00:01Z","event":"handoff","to":"architect","handoff_seq":1,"path":"handoffs/001-architect.json","sha256":"zz","prev":"1"}"#,
@@ -372,11 +518,19 @@ mod tests {
         assert!(a[0].1.get("run_id").is_none() && a[0].1.get("ts").is_none());
         assert!(a[2].1.get("duration_ms").is_none());
         // The same run under another id normalizes identically.
-        std::fs::write(d.join("handoffs/001-architect.json"), r#"{"task":{"id":"run-B","text":"x"},"seq":1}"#).unwrap();
+        std::fs::write(
+            d.join("handoffs/001-architect.json"),
+            r#"{"task":{"id":"run-B","text":"x"},"seq":1}"#,
+        )
+        .unwrap();
         let b = normalized_events(d).unwrap();
         assert_eq!(first_drift(&a, &b), None);
         // Different handoff content does not.
-        std::fs::write(d.join("handoffs/001-architect.json"), r#"{"task":{"id":"run-B","text":"y"},"seq":1}"#).unwrap();
+        std::fs::write(
+            d.join("handoffs/001-architect.json"),
+            r#"{"task":{"id":"run-B","text":"y"},"seq":1}"#,
+        )
+        .unwrap();
         let c = normalized_events(d).unwrap();
         assert_eq!(first_drift(&a, &c).map(|x| x.0), Some(2));
     }

@@ -19,7 +19,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "coop", version, about = "Run a mob of AI role agents on a Go repository")]
+#[command(
+    name = "coop",
+    version,
+    about = "Run a mob of AI role agents on a Go repository"
+)]
 struct Cli {
     /// Configuration file (default: built-in defaults, see docs/config.md).
     #[arg(long, global = true, env = "COOP_CONFIG")]
@@ -275,7 +279,11 @@ fn default_plugin_dir() -> PathBuf {
     // target/release/coop -> target/plugins
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().and_then(Path::parent).map(|p| p.join("plugins")))
+        .and_then(|exe| {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|p| p.join("plugins"))
+        })
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| PathBuf::from("target/plugins"))
 }
@@ -284,10 +292,13 @@ fn read_task(file: Option<&PathBuf>, words: &[String]) -> Result<String> {
     match file {
         Some(p) if p.as_os_str() == "-" => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).context("cannot read the task from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the task from standard input")?;
             Ok(s)
         }
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read task file {}", p.display())),
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read task file {}", p.display())),
         None if words.len() == 1 && words[0] == "-" => read_task(Some(&PathBuf::from("-")), &[]),
         None => Ok(words.join(" ")),
     }
@@ -295,14 +306,18 @@ fn read_task(file: Option<&PathBuf>, words: &[String]) -> Result<String> {
 
 /// A plugin host for the inspection commands, using the component cache.
 fn plugin_host(config: &Config) -> Result<PluginHost> {
-    Ok(PluginHost::new(HostConfig { cache_dir: config::component_cache_dir(config), ..HostConfig::default() })?)
+    Ok(PluginHost::new(HostConfig {
+        cache_dir: config::component_cache_dir(config),
+        ..HostConfig::default()
+    })?)
 }
 
 /// `--allow` classes add to `[run] allow`; an unknown class is an error now,
 /// not at the first risky edit.
 fn add_allow(config: &mut Config, allow: &[String]) -> Result<()> {
     config.run.allow.extend(allow.iter().cloned());
-    coop_guard::AllowSet::parse(&config.run.allow).map_err(|e| run::SetupError::BadInput(format!("--allow: {e}")))?;
+    coop_guard::AllowSet::parse(&config.run.allow)
+        .map_err(|e| run::SetupError::BadInput(format!("--allow: {e}")))?;
     Ok(())
 }
 
@@ -322,7 +337,9 @@ fn override_providers(config: &mut Config, base_url: Option<&String>, model: Opt
 fn crash_hook() -> Result<Option<u64>> {
     match std::env::var("COOP_CRASH_AFTER_EVENT") {
         Ok(v) => Ok(Some(v.trim().parse().map_err(|_| {
-            run::SetupError::BadInput(format!("COOP_CRASH_AFTER_EVENT must be an event number, not {v:?}"))
+            run::SetupError::BadInput(format!(
+                "COOP_CRASH_AFTER_EVENT must be an event number, not {v:?}"
+            ))
         })?)),
         Err(_) => Ok(None),
     }
@@ -337,7 +354,10 @@ fn load_config(cli: &Cli) -> Result<Config> {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("COOP_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COOP_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -345,7 +365,9 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("coop: error: {e:#}");
-            if e.downcast_ref::<run::SetupError>().is_some() || e.downcast_ref::<config::ConfigError>().is_some() {
+            if e.downcast_ref::<run::SetupError>().is_some()
+                || e.downcast_ref::<config::ConfigError>().is_some()
+            {
                 Outcome::BadInput.code()
             } else {
                 Outcome::InternalError.code()
@@ -356,10 +378,25 @@ fn main() {
 }
 
 fn real_main(cli: Cli) -> Result<i32> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let plugin_dir = cli.plugin_dir.clone().unwrap_or_else(default_plugin_dir);
     match &cli.cmd {
-        Cmd::Run { repo, file, replay, strict, base_url, model, image, solo, json, allow, no_input, task } => {
+        Cmd::Run {
+            repo,
+            file,
+            replay,
+            strict,
+            base_url,
+            model,
+            image,
+            solo,
+            json,
+            allow,
+            no_input,
+            task,
+        } => {
             let mut config = load_config(&cli)?;
             add_allow(&mut config, allow)?;
             let text = read_task(file.as_ref(), task)?;
@@ -371,7 +408,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             opts.crash_after_event = crash_hook()?;
             opts.replay = replay.clone();
             opts.replay_strict = *strict;
-            opts.mode = if *solo { coop_core::workflow::Mode::Solo } else { coop_core::workflow::Mode::Mob };
+            opts.mode = if *solo {
+                coop_core::workflow::Mode::Solo
+            } else {
+                coop_core::workflow::Mode::Mob
+            };
             if !*no_input {
                 opts.approver = services::Approver::for_this_process();
             }
@@ -383,7 +424,20 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(summary.exit_code)
         }
-        Cmd::Bench { examples, modes, tasks, report, resume, record_set, replay_set, label, jobs, base_url, model, json } => {
+        Cmd::Bench {
+            examples,
+            modes,
+            tasks,
+            report,
+            resume,
+            record_set,
+            replay_set,
+            label,
+            jobs,
+            base_url,
+            model,
+            json,
+        } => {
             let mut config = load_config(&cli)?;
             override_providers(&mut config, base_url.as_ref(), model.as_ref());
             let opts = bench::BenchOptions {
@@ -409,26 +463,49 @@ fn real_main(cli: Cli) -> Result<i32> {
                     println!("\n---\nThis replay:\n");
                 }
                 print!("{}", coop_bench::render_markdown(&r.report));
-                println!("\nreport: {}/report.md, report.html, bench.json", r.report_dir.display());
+                println!(
+                    "\nreport: {}/report.md, report.html, bench.json",
+                    r.report_dir.display()
+                );
             }
             if r.interrupted {
-                eprintln!("coop bench: interrupted; continue with --resume --report {}", r.report_dir.display());
+                eprintln!(
+                    "coop bench: interrupted; continue with --resume --report {}",
+                    r.report_dir.display()
+                );
                 return Ok(Outcome::Cancelled.code());
             }
             if !r.report.drift.is_empty() {
-                eprintln!("coop bench: {} run(s) did not reproduce their recording", r.report.drift.len());
+                eprintln!(
+                    "coop bench: {} run(s) did not reproduce their recording",
+                    r.report.drift.len()
+                );
                 return Ok(Outcome::VerificationFailed.code());
             }
             Ok(0)
         }
-        Cmd::Map { repo, budget, json, task } => {
+        Cmd::Map {
+            repo,
+            budget,
+            json,
+            task,
+        } => {
             let cache = repo.join(".coop").join("cache").join("gomap.bin");
             let t = std::time::Instant::now();
             let (map, stats) = coop_gomap::build(repo, Some(&cache))?;
             let ms = t.elapsed().as_secs_f64() * 1e3;
             let text = task.join(" ");
-            let ws = (!text.trim().is_empty())
-                .then(|| coop_gomap::select(&map, &coop_gomap::Query { text: text.clone(), files: Vec::new() }, *budget, &|b| b.div_ceil(3)));
+            let ws = (!text.trim().is_empty()).then(|| {
+                coop_gomap::select(
+                    &map,
+                    &coop_gomap::Query {
+                        text: text.clone(),
+                        files: Vec::new(),
+                    },
+                    *budget,
+                    &|b| b.div_ceil(3),
+                )
+            });
             let decls: usize = map.files.iter().map(|f| f.decls.len()).sum();
             if *json {
                 println!(
@@ -441,7 +518,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             } else {
                 println!(
                     "module {}: {} Go files, {} lines, {} declarations; map in {ms:.0} ms ({} parsed, {} re-hashed, {} unchanged) — cache {}",
-                    if map.module_path.is_empty() { "(no go.mod)" } else { &map.module_path },
+                    if map.module_path.is_empty() {
+                        "(no go.mod)"
+                    } else {
+                        &map.module_path
+                    },
                     map.files.len(),
                     map.lines(),
                     decls,
@@ -451,7 +532,10 @@ fn real_main(cli: Cli) -> Result<i32> {
                     cache.display()
                 );
                 if let Some(ws) = ws {
-                    println!("working set for the task: {} of {} tokens", ws.used, ws.budget);
+                    println!(
+                        "working set for the task: {} of {} tokens",
+                        ws.used, ws.budget
+                    );
                     for i in &ws.items {
                         let what = match &i.decl {
                             Some(d) => format!("{}:{}-{} ({d})", i.path, i.start, i.end),
@@ -460,24 +544,56 @@ fn real_main(cli: Cli) -> Result<i32> {
                         println!("  {what:<60} {:>6} tok  {}", i.tokens, i.reason);
                     }
                     if !ws.dropped.is_empty() {
-                        println!("  not included (over budget): {} item(s), e.g. {}", ws.dropped.len(), ws.dropped.iter().take(3).map(|i| i.path.as_str()).collect::<Vec<_>>().join(", "));
+                        println!(
+                            "  not included (over budget): {} item(s), e.g. {}",
+                            ws.dropped.len(),
+                            ws.dropped
+                                .iter()
+                                .take(3)
+                                .map(|i| i.path.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
                     }
                 }
             }
             Ok(0)
         }
-        Cmd::Route { eval: Some(set), split, misses, json, .. } => {
+        Cmd::Route {
+            eval: Some(set),
+            split,
+            misses,
+            json,
+            ..
+        } => {
             let config = load_config(&cli)?;
-            let text = std::fs::read_to_string(set).with_context(|| format!("cannot read {}", set.display()))?;
-            let cases = coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
+            let text = std::fs::read_to_string(set)
+                .with_context(|| format!("cannot read {}", set.display()))?;
+            let cases =
+                coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
             let selected = coop_router::eval::select_split(&cases, split.as_deref());
             let host = plugin_host(&config)?;
-            let slot = config.router.clone().context("no router plugin configured")?;
-            let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
+            let slot = config
+                .router
+                .clone()
+                .context("no router plugin configured")?;
+            let router = host.load(
+                &config.plugin_path(&plugin_dir, &slot.plugin),
+                slot.sha256.as_deref(),
+            )?;
             let mut failure = None;
             let report = coop_router::eval::evaluate_with(&selected, |text| {
-                let task = Task { id: "eval".into(), text: text.to_string() };
-                match host.route(&router, &slot.grants, Box::new(NullServices), &task, &RepoFacts::default()) {
+                let task = Task {
+                    id: "eval".into(),
+                    text: text.to_string(),
+                };
+                match host.route(
+                    &router,
+                    &slot.grants,
+                    Box::new(NullServices),
+                    &task,
+                    &RepoFacts::default(),
+                ) {
                     Ok(d) => to_rules_decision(&d),
                     Err(e) => {
                         failure.get_or_insert(e.to_string());
@@ -499,8 +615,16 @@ fn real_main(cli: Cli) -> Result<i32> {
                     }))?
                 );
             } else {
-                println!("router {} ({}), {} case(s){}", router.manifest.name, &router.sha256[..12], report.total,
-                    split.as_ref().map(|s| format!(", split {s}")).unwrap_or_default());
+                println!(
+                    "router {} ({}), {} case(s){}",
+                    router.manifest.name,
+                    &router.sha256[..12],
+                    report.total,
+                    split
+                        .as_ref()
+                        .map(|s| format!(", split {s}"))
+                        .unwrap_or_default()
+                );
                 print!("{}", report.render_text());
                 if *misses {
                     print!("{}", report.render_misses());
@@ -508,20 +632,42 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Cmd::Route { repo, file, json, task, .. } => {
+        Cmd::Route {
+            repo,
+            file,
+            json,
+            task,
+            ..
+        } => {
             let config = load_config(&cli)?;
             let text = read_task(file.as_ref(), task)?;
             if text.trim().is_empty() {
                 return Err(run::SetupError::BadInput("the task text is empty".into()).into());
             }
             let facts = match repo {
-                Some(r) => coop_workspace::repo_facts_at(r).map_err(|e| run::SetupError::BadInput(e.to_string()))?,
+                Some(r) => coop_workspace::repo_facts_at(r)
+                    .map_err(|e| run::SetupError::BadInput(e.to_string()))?,
                 None => RepoFacts::default(),
             };
             let host = plugin_host(&config)?;
-            let slot = config.router.clone().context("no router plugin configured")?;
-            let router = host.load(&config.plugin_path(&plugin_dir, &slot.plugin), slot.sha256.as_deref())?;
-            let d = host.route(&router, &slot.grants, Box::new(NullServices), &Task { id: "route".into(), text }, &facts)?;
+            let slot = config
+                .router
+                .clone()
+                .context("no router plugin configured")?;
+            let router = host.load(
+                &config.plugin_path(&plugin_dir, &slot.plugin),
+                slot.sha256.as_deref(),
+            )?;
+            let d = host.route(
+                &router,
+                &slot.grants,
+                Box::new(NullServices),
+                &Task {
+                    id: "route".into(),
+                    text,
+                },
+                &facts,
+            )?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&d)?);
             } else {
@@ -529,7 +675,14 @@ fn real_main(cli: Cli) -> Result<i32> {
                 println!("size:       {:?}", d.size);
                 println!("risk:       {:?}", d.risk);
                 println!("confidence: {:.2}", d.confidence);
-                println!("workflow:   {}", d.workflow.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → "));
+                println!(
+                    "workflow:   {}",
+                    d.workflow
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                );
                 println!("rationale:");
                 for r in &d.rationale {
                     println!("  - {r}");
@@ -537,7 +690,9 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Cmd::Plugins { cmd: PluginsCmd::List { json } } => {
+        Cmd::Plugins {
+            cmd: PluginsCmd::List { json },
+        } => {
             let config = load_config(&cli)?;
             let host = plugin_host(&config)?;
             let mut slots: Vec<(String, config::PluginSlot)> = Vec::new();
@@ -553,8 +708,11 @@ fn real_main(cli: Cli) -> Result<i32> {
                 let path = config.plugin_path(&plugin_dir, &slot.plugin);
                 match host.load(&path, slot.sha256.as_deref()) {
                     Ok(p) => {
-                        let eff = coop_plugin_host::Effective::compute(&p.manifest.capabilities, &slot.grants)
-                            .map_err(|e| anyhow::anyhow!("{slot_name}: {e}"))?;
+                        let eff = coop_plugin_host::Effective::compute(
+                            &p.manifest.capabilities,
+                            &slot.grants,
+                        )
+                        .map_err(|e| anyhow::anyhow!("{slot_name}: {e}"))?;
                         rows.push(serde_json::json!({
                             "slot": slot_name, "path": path.display().to_string(), "name": p.manifest.name,
                             "version": p.manifest.version, "world": p.manifest.world, "wit": p.manifest.wit,
@@ -574,7 +732,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             } else {
                 for r in &rows {
                     if let Some(e) = r.get("error") {
-                        println!("{:<12} ERROR {}", r["slot"].as_str().unwrap_or(""), e.as_str().unwrap_or(""));
+                        println!(
+                            "{:<12} ERROR {}",
+                            r["slot"].as_str().unwrap_or(""),
+                            e.as_str().unwrap_or("")
+                        );
                         continue;
                     }
                     println!(
@@ -593,7 +755,14 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(if failed { Outcome::BadInput.code() } else { 0 })
         }
-        Cmd::Plugins { cmd: PluginsCmd::Check { file, max_size, json } } => {
+        Cmd::Plugins {
+            cmd:
+                PluginsCmd::Check {
+                    file,
+                    max_size,
+                    json,
+                },
+        } => {
             let host = plugin_host(&load_config(&cli)?)?;
             let (report, ok) = match host.load(file, None) {
                 Ok(p) => {
@@ -609,13 +778,26 @@ fn real_main(cli: Cli) -> Result<i32> {
                         ok,
                     )
                 }
-                Err(e) => (serde_json::json!({"file": file.display().to_string(), "ok": false, "problems": [e.to_string()]}), false),
+                Err(e) => (
+                    serde_json::json!({"file": file.display().to_string(), "ok": false, "problems": [e.to_string()]}),
+                    false,
+                ),
             };
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!("{}: {}", file.display(), if ok { "OK" } else { "PROBLEMS" });
-                for k in ["name", "version", "world", "wit", "role", "sha256", "size_bytes", "requested", "imports"] {
+                for k in [
+                    "name",
+                    "version",
+                    "world",
+                    "wit",
+                    "role",
+                    "sha256",
+                    "size_bytes",
+                    "requested",
+                    "imports",
+                ] {
                     if let Some(v) = report.get(k).filter(|v| !v.is_null()) {
                         println!("  {k}: {v}");
                     }
@@ -643,19 +825,43 @@ fn real_main(cli: Cli) -> Result<i32> {
                         Some(Ok(code)) => format!("endpoint answers (HTTP {code})"),
                         Some(Err(e)) => format!("endpoint does not answer: {e}"),
                     };
-                    println!("{:<11} {} ({}) {} at {}; {key}; {probe}", r.role, r.provider, r.kind, r.model, r.base_url);
+                    println!(
+                        "{:<11} {} ({}) {} at {}; {key}; {probe}",
+                        r.role, r.provider, r.kind, r.model, r.base_url
+                    );
                 }
             }
-            let bad = rows.iter().any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
+            let bad = rows
+                .iter()
+                .any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
             Ok(if bad { Outcome::BadInput.code() } else { 0 })
         }
-        Cmd::Resume { run, repo, base_url, model, json } | Cmd::Answer { run, repo, base_url, model, json, .. } => {
+        Cmd::Resume {
+            run,
+            repo,
+            base_url,
+            model,
+            json,
+        }
+        | Cmd::Answer {
+            run,
+            repo,
+            base_url,
+            model,
+            json,
+            ..
+        } => {
             let mut config = load_config(&cli)?;
             override_providers(&mut config, base_url.as_ref(), model.as_ref());
-            let reason = if matches!(cli.cmd, Cmd::Answer { .. }) { resume::Reason::Answer } else { resume::Reason::Resume };
+            let reason = if matches!(cli.cmd, Cmd::Answer { .. }) {
+                resume::Reason::Answer
+            } else {
+                resume::Reason::Resume
+            };
             // The interrupted run's risky-action decisions stand; anything
             // new is asked (on a terminal) or refused.
-            let (allow, answers) = inspect::recorded_risk_decisions(&inspect::resolve_run(repo, run)?)?;
+            let (allow, answers) =
+                inspect::recorded_risk_decisions(&inspect::resolve_run(repo, run)?)?;
             config.run.allow = allow;
             let mut c = resume::prepare(repo, run, reason)?;
             if let Cmd::Answer { answer, .. } = &cli.cmd {
@@ -691,8 +897,12 @@ fn real_main(cli: Cli) -> Result<i32> {
                         r.run_id,
                         r.outcome.as_deref().unwrap_or("(unfinished)"),
                         r.mode.as_deref().unwrap_or("mob"),
-                        r.total_ms.map(|t| format!("{:.1}s", t as f64 / 1000.0)).unwrap_or_else(|| "–".into()),
-                        r.tokens.map(|t| t.to_string()).unwrap_or_else(|| "–".into()),
+                        r.total_ms
+                            .map(|t| format!("{:.1}s", t as f64 / 1000.0))
+                            .unwrap_or_else(|| "–".into()),
+                        r.tokens
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|| "–".into()),
                         r.task
                     );
                 }
@@ -718,13 +928,20 @@ fn real_main(cli: Cli) -> Result<i32> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else if v.problems.is_empty() {
-                println!("{}: intact ({} audit lines, {} referenced files match)", v.run_dir, v.lines, v.references_checked);
+                println!(
+                    "{}: intact ({} audit lines, {} referenced files match)",
+                    v.run_dir, v.lines, v.references_checked
+                );
             } else {
                 for p in &v.problems {
                     println!("{}: {p}", v.run_dir);
                 }
             }
-            Ok(if v.problems.is_empty() { 0 } else { Outcome::VerificationFailed.code() })
+            Ok(if v.problems.is_empty() {
+                0
+            } else {
+                Outcome::VerificationFailed.code()
+            })
         }
         Cmd::Replay { run, repo, json } => {
             let mut config = load_config(&cli)?;
@@ -741,7 +958,11 @@ fn real_main(cli: Cli) -> Result<i32> {
             };
             opts.base = start["base_commit"].as_str().map(str::to_string);
             if !recording.is_file() {
-                return Err(run::SetupError::BadInput(format!("{} is missing: nothing to replay from", recording.display())).into());
+                return Err(run::SetupError::BadInput(format!(
+                    "{} is missing: nothing to replay from",
+                    recording.display()
+                ))
+                .into());
             }
             opts.replay = Some(recording);
             opts.replay_strict = true;
@@ -763,7 +984,13 @@ fn real_main(cli: Cli) -> Result<i32> {
                 .map(|m| {
                     m.iter()
                         .filter(|(k, v)| summary.plugins.get(*k).map(String::as_str) != v.as_str())
-                        .map(|(k, v)| format!("{k}: recorded {}, now {}", v.as_str().unwrap_or("?"), summary.plugins.get(k).map(String::as_str).unwrap_or("none")))
+                        .map(|(k, v)| {
+                            format!(
+                                "{k}: recorded {}, now {}",
+                                v.as_str().unwrap_or("?"),
+                                summary.plugins.get(k).map(String::as_str).unwrap_or("none")
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -779,11 +1006,18 @@ fn real_main(cli: Cli) -> Result<i32> {
                     }))?
                 );
             } else if ok {
-                println!("replay {}: reproduced exactly ({} events, same patch, outcome {})", summary.run_id, a.len(), summary.outcome.as_str());
+                println!(
+                    "replay {}: reproduced exactly ({} events, same patch, outcome {})",
+                    summary.run_id,
+                    a.len(),
+                    summary.outcome.as_str()
+                );
             } else {
                 println!("replay {}: DRIFTED from {}", summary.run_id, dir.display());
                 if let Some((line, rec, rep)) = &drift {
-                    println!("  first drift at audit line {line}:\n    recorded: {rec}\n    replayed: {rep}");
+                    println!(
+                        "  first drift at audit line {line}:\n    recorded: {rec}\n    replayed: {rep}"
+                    );
                 }
                 if !same_patch {
                     println!("  the final patch differs");
@@ -792,13 +1026,26 @@ fn real_main(cli: Cli) -> Result<i32> {
                     println!("  plugin changed since the recording: {p}");
                 }
             }
-            Ok(if ok { 0 } else { Outcome::VerificationFailed.code() })
+            Ok(if ok {
+                0
+            } else {
+                Outcome::VerificationFailed.code()
+            })
         }
         Cmd::VerifyLog { path } => {
-            let p = if path.is_dir() { path.join("audit.jsonl") } else { path.clone() };
+            let p = if path.is_dir() {
+                path.join("audit.jsonl")
+            } else {
+                path.clone()
+            };
             let report = coop_audit::verify(&p)?;
             if report.is_ok() {
-                println!("{}: {} lines, chain intact (last sha256 {})", p.display(), report.lines, report.last_sha256.clone().unwrap_or_default());
+                println!(
+                    "{}: {} lines, chain intact (last sha256 {})",
+                    p.display(),
+                    report.lines,
+                    report.last_sha256.clone().unwrap_or_default()
+                );
                 Ok(0)
             } else {
                 for i in &report.issues {
@@ -859,9 +1106,13 @@ impl coop_plugin_host::RoleServices for NullServices {
         _: coop_core::Role,
         _: coop_plugin_host::PluginModelRequest,
     ) -> Result<coop_plugin_host::PluginModelReply, coop_plugin_host::ModelCallError> {
-        Err(coop_plugin_host::ModelCallError::Denied("no model in this command".into()))
+        Err(coop_plugin_host::ModelCallError::Denied(
+            "no model in this command".into(),
+        ))
     }
-    fn list_files(&mut self) -> Result<Vec<coop_core::FileFact>, coop_plugin_host::WorkspaceCallError> {
+    fn list_files(
+        &mut self,
+    ) -> Result<Vec<coop_core::FileFact>, coop_plugin_host::WorkspaceCallError> {
         Ok(vec![])
     }
     fn read_file(&mut self, p: &str) -> Result<String, coop_plugin_host::WorkspaceCallError> {
@@ -869,7 +1120,10 @@ impl coop_plugin_host::RoleServices for NullServices {
     }
     fn propose_edits(&mut self, e: Vec<coop_core::FileEdit>) -> Vec<coop_core::EditOutcome> {
         e.into_iter()
-            .map(|e| coop_core::EditOutcome::Rejected { path: e.path().into(), reason: "no workspace".into() })
+            .map(|e| coop_core::EditOutcome::Rejected {
+                path: e.path().into(),
+                reason: "no workspace".into(),
+            })
             .collect()
     }
     fn log(&mut self, plugin: &str, _: coop_plugin_host::LogLevel, message: &str) {

@@ -25,8 +25,8 @@
 use crate::run::SetupError;
 use anyhow::{Context, Result};
 use coop_audit::write_atomic;
-use coop_core::workflow::Mode;
 use coop_core::VerificationReport;
+use coop_core::workflow::Mode;
 use coop_providers::Recording;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,7 +89,8 @@ pub fn read_answers(run_dir: &Path) -> Result<Vec<String>> {
     let p = run_dir.join(ANSWERS_FILE);
     match std::fs::read_to_string(&p) {
         Ok(text) => {
-            let a: Answers = serde_json::from_str(&text).map_err(|e| bad(format!("{}: {e}", p.display())))?;
+            let a: Answers =
+                serde_json::from_str(&text).map_err(|e| bad(format!("{}: {e}", p.display())))?;
             Ok(a.answers.into_iter().map(|r| r.answer).collect())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
@@ -103,8 +104,13 @@ fn append_answer(run_dir: &Path, answer: &str) -> Result<()> {
         Ok(t) => serde_json::from_str(&t).map_err(|e| bad(format!("{}: {e}", p.display())))?,
         Err(_) => Answers::default(),
     };
-    let at = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    a.answers.push(AnswerRecord { answer: answer.to_string(), at });
+    let at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    a.answers.push(AnswerRecord {
+        answer: answer.to_string(),
+        at,
+    });
     write_atomic(&p, &serde_json::to_vec_pretty(&a)?)?;
     Ok(())
 }
@@ -120,7 +126,10 @@ fn run_dir_of(repo: &Path, run: &str) -> Result<PathBuf> {
     if by_id.is_dir() {
         return Ok(by_id);
     }
-    Err(bad(format!("no run `{run}` under {}", crate::inspect::runs_dir(repo).display())))
+    Err(bad(format!(
+        "no run `{run}` under {}",
+        crate::inspect::runs_dir(repo).display()
+    )))
 }
 
 /// The earlier attempts' directories, oldest first (`attempts/1`, `attempts/2`, ...).
@@ -128,7 +137,12 @@ fn attempts(run_dir: &Path) -> Vec<(u32, PathBuf)> {
     let mut out: Vec<(u32, PathBuf)> = std::fs::read_dir(run_dir.join(ATTEMPTS_DIR))
         .map(|rd| {
             rd.filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()).map(|n| (n, e.path())))
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .map(|n| (n, e.path()))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -170,7 +184,9 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
             ))
         })?;
     if start["replay"].is_string() {
-        return Err(bad(format!("{run_id} is a replay of a recording; replay it again instead of resuming it")));
+        return Err(bad(format!(
+            "{run_id} is a replay of a recording; replay it again instead of resuming it"
+        )));
     }
     let ended = std::fs::read_to_string(run_dir.join("run.json"))
         .ok()
@@ -181,14 +197,24 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
         (Reason::Resume, Some(o)) => {
             return Err(bad(format!(
                 "{run_id} already ended ({o}); nothing to resume{}",
-                if o == "escalated" { ". It waits for an answer: coop answer RUN \"...\"" } else { "" }
-            )))
+                if o == "escalated" {
+                    ". It waits for an answer: coop answer RUN \"...\""
+                } else {
+                    ""
+                }
+            )));
         }
         (Reason::Answer, Some("escalated")) => {}
         (Reason::Answer, None) => {
-            return Err(bad(format!("{run_id} did not finish (killed or still running); resume it with coop resume first")))
+            return Err(bad(format!(
+                "{run_id} did not finish (killed or still running); resume it with coop resume first"
+            )));
         }
-        (Reason::Answer, Some(o)) => return Err(bad(format!("{run_id} is not waiting for an answer: it ended {o}"))),
+        (Reason::Answer, Some(o)) => {
+            return Err(bad(format!(
+                "{run_id} is not waiting for an answer: it ended {o}"
+            )));
+        }
     }
     let task = start["task"].as_str().unwrap_or_default().to_string();
     let base = start["base_commit"]
@@ -201,7 +227,11 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
     };
     let plugins: BTreeMap<String, String> = start["plugins"]
         .as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
         .unwrap_or_default();
 
     // Attempts are prefixes of one deterministic run (each re-executes the
@@ -213,19 +243,27 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
 
     let mut verifications = BTreeMap::new();
     for d in &dirs {
-        let Ok(text) = std::fs::read_to_string(d.join("audit.jsonl")) else { continue };
+        let Ok(text) = std::fs::read_to_string(d.join("audit.jsonl")) else {
+            continue;
+        };
         for line in text.lines() {
-            let Ok(e) = serde_json::from_str::<Value>(line) else { continue };
+            let Ok(e) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
             if e["event"] != "verification" {
                 continue;
             }
-            let (Some(diff_sha), Some(report), Some(report_sha)) =
-                (e["diff_sha256"].as_str(), e["report"].as_str(), e["report_sha256"].as_str())
-            else {
+            let (Some(diff_sha), Some(report), Some(report_sha)) = (
+                e["diff_sha256"].as_str(),
+                e["report"].as_str(),
+                e["report_sha256"].as_str(),
+            ) else {
                 continue;
             };
             // Only a report that still has the hash the journal recorded.
-            let Ok(bytes) = std::fs::read(d.join(report)) else { continue };
+            let Ok(bytes) = std::fs::read(d.join(report)) else {
+                continue;
+            };
             if coop_core::hash::sha256_hex(&bytes) != report_sha {
                 continue;
             }
@@ -269,23 +307,34 @@ pub fn archive_attempt(c: &Continuation) -> Result<String> {
     let rel = format!("{ATTEMPTS_DIR}/{n}");
     let dst = c.run_dir.join(&rel);
     std::fs::create_dir_all(&dst).with_context(|| format!("cannot create {}", dst.display()))?;
-    for entry in std::fs::read_dir(&c.run_dir).with_context(|| format!("cannot read {}", c.run_dir.display()))? {
+    for entry in std::fs::read_dir(&c.run_dir)
+        .with_context(|| format!("cannot read {}", c.run_dir.display()))?
+    {
         let entry = entry?;
         let name = entry.file_name();
         if name == ATTEMPTS_DIR || name == ANSWERS_FILE {
             continue;
         }
-        std::fs::rename(entry.path(), dst.join(&name))
-            .with_context(|| format!("cannot move {} to {}", entry.path().display(), dst.display()))?;
+        std::fs::rename(entry.path(), dst.join(&name)).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                entry.path().display(),
+                dst.display()
+            )
+        })?;
     }
     // Make the moves durable before the new attempt writes anything.
-    std::fs::File::open(&c.run_dir).and_then(|d| d.sync_all()).ok();
+    std::fs::File::open(&c.run_dir)
+        .and_then(|d| d.sync_all())
+        .ok();
     Ok(rel)
 }
 
 /// The head of the archived attempt's audit log, for the `run-resumed` event.
 pub fn archived_head(run_dir: &Path, rel: &str) -> Option<String> {
-    coop_audit::verify(run_dir.join(rel).join("audit.jsonl")).ok().and_then(|r| r.last_sha256)
+    coop_audit::verify(run_dir.join(rel).join("audit.jsonl"))
+        .ok()
+        .and_then(|r| r.last_sha256)
 }
 
 #[cfg(test)]
@@ -310,14 +359,21 @@ mod tests {
         write(&d.join("audit.jsonl"), &format!("{}\n", start_line()));
         // Killed: resumable, not answerable.
         assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Resume).is_ok());
-        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Answer).unwrap_err().to_string();
+        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Answer)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did not finish"), "{e}");
         // Escalated: answerable, not resumable.
         write(&d.join("run.json"), r#"{"outcome":"escalated"}"#);
-        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume).unwrap_err().to_string();
+        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("waits for an answer"), "{e}");
         let mut c = prepare(t.path(), d.to_str().unwrap(), Reason::Answer).unwrap();
-        assert_eq!((c.task.as_str(), c.base.as_str(), c.attempt), ("t", "abc", 2));
+        assert_eq!(
+            (c.task.as_str(), c.base.as_str(), c.attempt),
+            ("t", "abc", 2)
+        );
         assert!(record_answer(&mut c, "  ").is_err());
         record_answer(&mut c, "use runes").unwrap();
         assert_eq!(read_answers(&d).unwrap(), vec!["use runes"]);
@@ -336,18 +392,27 @@ mod tests {
         let d = t.path().join("r2");
         write(&d.join("audit.jsonl"), &format!("{}\n", start_line()));
         write(&d.join("handoffs/001-architect.json"), "{}");
-        write(&d.join(ANSWERS_FILE), r#"{"answers":[{"answer":"a","at":"x"}]}"#);
+        write(
+            &d.join(ANSWERS_FILE),
+            r#"{"answers":[{"answer":"a","at":"x"}]}"#,
+        );
         let c = prepare(t.path(), d.to_str().unwrap(), Reason::Resume).unwrap();
         assert_eq!(c.attempt, 2);
         assert_eq!(archive_attempt(&c).unwrap(), "attempts/1");
-        assert!(d.join("attempts/1/audit.jsonl").is_file() && d.join("attempts/1/handoffs/001-architect.json").is_file());
+        assert!(
+            d.join("attempts/1/audit.jsonl").is_file()
+                && d.join("attempts/1/handoffs/001-architect.json").is_file()
+        );
         assert!(d.join(ANSWERS_FILE).is_file() && !d.join("audit.jsonl").exists());
         // The next attempt was killed before writing anything: the run-start
         // is found in the archive, and the numbering goes on.
         let c = prepare(t.path(), d.to_str().unwrap(), Reason::Resume).unwrap();
         assert_eq!((c.attempt, c.answers.clone()), (3, vec!["a".to_string()]));
         let c = prepare(t.path(), "r2", Reason::Resume);
-        assert!(c.is_err(), "an id resolves under the repo's runs, not the cwd");
+        assert!(
+            c.is_err(),
+            "an id resolves under the repo's runs, not the cwd"
+        );
     }
 
     #[test]
@@ -356,7 +421,9 @@ mod tests {
         let d = t.path().join("r3");
         std::fs::create_dir_all(d.join("model")).unwrap();
         std::fs::write(d.join("audit.jsonl"), "").unwrap();
-        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume).unwrap_err().to_string();
+        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("start it again"), "{e}");
     }
 }

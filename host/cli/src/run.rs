@@ -3,20 +3,24 @@
 //! asks for and records every step in the run directory.
 
 use crate::config::Config;
-use crate::services::{timed, RoleModel, RoleStats, RunShared, Services};
-use anyhow::{anyhow, Context, Result};
-use coop_audit::{write_atomic, AuditLog, Redactor};
+use crate::resume::Continuation;
+use crate::services::{RoleModel, RoleStats, RunShared, Services, timed};
+use anyhow::{Context, Result, anyhow};
+use coop_audit::{AuditLog, Redactor, write_atomic};
 use coop_core::hash::sha256_hex;
+use coop_core::requested::{RequestedDecl, requested_decls};
 use coop_core::workflow::{Command, Event, Mode, Policy, Workflow};
-use coop_core::requested::{requested_decls, RequestedDecl};
-use coop_core::{ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task, VerificationReport};
+use coop_core::{
+    ArtifactRef, FailureKind, Outcome, Role, RoleFailure, RoleOutput, RoutingDecision, Task,
+    VerificationReport,
+};
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
-    AnthropicClient, AnthropicConfig, CancellationToken, ModelClient, OpenAiCompatClient, OpenAiCompatConfig,
-    JournalClient, OpenAiResponsesClient, OpenAiResponsesConfig, PriceTable, Recorder, Recording, RecordingKind,
-    RecordingMeta, ReplayClient, ReplayMode, RetryPolicy,
+    AnthropicClient, AnthropicConfig, CancellationToken, JournalClient, ModelClient,
+    OpenAiCompatClient, OpenAiCompatConfig, OpenAiResponsesClient, OpenAiResponsesConfig,
+    PriceTable, Recorder, Recording, RecordingKind, RecordingMeta, ReplayClient, ReplayMode,
+    RetryPolicy,
 };
-use crate::resume::Continuation;
 use coop_sandbox::{Sandbox, SandboxConfig};
 use coop_workspace::{Repo, Worktree};
 use serde::Serialize;
@@ -135,7 +139,13 @@ pub struct Timing {
 fn module_path_of(root: &Path) -> String {
     std::fs::read_to_string(root.join("go.mod"))
         .ok()
-        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("module ").map(|m| m.trim().trim_matches('"').to_string())))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("module ")
+                    .map(|m| m.trim().trim_matches('"').to_string())
+            })
+        })
         .unwrap_or_default()
 }
 
@@ -156,19 +166,37 @@ fn new_run_id() -> String {
 fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleModel>> {
     let mut out = BTreeMap::new();
     if let Some(path) = &opts.replay {
-        let rec = Recording::load(path).with_context(|| format!("cannot load recording {}", path.display()))?;
-        let mode = if opts.replay_strict { ReplayMode::Strict } else { ReplayMode::Lenient };
+        let rec = Recording::load(path)
+            .with_context(|| format!("cannot load recording {}", path.display()))?;
+        let mode = if opts.replay_strict {
+            ReplayMode::Strict
+        } else {
+            ReplayMode::Lenient
+        };
         let client: Arc<dyn ModelClient> = Arc::new(ReplayClient::new(rec, mode));
         for r in Role::ALL {
-            out.insert(r, RoleModel { client: client.clone(), model: "replay".into(), provider: "replay".into() });
+            out.insert(
+                r,
+                RoleModel {
+                    client: client.clone(),
+                    model: "replay".into(),
+                    provider: "replay".into(),
+                },
+            );
         }
         return Ok(out);
     }
     let mut clients: BTreeMap<String, Arc<dyn ModelClient>> = BTreeMap::new();
     for r in Role::ALL {
         let slot = cfg.role_slot(r)?;
-        let pname = slot.provider.clone().ok_or_else(|| anyhow!("role {r} has no provider"))?;
-        let p = cfg.providers.get(&pname).ok_or_else(|| anyhow!("provider {pname} is not defined"))?;
+        let pname = slot
+            .provider
+            .clone()
+            .ok_or_else(|| anyhow!("role {r} has no provider"))?;
+        let p = cfg
+            .providers
+            .get(&pname)
+            .ok_or_else(|| anyhow!("provider {pname} is not defined"))?;
         let client = match clients.get(&pname) {
             Some(c) => c.clone(),
             None => {
@@ -177,7 +205,14 @@ fn build_models(cfg: &Config, opts: &RunOptions) -> Result<BTreeMap<Role, RoleMo
                 c
             }
         };
-        out.insert(r, RoleModel { client, model: p.model.clone(), provider: pname });
+        out.insert(
+            r,
+            RoleModel {
+                client,
+                model: p.model.clone(),
+                provider: pname,
+            },
+        );
     }
     // A continued run answers what its journal already answered without
     // calling (or paying) anyone; one journal for all roles, so each
@@ -213,7 +248,16 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
         let slot = cfg.role_slot(r)?;
         let pname = slot.provider.clone().unwrap_or_default();
         let Some(p) = cfg.providers.get(&pname) else {
-            rows.push(DoctorRow { role: r.as_str().into(), provider: pname, kind: "?".into(), model: "?".into(), base_url: String::new(), key_env: None, key_present: None, probe: Some(Err("provider not defined".into())) });
+            rows.push(DoctorRow {
+                role: r.as_str().into(),
+                provider: pname,
+                kind: "?".into(),
+                model: "?".into(),
+                base_url: String::new(),
+                key_env: None,
+                key_present: None,
+                probe: Some(Err("provider not defined".into())),
+            });
             continue;
         };
         let probe = if offline {
@@ -224,7 +268,11 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
                 "anthropic" => format!("{}/v1/models", base.trim_end_matches("/v1")),
                 _ => format!("{base}/models"),
             };
-            Some(coop_providers::probe(&url, Duration::from_secs(5)).await.map_err(|e| e.to_string()))
+            Some(
+                coop_providers::probe(&url, Duration::from_secs(5))
+                    .await
+                    .map_err(|e| e.to_string()),
+            )
         };
         rows.push(DoctorRow {
             role: r.as_str().into(),
@@ -233,7 +281,10 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
             model: p.model.clone(),
             base_url: p.base_url.clone(),
             key_env: p.api_key_env.clone(),
-            key_present: p.api_key_env.as_ref().map(|v| std::env::var(v).map(|k| !k.is_empty()).unwrap_or(false)),
+            key_present: p
+                .api_key_env
+                .as_ref()
+                .map(|v| std::env::var(v).map(|k| !k.is_empty()).unwrap_or(false)),
             probe,
         });
     }
@@ -245,7 +296,9 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
 fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn ModelClient>> {
     let key = match &p.api_key_env {
         Some(var) => Some(std::env::var(var).map_err(|_| {
-            SetupError::BadInput(format!("provider `{name}` needs the environment variable {var} (its API key)"))
+            SetupError::BadInput(format!(
+                "provider `{name}` needs the environment variable {var} (its API key)"
+            ))
         })?),
         None => None,
     };
@@ -286,16 +339,29 @@ fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn 
     })
 }
 
-fn load_plugins(host: &PluginHost, cfg: &Config, dir: &Path) -> Result<(LoadedPlugin, BTreeMap<Role, LoadedPlugin>)> {
-    let router_slot = cfg.router.as_ref().ok_or_else(|| anyhow!("no router plugin configured"))?;
-    let router = host.load(&cfg.plugin_path(dir, &router_slot.plugin), router_slot.sha256.as_deref())?;
+fn load_plugins(
+    host: &PluginHost,
+    cfg: &Config,
+    dir: &Path,
+) -> Result<(LoadedPlugin, BTreeMap<Role, LoadedPlugin>)> {
+    let router_slot = cfg
+        .router
+        .as_ref()
+        .ok_or_else(|| anyhow!("no router plugin configured"))?;
+    let router = host.load(
+        &cfg.plugin_path(dir, &router_slot.plugin),
+        router_slot.sha256.as_deref(),
+    )?;
     let mut roles = BTreeMap::new();
     for r in Role::ALL {
         let slot = cfg.role_slot(r)?;
         let p = host.load(&cfg.plugin_path(dir, &slot.plugin), slot.sha256.as_deref())?;
         if let Some(pr) = &p.manifest.role {
             if pr != r.as_str() {
-                tracing::warn!("plugin {} declares role {pr} but plays {r}", p.manifest.name);
+                tracing::warn!(
+                    "plugin {} declares role {pr} but plays {r}",
+                    p.manifest.name
+                );
             }
         }
         roles.insert(r, p);
@@ -313,13 +379,18 @@ pub enum SetupError {
 pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     let t_start = Instant::now();
     let cfg = opts.config.clone();
-    let allow = coop_guard::AllowSet::parse(&cfg.run.allow).map_err(|e| SetupError::BadInput(format!("[run] allow / --allow: {e}")))?;
+    let allow = coop_guard::AllowSet::parse(&cfg.run.allow)
+        .map_err(|e| SetupError::BadInput(format!("[run] allow / --allow: {e}")))?;
     if opts.task.trim().is_empty() {
         return Err(SetupError::BadInput("the task text is empty".into()).into());
     }
     let repo = Repo::open(&opts.repo).map_err(|e| SetupError::BadInput(e.to_string()))?;
     if !repo.root().join("go.mod").exists() {
-        return Err(SetupError::BadInput(format!("{} has no go.mod: coop works on Go modules", repo.root().display())).into());
+        return Err(SetupError::BadInput(format!(
+            "{} has no go.mod: coop works on Go modules",
+            repo.root().display()
+        ))
+        .into());
     }
 
     // Load and check everything before touching the repository.
@@ -342,7 +413,13 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             .plugins
             .iter()
             .filter(|(k, v)| plugin_digests.get(*k) != Some(*v))
-            .map(|(k, v)| format!("{k} (recorded {}, now {})", short(v), plugin_digests.get(k).map(|d| short(d)).unwrap_or("none")))
+            .map(|(k, v)| {
+                format!(
+                    "{k} (recorded {}, now {})",
+                    short(v),
+                    plugin_digests.get(k).map(|d| short(d)).unwrap_or("none")
+                )
+            })
             .collect();
         if !changed.is_empty() {
             return Err(SetupError::BadInput(format!(
@@ -380,7 +457,8 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         resumed = Some((archived, stale));
     }
     for sub in ["handoffs", "artifacts", "model"] {
-        std::fs::create_dir_all(run_dir.join(sub)).with_context(|| format!("cannot create {}", run_dir.display()))?;
+        std::fs::create_dir_all(run_dir.join(sub))
+            .with_context(|| format!("cannot create {}", run_dir.display()))?;
     }
     let mut redactor = Redactor::default();
     for r in Role::ALL {
@@ -394,9 +472,16 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     }
     let audit = AuditLog::create(run_dir.join("audit.jsonl"))?.with_redactor(redactor.clone());
     let audit = Arc::new(Mutex::new(audit));
-    let base = opts.continuation.as_ref().map(|c| c.base.as_str()).or(opts.base.as_deref());
+    let base = opts
+        .continuation
+        .as_ref()
+        .map(|c| c.base.as_str())
+        .or(opts.base.as_deref());
     let worktree = Arc::new(Worktree::create_at(&repo, &run_id, base)?);
-    let task = Task { id: run_id.clone(), text: opts.task.clone() };
+    let task = Task {
+        id: run_id.clone(),
+        text: opts.task.clone(),
+    };
 
     let cancel = match &opts.cancel {
         Some(c) => c.clone(),
@@ -427,7 +512,11 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             note: format!("model exchanges of coop run {run_id}"),
             model: None,
             server: None,
-            recorded_at: Some(time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+            recorded_at: Some(
+                time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            ),
         }),
         recording_path: run_dir.join("model").join("recording.json"),
         state: Mutex::new(Default::default()),
@@ -474,14 +563,21 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     }
 
     // Plugin time includes compiling the components at load.
-    let mut timing = Timing { plugin_load: load_time.as_millis() as u64, plugin: load_time.as_millis() as u64, ..Timing::default() };
+    let mut timing = Timing {
+        plugin_load: load_time.as_millis() as u64,
+        plugin: load_time.as_millis() as u64,
+        ..Timing::default()
+    };
     let mut roles_ran = Vec::new();
     let mut last_verdict = None;
     let mut last_verification: Option<(bool, String)> = None;
 
     // Route.
     let facts = coop_workspace::repo_facts(&worktree)?;
-    let router_slot = cfg.router.clone().ok_or_else(|| anyhow!("no router configured"))?;
+    let router_slot = cfg
+        .router
+        .clone()
+        .ok_or_else(|| anyhow!("no router configured"))?;
     let (decision, dt) = {
         let host = host.clone();
         let router = router.clone();
@@ -489,17 +585,35 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         let task = task.clone();
         let facts = facts.clone();
         let grants = router_slot.grants.clone();
-        tokio::task::spawn_blocking(move || timed(|| host.route(&router, &grants, svc, &task, &facts))).await?
+        tokio::task::spawn_blocking(move || {
+            timed(|| host.route(&router, &grants, svc, &task, &facts))
+        })
+        .await?
     };
     timing.plugin += dt.as_millis() as u64;
     let decision = match decision {
         Ok(d) => d,
         Err(e) => {
-            shared.audit("plugin-failure", json!({"plugin": router.manifest.name, "kind": e.kind(), "message": e.to_string()}));
+            shared.audit(
+                "plugin-failure",
+                json!({"plugin": router.manifest.name, "kind": e.kind(), "message": e.to_string()}),
+            );
             return finish(FinishArgs {
-                shared: &shared, worktree, run_id, task: opts.task, outcome: Outcome::RoleFailed,
-                reason: format!("router failed: {e}"), routing: None, roles_ran, last_verification: None,
-                last_verdict: None, review_loops: 0, timing, t_start, plugins: plugin_digests, mode: opts.mode,
+                shared: &shared,
+                worktree,
+                run_id,
+                task: opts.task,
+                outcome: Outcome::RoleFailed,
+                reason: format!("router failed: {e}"),
+                routing: None,
+                roles_ran,
+                last_verification: None,
+                last_verdict: None,
+                review_loops: 0,
+                timing,
+                t_start,
+                plugins: plugin_digests,
+                mode: opts.mode,
             });
         }
     };
@@ -508,7 +622,9 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         json!({"type": decision.task_type, "size": decision.size, "risk": decision.risk, "confidence": decision.confidence,
                "workflow": decision.workflow, "rationale": decision.rationale}),
     );
-    let policy = Policy { max_review_loops: cfg.run.max_review_loops };
+    let policy = Policy {
+        max_review_loops: cfg.run.max_review_loops,
+    };
     let (mut wf, mut cmd) = match opts.mode {
         Mode::Mob => Workflow::start(task.clone(), &decision, policy),
         Mode::Solo => Workflow::start_solo(task.clone(), &decision, policy),
@@ -521,7 +637,10 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     // The API the request writes out (`Median(xs []float64) float64`) and
     // the module does not have yet: each verification checks it exists.
     let requested: Vec<RequestedDecl> = match fitter.module_map(&worktree).await {
-        Some(base) => requested_decls(&task.text).into_iter().filter(|r| !mentions(&base, &r.name)).collect(),
+        Some(base) => requested_decls(&task.text)
+            .into_iter()
+            .filter(|r| !mentions(&base, &r.name))
+            .collect(),
         None => Vec::new(),
     };
     let mut design_artifact: Option<String> = None;
@@ -533,18 +652,33 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 // Fit the handoff into the receiving model's context window;
                 // design notes and the scope are read before anything of it
                 // may be dropped.
-                let scope = if handoff.design_notes.is_some() { handoff.files_in_scope.clone() } else { Vec::new() };
-                let pack = fitter.fit(role, &mut handoff, &worktree, &shared, &design_artifact).await;
+                let scope = if handoff.design_notes.is_some() {
+                    handoff.files_in_scope.clone()
+                } else {
+                    Vec::new()
+                };
+                let pack = fitter
+                    .fit(role, &mut handoff, &worktree, &shared, &design_artifact)
+                    .await;
                 let pack = match pack {
                     Ok(p) => p,
                     Err(e) => {
-                        shared.audit("context-overflow", json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}));
-                        break (Outcome::BudgetExceeded, format!("the handoff to the {role} does not fit its model: {e}"));
+                        shared.audit(
+                            "context-overflow",
+                            json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}),
+                        );
+                        break (
+                            Outcome::BudgetExceeded,
+                            format!("the handoff to the {role} does not fit its model: {e}"),
+                        );
                     }
                 };
                 handoff.context = Some(pack.clone());
                 if let Err(e) = handoffs.check(&handoff) {
-                    shared.audit("handoff-invalid", json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}));
+                    shared.audit(
+                        "handoff-invalid",
+                        json!({"handoff_seq": handoff.seq, "to": role, "error": e.to_string()}),
+                    );
                     break (Outcome::InternalError, e.to_string());
                 }
                 let name = format!("handoffs/{:03}-{}.json", handoff.seq, role);
@@ -557,9 +691,17 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 audit_context(&shared, role, handoff.seq, &pack);
                 roles_ran.push(role.as_str().to_string());
                 opts.step(role.as_str());
-                let plugin = role_plugins.get(&role).cloned().ok_or_else(|| anyhow!("no plugin for {role}"))?;
+                let plugin = role_plugins
+                    .get(&role)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("no plugin for {role}"))?;
                 let grants = cfg.role_slot(role)?.grants.clone();
-                let model_before = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0);
+                let model_before = shared
+                    .accounting()
+                    .per_role
+                    .get(&role)
+                    .map(|s| s.model_ms)
+                    .unwrap_or(0);
                 let (res, dt) = {
                     let host = host.clone();
                     // Scope is what a design declared; before a design (a solo
@@ -567,9 +709,18 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                     // files an implementer touched itself are not a scope.
                     let svc = Box::new(Services::new(shared.clone(), scope));
                     let h = (*handoff).clone();
-                    tokio::task::spawn_blocking(move || timed(|| host.run_role(&plugin, &grants, role, svc, &h))).await?
+                    tokio::task::spawn_blocking(move || {
+                        timed(|| host.run_role(&plugin, &grants, role, svc, &h))
+                    })
+                    .await?
                 };
-                let model_ms = shared.accounting().per_role.get(&role).map(|s| s.model_ms).unwrap_or(0) - model_before;
+                let model_ms = shared
+                    .accounting()
+                    .per_role
+                    .get(&role)
+                    .map(|s| s.model_ms)
+                    .unwrap_or(0)
+                    - model_before;
                 let plugin_ms = (dt.as_millis() as u64).saturating_sub(model_ms);
                 timing.plugin += plugin_ms;
                 {
@@ -597,12 +748,21 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                         Event::RoleDone { role, output }
                     }
                     Ok(Err(failure)) => {
-                        shared.audit("role-failure", json!({"role": role, "kind": failure.kind, "message": failure.message}));
+                        shared.audit(
+                            "role-failure",
+                            json!({"role": role, "kind": failure.kind, "message": failure.message}),
+                        );
                         Event::RoleFailed { role, failure }
                     }
                     Err(e) => {
                         shared.audit("plugin-failure", json!({"role": role, "plugin": role_plugins.get(&role).map(|p| p.manifest.name.clone()), "kind": e.kind(), "message": e.to_string()}));
-                        Event::RoleFailed { role, failure: RoleFailure { kind: FailureKind::PluginFault, message: e.to_string() } }
+                        Event::RoleFailed {
+                            role,
+                            failure: RoleFailure {
+                                kind: FailureKind::PluginFault,
+                                message: e.to_string(),
+                            },
+                        }
                     }
                 };
                 cmd = wf.handle(event);
@@ -615,10 +775,16 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                     let host = host.clone();
                     let router = router.clone();
                     let svc = Box::new(Services::new(shared.clone(), Vec::new()));
-                    let t = Task { id: run_id.clone(), text };
+                    let t = Task {
+                        id: run_id.clone(),
+                        text,
+                    };
                     let facts = facts.clone();
                     let grants = router_slot.grants.clone();
-                    tokio::task::spawn_blocking(move || timed(|| host.route(&router, &grants, svc, &t, &facts))).await?
+                    tokio::task::spawn_blocking(move || {
+                        timed(|| host.route(&router, &grants, svc, &t, &facts))
+                    })
+                    .await?
                 };
                 timing.plugin += dt.as_millis() as u64;
                 let event = match res {
@@ -632,7 +798,9 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                     }
                     Err(e) => {
                         shared.audit("plugin-failure", json!({"plugin": router.manifest.name, "kind": e.kind(), "message": e.to_string()}));
-                        Event::RouteFailed { message: e.to_string() }
+                        Event::RouteFailed {
+                            message: e.to_string(),
+                        }
                     }
                 };
                 cmd = wf.handle(event);
@@ -655,14 +823,24 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 // the tree, the image and the limits).
                 let diff = worktree.diff()?;
                 let diff_sha = sha256_hex(diff.as_bytes());
-                let reused = opts.continuation.as_ref().and_then(|c| c.verifications.get(&diff_sha)).cloned();
+                let reused = opts
+                    .continuation
+                    .as_ref()
+                    .and_then(|c| c.verifications.get(&diff_sha))
+                    .cloned();
                 let t = Instant::now();
                 let report: Result<VerificationReport, coop_sandbox::SandboxError> = match reused {
                     Some(r) => Ok(r),
                     None => match sandbox.verify(worktree.root()).await {
                         Ok(mut r) if !requested.is_empty() => {
                             if let Some(now) = fitter.module_map(&worktree).await {
-                                r.set_missing(requested.iter().filter(|q| !mentions(&now, &q.name)).cloned().collect());
+                                r.set_missing(
+                                    requested
+                                        .iter()
+                                        .filter(|q| !mentions(&now, &q.name))
+                                        .cloned()
+                                        .collect(),
+                                );
                             }
                             Ok(r)
                         }
@@ -677,7 +855,10 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                         write_atomic(run_dir.join(&vpath), &vbytes)?;
                         let dpath = format!("artifacts/diff-{verify_n}.patch");
                         write_atomic(run_dir.join(&dpath), diff.as_bytes())?;
-                        let summary = report.summary_for_model_with(6000, &SourceLines::new(worktree.root()).lookup());
+                        let summary = report.summary_for_model_with(
+                            6000,
+                            &SourceLines::new(worktree.root()).lookup(),
+                        );
                         shared.scan_untrusted("verification", &summary);
                         shared.audit(
                             "verification",
@@ -696,14 +877,27 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                             summary,
                             diff,
                             artifacts: vec![
-                                ArtifactRef { path: vpath, sha256: sha256_hex(&vbytes), kind: "verification".into() },
-                                ArtifactRef { path: dpath, sha256: diff_sha, kind: "diff".into() },
+                                ArtifactRef {
+                                    path: vpath,
+                                    sha256: sha256_hex(&vbytes),
+                                    kind: "verification".into(),
+                                },
+                                ArtifactRef {
+                                    path: dpath,
+                                    sha256: diff_sha,
+                                    kind: "diff".into(),
+                                },
                             ],
                         }
                     }
                     Err(e) => {
-                        shared.audit("verification-error", json!({"n": verify_n, "message": e.to_string()}));
-                        Event::VerifyError { message: e.to_string() }
+                        shared.audit(
+                            "verification-error",
+                            json!({"n": verify_n, "message": e.to_string()}),
+                        );
+                        Event::VerifyError {
+                            message: e.to_string(),
+                        }
                     }
                 };
                 cmd = wf.handle(event);
@@ -712,17 +906,38 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         }
     };
     let (outcome, reason) = if cancel.is_cancelled() {
-        (Outcome::Cancelled, "cancelled by the user (Ctrl-C)".to_string())
+        (
+            Outcome::Cancelled,
+            "cancelled by the user (Ctrl-C)".to_string(),
+        )
     } else if shared.accounting().audit_errors > 0 {
-        (Outcome::InternalError, format!("{} audit event(s) could not be written; see the log above", shared.accounting().audit_errors))
+        (
+            Outcome::InternalError,
+            format!(
+                "{} audit event(s) could not be written; see the log above",
+                shared.accounting().audit_errors
+            ),
+        )
     } else if shared.accounting().budget_hit && outcome != Outcome::Approved {
         (Outcome::BudgetExceeded, reason)
     } else {
         (outcome, reason)
     };
     finish(FinishArgs {
-        shared: &shared, worktree, run_id, task: opts.task, outcome, reason, routing: Some(decision), roles_ran,
-        last_verification, last_verdict, review_loops: wf.review_loops, timing, t_start, plugins: plugin_digests,
+        shared: &shared,
+        worktree,
+        run_id,
+        task: opts.task,
+        outcome,
+        reason,
+        routing: Some(decision),
+        roles_ran,
+        last_verification,
+        last_verdict,
+        review_loops: wf.review_loops,
+        timing,
+        t_start,
+        plugins: plugin_digests,
         mode: opts.mode,
     })
 }
@@ -730,8 +945,12 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
 /// Whether `name` occurs as an identifier (declared or used) in any Go
 /// file of `map`. Comments and strings do not count.
 fn mentions(map: &coop_gomap::ModuleMap, name: &str) -> bool {
-    let Some(sym) = map.lookup(name) else { return false };
-    map.files.iter().any(|f| f.refs.contains(&sym) || f.decls.iter().any(|d| d.name == sym))
+    let Some(sym) = map.lookup(name) else {
+        return false;
+    };
+    map.files
+        .iter()
+        .any(|f| f.refs.contains(&sym) || f.decls.iter().any(|d| d.name == sym))
 }
 
 /// Everything `crate::context::fit` needs that stays the same for the run:
@@ -746,8 +965,13 @@ impl Fitter {
     fn new(cfg: &Config, opts: &RunOptions, repo_root: &Path) -> Result<Fitter> {
         // Counts a replayed or continued run already made, so it budgets as
         // the original did without the model's tokenizer.
-        let recorded = match (&opts.replay, opts.continuation.as_ref().and_then(|c| c.journal.as_ref())) {
-            (Some(path), _) => Recording::load(path).map(|r| r.token_counts).unwrap_or_default(),
+        let recorded = match (
+            &opts.replay,
+            opts.continuation.as_ref().and_then(|c| c.journal.as_ref()),
+        ) {
+            (Some(path), _) => Recording::load(path)
+                .map(|r| r.token_counts)
+                .unwrap_or_default(),
             (None, Some(j)) => j.token_counts.clone(),
             (None, None) => Default::default(),
         };
@@ -755,29 +979,49 @@ impl Fitter {
         let mut roles = BTreeMap::new();
         for r in Role::ALL {
             let slot = cfg.role_slot(r)?;
-            let provider = slot.provider.as_ref().and_then(|p| cfg.providers.get(p).map(|c| (p.clone(), c)));
+            let provider = slot
+                .provider
+                .as_ref()
+                .and_then(|p| cfg.providers.get(p).map(|c| (p.clone(), c)));
             let window = provider.as_ref().map(|(_, p)| p.window()).unwrap_or(16_384);
             let live = match (&opts.replay, provider) {
                 (Some(_), _) | (None, None) => None,
                 (None, Some((name, p))) => Some(
                     counters
                         .entry(name)
-                        .or_insert_with(|| coop_providers::TokenCounter::for_provider(&p.kind, &p.base_url, &p.model))
+                        .or_insert_with(|| {
+                            coop_providers::TokenCounter::for_provider(
+                                &p.kind,
+                                &p.base_url,
+                                &p.model,
+                            )
+                        })
                         .clone(),
                 ),
             };
             let limits = crate::context::RoleLimits {
                 limits: coop_core::context::Limits {
                     window,
-                    output_reserve: slot.grants.model.as_ref().map(|m| u64::from(m.max_tokens_per_call)).unwrap_or(0),
+                    output_reserve: slot
+                        .grants
+                        .model
+                        .as_ref()
+                        .map(|m| u64::from(m.max_tokens_per_call))
+                        .unwrap_or(0),
                     prompt_reserve: cfg.run.prompt_reserve_tokens,
                 },
                 read_globs: crate::context::read_globs(slot.grants.workspace_read.as_deref()),
                 send_secret_files: cfg.run.send_secret_files,
             };
-            roles.insert(r, (limits, crate::context::Tokens::new(live, recorded.clone())));
+            roles.insert(
+                r,
+                (limits, crate::context::Tokens::new(live, recorded.clone())),
+            );
         }
-        Ok(Fitter { roles, map_cache: repo_root.join(".coop").join("cache").join("gomap.bin") })
+        Ok(Fitter {
+            roles,
+            map_cache: repo_root.join(".coop").join("cache").join("gomap.bin"),
+        })
     }
 
     /// The worktree's module map (from the cache where files are
@@ -811,7 +1055,11 @@ impl Fitter {
         // come from the cache by size and mtime, so this costs milliseconds.
         let map = self.module_map(worktree).await;
         let Some((limits, tokens)) = self.roles.get(&role) else {
-            return Err(coop_core::context::PackError::NoInputBudget { window: 0, output_reserve: 0, prompt_reserve: 0 });
+            return Err(coop_core::context::PackError::NoInputBudget {
+                window: 0,
+                output_reserve: 0,
+                prompt_reserve: 0,
+            });
         };
         // Repository content on its way to a model: scanned for embedded
         // instructions and redacted, exactly as a plugin's own read is.
@@ -822,8 +1070,20 @@ impl Fitter {
             sh.scan_untrusted(&format!("repo:{p}"), &text);
             Some(sh.redactor.redact(&text).into_owned())
         };
-        let artifacts = crate::context::Artifacts { design: design.clone() };
-        crate::context::fit(h, limits, map.as_ref(), tokens, &artifacts, &read, &shared.cancel, &shared.recorder).await
+        let artifacts = crate::context::Artifacts {
+            design: design.clone(),
+        };
+        crate::context::fit(
+            h,
+            limits,
+            map.as_ref(),
+            tokens,
+            &artifacts,
+            &read,
+            &shared.cancel,
+            &shared.recorder,
+        )
+        .await
     }
 }
 
@@ -833,15 +1093,27 @@ impl Fitter {
 /// and audit what they did (`mechanical-fix`, with the per-file report as
 /// an artifact). A fix that could not run is audited and the run goes on:
 /// verification then reports whatever the fix would have mended.
-async fn mechanical_fixes(sandbox: &Sandbox, worktree: &Worktree, shared: &RunShared, run_dir: &Path, n: u32) -> Result<()> {
-    let files: Vec<String> = worktree.changed_files()?.into_iter().filter(|p| p.ends_with(".go")).collect();
+async fn mechanical_fixes(
+    sandbox: &Sandbox,
+    worktree: &Worktree,
+    shared: &RunShared,
+    run_dir: &Path,
+    n: u32,
+) -> Result<()> {
+    let files: Vec<String> = worktree
+        .changed_files()?
+        .into_iter()
+        .filter(|p| p.ends_with(".go"))
+        .collect();
     if files.is_empty() {
         return Ok(());
     }
     match sandbox.fix(worktree.root(), &files).await {
         Ok(report) => {
-            let changed: Vec<&coop_sandbox::FileFix> = report.files.iter().filter(|f| f.changed).collect();
-            let errors: Vec<&coop_sandbox::FileFix> = report.files.iter().filter(|f| f.error.is_some()).collect();
+            let changed: Vec<&coop_sandbox::FileFix> =
+                report.files.iter().filter(|f| f.changed).collect();
+            let errors: Vec<&coop_sandbox::FileFix> =
+                report.files.iter().filter(|f| f.error.is_some()).collect();
             let path = format!("artifacts/fix-{n}.json");
             let bytes = serde_json::to_vec_pretty(&report)?;
             write_atomic(run_dir.join(&path), &bytes)?;
@@ -855,7 +1127,10 @@ async fn mechanical_fixes(sandbox: &Sandbox, worktree: &Worktree, shared: &RunSh
                 }),
             );
         }
-        Err(e) => shared.audit("mechanical-fix-error", json!({"n": n, "message": e.to_string()})),
+        Err(e) => shared.audit(
+            "mechanical-fix-error",
+            json!({"n": n, "message": e.to_string()}),
+        ),
     }
     Ok(())
 }
@@ -871,7 +1146,11 @@ struct SourceLines {
 
 impl SourceLines {
     fn new(root: &Path) -> SourceLines {
-        SourceLines { root: root.to_path_buf(), files: Default::default(), go_files: Default::default() }
+        SourceLines {
+            root: root.to_path_buf(),
+            files: Default::default(),
+            go_files: Default::default(),
+        }
     }
 
     fn lookup(&self) -> impl Fn(&str, u32) -> Option<String> + '_ {
@@ -880,13 +1159,19 @@ impl SourceLines {
 
     fn line(&self, file: &str, n: u32) -> Option<String> {
         let mut files = self.files.borrow_mut();
-        let lines = files.entry(file.to_string()).or_insert_with(|| self.read(file));
+        let lines = files
+            .entry(file.to_string())
+            .or_insert_with(|| self.read(file));
         lines.as_ref()?.get((n as usize).checked_sub(1)?).cloned()
     }
 
     fn read(&self, file: &str) -> Option<Vec<String>> {
         let rel = Path::new(file.trim_start_matches("./"));
-        if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
             return None;
         }
         let direct = self.root.join(rel);
@@ -894,7 +1179,9 @@ impl SourceLines {
             direct
         } else if rel.components().count() == 1 {
             // A base name: only when exactly one Go file of the module has it.
-            let all = self.go_files.get_or_init(|| go_files_under(&self.root, 20_000));
+            let all = self
+                .go_files
+                .get_or_init(|| go_files_under(&self.root, 20_000));
             let mut hits = all.iter().filter(|p| p.file_name() == rel.file_name());
             let first = hits.next()?.clone();
             if hits.next().is_some() {
@@ -905,7 +1192,11 @@ impl SourceLines {
             return None;
         };
         // Only regular files inside the worktree (a symlink could point anywhere).
-        if std::fs::symlink_metadata(&path).ok()?.file_type().is_symlink() {
+        if std::fs::symlink_metadata(&path)
+            .ok()?
+            .file_type()
+            .is_symlink()
+        {
             return None;
         }
         let text = std::fs::read_to_string(&path).ok()?;
@@ -919,7 +1210,9 @@ fn go_files_under(root: &Path, cap: usize) -> Vec<PathBuf> {
     let mut stack = vec![root.to_path_buf()];
     let mut visited = 0usize;
     while let Some(dir) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             visited += 1;
             if visited > cap {
@@ -958,7 +1251,10 @@ fn audit_context(shared: &RunShared, role: Role, seq: u32, pack: &coop_core::Con
 /// since the last call, with their rationale.
 fn audit_notes(shared: &RunShared, wf: &Workflow, seen: &mut usize) {
     for n in wf.notes.iter().skip(*seen) {
-        shared.audit("workflow-decision", json!({"kind": n.kind, "rationale": n.rationale}));
+        shared.audit(
+            "workflow-decision",
+            json!({"kind": n.kind, "rationale": n.rationale}),
+        );
     }
     *seen = wf.notes.len();
 }
@@ -988,8 +1284,19 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
     let (commit, patch) = if diff.trim().is_empty() {
         (None, None)
     } else {
-        let first = a.task.lines().next().unwrap_or("").chars().take(72).collect::<String>();
-        let msg = format!("coop: {first}\n\nRun {} ({}).\n", a.run_id, a.outcome.as_str());
+        let first = a
+            .task
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(72)
+            .collect::<String>();
+        let msg = format!(
+            "coop: {first}\n\nRun {} ({}).\n",
+            a.run_id,
+            a.outcome.as_str()
+        );
         let sha = a.worktree.commit(&msg)?;
         let patch_path = run_dir.join("change.patch");
         write_atomic(&patch_path, diff.as_bytes())?;
@@ -1001,14 +1308,26 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
         json!({"outcome": a.outcome, "exit_code": a.outcome.code(), "reason": a.reason, "commit": commit, "branch": branch,
                "patch": patch.as_ref().map(|_| "change.patch"), "patch_sha256": if diff.is_empty() { None } else { Some(sha256_hex(diff.as_bytes())) }}),
     );
-    let head = shared.audit.lock().unwrap_or_else(|e| e.into_inner()).head().map(|h| h.sha256);
+    let head = shared
+        .audit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .head()
+        .map(|h| h.sha256);
     let acc = shared.accounting();
-    let per_role: BTreeMap<String, RoleStats> = acc.per_role.iter().map(|(r, s)| (r.as_str().to_string(), s.clone())).collect();
+    let per_role: BTreeMap<String, RoleStats> = acc
+        .per_role
+        .iter()
+        .map(|(r, s)| (r.as_str().to_string(), s.clone()))
+        .collect();
     let mut timing = a.timing;
     timing.model = per_role.values().map(|s| s.model_ms).sum();
     timing.total = a.t_start.elapsed().as_millis() as u64;
-    timing.other = timing.total.saturating_sub(timing.plugin + timing.model + timing.docker);
-    let (injections_flagged, risky_refused, risky_approved) = (acc.injections, acc.risky_refused, acc.risky_approved);
+    timing.other = timing
+        .total
+        .saturating_sub(timing.plugin + timing.model + timing.docker);
+    let (injections_flagged, risky_refused, risky_approved) =
+        (acc.injections, acc.risky_refused, acc.risky_approved);
     drop(acc);
     let summary = RunSummary {
         injections_flagged,
@@ -1034,9 +1353,16 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
         plugins: a.plugins,
         audit_head_sha256: head,
         mode: a.mode,
-        patch_sha256: if diff.trim().is_empty() { None } else { Some(sha256_hex(diff.as_bytes())) },
+        patch_sha256: if diff.trim().is_empty() {
+            None
+        } else {
+            Some(sha256_hex(diff.as_bytes()))
+        },
     };
-    write_atomic(run_dir.join("run.json"), &serde_json::to_vec_pretty(&summary)?)?;
+    write_atomic(
+        run_dir.join("run.json"),
+        &serde_json::to_vec_pretty(&summary)?,
+    )?;
     // The branch keeps the change; the worktree directory is no longer needed.
     if let Err(e) = a.worktree.remove() {
         tracing::warn!("could not remove the worktree: {e}");
@@ -1046,7 +1372,12 @@ fn finish(a: FinishArgs<'_>) -> Result<RunSummary> {
 
 /// The human-readable summary.
 pub fn print_summary(s: &RunSummary) {
-    println!("run {}: {} (exit {})", s.run_id, s.outcome.as_str(), s.exit_code);
+    println!(
+        "run {}: {} (exit {})",
+        s.run_id,
+        s.outcome.as_str(),
+        s.exit_code
+    );
     println!("  {}", s.reason);
     if let Some(d) = &s.routing {
         println!(
@@ -1055,7 +1386,11 @@ pub fn print_summary(s: &RunSummary) {
             d.size,
             d.risk,
             d.confidence,
-            d.workflow.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → ")
+            d.workflow
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
         );
     }
     println!("  roles ran: {}", s.roles_ran.join(" → "));
@@ -1066,7 +1401,10 @@ pub fn print_summary(s: &RunSummary) {
         );
     }
     if s.risky_refused + s.risky_approved > 0 {
-        println!("  risky actions: {} refused, {} approved (risky-action events in the audit log)", s.risky_refused, s.risky_approved);
+        println!(
+            "  risky actions: {} refused, {} approved (risky-action events in the audit log)",
+            s.risky_refused, s.risky_approved
+        );
     }
     match s.verification_passed {
         Some(true) => println!("  verification: passed (gofmt, go vet, go build, go test)"),
@@ -1074,7 +1412,10 @@ pub fn print_summary(s: &RunSummary) {
         None => println!("  verification: not run"),
     }
     if let Some(v) = &s.review_verdict {
-        println!("  review verdict: {v} after {} review loop(s)", s.review_loops);
+        println!(
+            "  review verdict: {v} after {} review loop(s)",
+            s.review_loops
+        );
     }
     for (role, st) in &s.per_role {
         let cost = match st.cost_usd {
@@ -1084,14 +1425,18 @@ pub fn print_summary(s: &RunSummary) {
         println!(
             "  {role:<11} {} call(s), {} in + {} out tokens{}{cost}",
             st.calls,
-            st.usage.input_tokens + st.usage.cached_input_tokens + st.usage.cache_creation_input_tokens,
+            st.usage.input_tokens
+                + st.usage.cached_input_tokens
+                + st.usage.cache_creation_input_tokens,
             st.usage.output_tokens,
             if st.estimated { " (estimated)" } else { "" }
         );
     }
     let total: f64 = s.per_role.values().filter_map(|r| r.cost_usd).sum();
     if s.per_role.values().any(|r| r.cost_usd.is_some()) {
-        println!("  cost: ${total:.4} (price table: host/providers/prices.toml, overridable with [prices])");
+        println!(
+            "  cost: ${total:.4} (price table: host/providers/prices.toml, overridable with [prices])"
+        );
     }
     let t = s.timing_ms;
     println!(

@@ -2,19 +2,20 @@
 //! (provider choice, redaction, budget, recording, audit), confined workspace
 //! reads, atomic edits, and plugin logs.
 
-use coop_audit::{write_atomic, AuditLog, Redactor};
+use coop_audit::{AuditLog, Redactor, write_atomic};
 use coop_core::hash::sha256_hex;
 use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
+use coop_guard::{AllowSet, Detector, RiskClass, classify};
 use coop_plugin_host::{
-    LogLevel, ModelCallError, PluginMessageRole, PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
+    LogLevel, ModelCallError, PluginMessageRole, PluginModelReply, PluginModelRequest,
+    RoleServices, WorkspaceCallError,
 };
 use coop_providers::{
-    complete_with_retry, CancellationToken, ChatMessage, CompletionRequest, FinishReason, ModelClient, Recorder,
-    RetryPolicy,
+    CancellationToken, ChatMessage, CompletionRequest, FinishReason, ModelClient, Recorder,
+    RetryPolicy, complete_with_retry,
 };
 use coop_workspace::{WorkspaceError, Worktree};
 use serde_json::json;
-use coop_guard::{classify, AllowSet, Detector, RiskClass};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -82,7 +83,10 @@ pub enum Approver {
     Terminal,
     /// Replaying or resuming a run: the user's earlier answers, in order;
     /// once they run out, `then` decides.
-    Recorded { answers: Mutex<VecDeque<bool>>, then: Box<Approver> },
+    Recorded {
+        answers: Mutex<VecDeque<bool>>,
+        then: Box<Approver>,
+    },
 }
 
 impl Approver {
@@ -110,7 +114,11 @@ impl Approver {
                     err,
                     "\ncoop: a plugin proposes an edit of {path} that {}.\n      Allow it? (classes: {}) [y/N] ",
                     what.join("; and "),
-                    classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                    classes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 let _ = err.flush();
                 let mut line = String::new();
@@ -137,7 +145,13 @@ pub struct Guard {
 
 impl Guard {
     pub fn new(allow: AllowSet, approver: Approver, module_path: String) -> Guard {
-        Guard { allow, approver, detector: Detector::new(), module_path, scanned: Mutex::new(BTreeSet::new()) }
+        Guard {
+            allow,
+            approver,
+            detector: Detector::new(),
+            module_path,
+            scanned: Mutex::new(BTreeSet::new()),
+        }
     }
 }
 
@@ -209,7 +223,9 @@ impl RunShared {
 /// unsafe code is needed; the wait never returns.
 fn kill_self() -> ! {
     eprintln!("coop: COOP_CRASH_AFTER_EVENT reached: killing this process (SIGKILL)");
-    let _ = std::process::Command::new("kill").args(["-KILL", &std::process::id().to_string()]).status();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
     std::process::abort()
 }
 
@@ -245,8 +261,16 @@ impl Services {
         if classes.is_empty() {
             return None;
         }
-        let pending: Vec<RiskClass> = classes.iter().copied().filter(|c| !s.guard.allow.allows(*c)).collect();
-        let (approved, by) = if pending.is_empty() { (true, "allow") } else { s.guard.approver.decide(e.path(), &pending) };
+        let pending: Vec<RiskClass> = classes
+            .iter()
+            .copied()
+            .filter(|c| !s.guard.allow.allows(*c))
+            .collect();
+        let (approved, by) = if pending.is_empty() {
+            (true, "allow")
+        } else {
+            s.guard.approver.decide(e.path(), &pending)
+        };
         s.audit(
             "risky-action",
             json!({
@@ -284,13 +308,19 @@ fn ws_err(e: WorkspaceError) -> WorkspaceCallError {
 }
 
 impl RoleServices for Services {
-    fn complete(&mut self, role: Role, req: PluginModelRequest) -> Result<PluginModelReply, ModelCallError> {
+    fn complete(
+        &mut self,
+        role: Role,
+        req: PluginModelRequest,
+    ) -> Result<PluginModelReply, ModelCallError> {
         let s = &self.shared;
         if s.cancel.is_cancelled() {
             return Err(ModelCallError::Cancelled);
         }
         let Some(rm) = s.models.get(&role).cloned() else {
-            return Err(ModelCallError::Denied(format!("no model configured for role {role}")));
+            return Err(ModelCallError::Denied(format!(
+                "no model configured for role {role}"
+            )));
         };
         // Redact before anything leaves the host.
         let messages: Vec<ChatMessage> = req
@@ -311,7 +341,11 @@ impl RoleServices for Services {
         // rate plus max_tokens at the output rate.
         let worst_usd = s.prices.cost(
             &rm.model,
-            &Usage { input_tokens: estimate_tokens(prompt_chars), output_tokens: u64::from(req.max_tokens), ..Usage::default() },
+            &Usage {
+                input_tokens: estimate_tokens(prompt_chars),
+                output_tokens: u64::from(req.max_tokens),
+                ..Usage::default()
+            },
         );
         {
             let mut acc = s.accounting();
@@ -350,7 +384,12 @@ impl RoleServices for Services {
         };
         let request_sha = coop_providers::canonical_request_sha256(&creq);
         let started = Instant::now();
-        let result = s.rt.block_on(complete_with_retry(rm.client.as_ref(), &creq, &s.cancel, &s.retry));
+        let result = s.rt.block_on(complete_with_retry(
+            rm.client.as_ref(),
+            &creq,
+            &s.cancel,
+            &s.retry,
+        ));
         let elapsed = started.elapsed();
         let mut acc = s.accounting();
         let n = acc.model_calls;
@@ -363,7 +402,10 @@ impl RoleServices for Services {
                     usage.output_tokens = estimate_tokens(c.text.len());
                 }
                 acc.used_tokens += usage.total();
-                let cost = s.prices.cost(&c.model, &usage).or_else(|| s.prices.cost(&rm.model, &usage));
+                let cost = s
+                    .prices
+                    .cost(&c.model, &usage)
+                    .or_else(|| s.prices.cost(&rm.model, &usage));
                 acc.spent_usd += cost.unwrap_or(0.0);
                 let st = acc.per_role.entry(role).or_default();
                 if let Some(c) = cost {
@@ -391,7 +433,9 @@ impl RoleServices for Services {
                     tracing::error!("cannot write {rel}: {e}");
                 }
                 if let Ok(rec) = s.recorder.snapshot().to_json_pretty() {
-                    if let Err(e) = write_atomic(&s.recording_path, s.redactor.redact(&rec).as_bytes()) {
+                    if let Err(e) =
+                        write_atomic(&s.recording_path, s.redactor.redact(&rec).as_bytes())
+                    {
                         tracing::error!("cannot write recording: {e}");
                     }
                 }
@@ -408,7 +452,10 @@ impl RoleServices for Services {
                     text: c.text,
                     usage,
                     model: c.model,
-                    truncated: matches!(c.finish_reason, FinishReason::Length | FinishReason::Repetition),
+                    truncated: matches!(
+                        c.finish_reason,
+                        FinishReason::Length | FinishReason::Repetition
+                    ),
                 })
             }
             Err(e) => {
@@ -422,7 +469,11 @@ impl RoleServices for Services {
                     json!({"role": role.as_str(), "provider": rm.provider, "model": rm.model, "request_sha256": request_sha,
                            "error": msg, "duration_ms": elapsed.as_millis() as u64}),
                 );
-                if cancelled { Err(ModelCallError::Cancelled) } else { Err(ModelCallError::Provider(msg)) }
+                if cancelled {
+                    Err(ModelCallError::Cancelled)
+                } else {
+                    Err(ModelCallError::Provider(msg))
+                }
             }
         }
     }
@@ -435,8 +486,18 @@ impl RoleServices for Services {
             .into_iter()
             .filter(|p| send_secrets || !coop_workspace::is_secret_file(p))
             .map(|p| {
-                let bytes = wt.resolve(&p).ok().and_then(|abs| std::fs::metadata(abs).ok()).map(|m| m.len()).unwrap_or(0);
-                FileFact { is_test: p.ends_with("_test.go"), package: String::new(), bytes, path: p }
+                let bytes = wt
+                    .resolve(&p)
+                    .ok()
+                    .and_then(|abs| std::fs::metadata(abs).ok())
+                    .map(|m| m.len())
+                    .unwrap_or(0);
+                FileFact {
+                    is_test: p.ends_with("_test.go"),
+                    package: String::new(),
+                    bytes,
+                    path: p,
+                }
             })
             .collect())
     }
@@ -444,12 +505,18 @@ impl RoleServices for Services {
     fn read_file(&mut self, path: &str) -> Result<String, WorkspaceCallError> {
         if !self.shared.send_secret_files && coop_workspace::is_secret_file(path) {
             let reason = "a secret file (.env, key, credential store) is never sent to a model unless [run] send_secret_files = true";
-            self.shared.audit("read-denied", json!({"path": path, "reason": reason}));
+            self.shared
+                .audit("read-denied", json!({"path": path, "reason": reason}));
             return Err(WorkspaceCallError::Denied(format!("{path}: {reason}")));
         }
-        let r = self.shared.worktree.read_file(path, MAX_READ_BYTES).map_err(ws_err);
+        let r = self
+            .shared
+            .worktree
+            .read_file(path, MAX_READ_BYTES)
+            .map_err(ws_err);
         if let Err(WorkspaceCallError::Denied(reason)) = &r {
-            self.shared.audit("read-denied", json!({"path": path, "reason": reason}));
+            self.shared
+                .audit("read-denied", json!({"path": path, "reason": reason}));
         }
         let text = r?;
         self.shared.scan_untrusted(&format!("repo:{path}"), &text);
@@ -460,17 +527,25 @@ impl RoleServices for Services {
         // Risky edits the user did not confirm are refused before anything
         // is applied; the rest go to the worktree in the proposed order.
         let refusals: Vec<Option<String>> = edits.iter().map(|e| self.confirm(e)).collect();
-        let allowed: Vec<FileEdit> =
-            edits.iter().zip(&refusals).filter(|(_, r)| r.is_none()).map(|(e, _)| e.clone()).collect();
+        let allowed: Vec<FileEdit> = edits
+            .iter()
+            .zip(&refusals)
+            .filter(|(_, r)| r.is_none())
+            .map(|(e, _)| e.clone())
+            .collect();
         let mut applied = self.shared.worktree.apply_edits(&allowed).into_iter();
         let outcomes: Vec<EditOutcome> = edits
             .iter()
             .zip(refusals)
             .map(|(e, r)| match r {
-                Some(reason) => EditOutcome::Rejected { path: e.path().to_string(), reason },
-                None => applied
-                    .next()
-                    .unwrap_or_else(|| EditOutcome::Rejected { path: e.path().to_string(), reason: "not applied".into() }),
+                Some(reason) => EditOutcome::Rejected {
+                    path: e.path().to_string(),
+                    reason,
+                },
+                None => applied.next().unwrap_or_else(|| EditOutcome::Rejected {
+                    path: e.path().to_string(),
+                    reason: "not applied".into(),
+                }),
             })
             .collect();
         for (e, o) in edits.iter().zip(outcomes.iter()) {
@@ -485,12 +560,14 @@ impl RoleServices for Services {
                 FileEdit::Delete { .. } => None,
             };
             match o {
-                EditOutcome::Applied { path } => self
-                    .shared
-                    .audit("edit-applied", json!({"path": path, "kind": kind, "content_sha256": content_sha})),
-                EditOutcome::Rejected { path, reason } => self
-                    .shared
-                    .audit("edit-rejected", json!({"path": path, "kind": kind, "reason": reason})),
+                EditOutcome::Applied { path } => self.shared.audit(
+                    "edit-applied",
+                    json!({"path": path, "kind": kind, "content_sha256": content_sha}),
+                ),
+                EditOutcome::Rejected { path, reason } => self.shared.audit(
+                    "edit-rejected",
+                    json!({"path": path, "kind": kind, "reason": reason}),
+                ),
             }
         }
         outcomes
@@ -503,11 +580,17 @@ impl RoleServices for Services {
             LogLevel::Warn => "warn",
             LogLevel::Error => "error",
         };
-        self.shared.audit("plugin-log", json!({"plugin": plugin, "level": lvl, "message": message}));
+        self.shared.audit(
+            "plugin-log",
+            json!({"plugin": plugin, "level": lvl, "message": message}),
+        );
     }
 
     fn denied(&mut self, plugin: &str, capability: &str, detail: &str) {
-        self.shared.audit("denied", json!({"plugin": plugin, "capability": capability, "detail": detail}));
+        self.shared.audit(
+            "denied",
+            json!({"plugin": plugin, "capability": capability, "detail": detail}),
+        );
     }
 }
 

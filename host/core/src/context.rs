@@ -64,7 +64,11 @@ pub enum PackError {
     #[error(
         "the model's context window ({window} tokens) leaves no room for input after reserving {output_reserve} for the reply and {prompt_reserve} for the role's instructions"
     )]
-    NoInputBudget { window: u64, output_reserve: u64, prompt_reserve: u64 },
+    NoInputBudget {
+        window: u64,
+        output_reserve: u64,
+        prompt_reserve: u64,
+    },
     #[error(
         "the task, constraints, decisions, blockers and open findings alone need {required} tokens, more than the {input} the model's context window leaves for input; use a model with a larger context window or a shorter task text"
     )]
@@ -99,15 +103,30 @@ pub fn pack(limits: Limits, pieces: &[Piece]) -> Result<Plan, PackError> {
     let (p_share, w_share, r_share) = shares(input);
     let mut keep = vec![false; pieces.len()];
     let mut dropped = Vec::new();
-    let req_in = |s: Section| -> u64 { pieces.iter().filter(|p| p.required && p.section == s).map(|p| p.tokens).sum() };
+    let req_in = |s: Section| -> u64 {
+        pieces
+            .iter()
+            .filter(|p| p.required && p.section == s)
+            .map(|p| p.tokens)
+            .sum()
+    };
 
     // Required pieces are reserved first, wherever they are; optional
     // pieces share what is left (`free`). Persistent and recent come first,
     // each capped at its share, so the working set knows what remains.
     let mut free = input - required;
-    let fill = |section: Section, limit: u64, keep: &mut Vec<bool>, dropped: &mut Vec<Drop>, free: &mut u64| -> u64 {
+    let fill = |section: Section,
+                limit: u64,
+                keep: &mut Vec<bool>,
+                dropped: &mut Vec<Drop>,
+                free: &mut u64|
+     -> u64 {
         let mut used = req_in(section);
-        for (i, p) in pieces.iter().enumerate().filter(|(_, p)| p.section == section) {
+        for (i, p) in pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.section == section)
+        {
             if p.required {
                 keep[i] = true;
             } else if used + p.tokens <= limit && p.tokens <= *free {
@@ -117,32 +136,68 @@ pub fn pack(limits: Limits, pieces: &[Piece]) -> Result<Plan, PackError> {
             } else {
                 let left = limit.saturating_sub(used).min(*free);
                 let reason = if p.tokens > limit {
-                    format!("{} tokens, more than the whole {} budget of {limit}", p.tokens, section_name(section))
+                    format!(
+                        "{} tokens, more than the whole {} budget of {limit}",
+                        p.tokens,
+                        section_name(section)
+                    )
                 } else {
-                    format!("{} tokens, {left} left of the {} budget of {limit}", p.tokens, section_name(section))
+                    format!(
+                        "{} tokens, {left} left of the {} budget of {limit}",
+                        p.tokens,
+                        section_name(section)
+                    )
                 };
                 dropped.push(Drop { index: i, reason });
             }
         }
         used
     };
-    let p_used = fill(Section::Persistent, p_share, &mut keep, &mut dropped, &mut free);
+    let p_used = fill(
+        Section::Persistent,
+        p_share,
+        &mut keep,
+        &mut dropped,
+        &mut free,
+    );
     let r_used = fill(Section::Recent, r_share, &mut keep, &mut dropped, &mut free);
     // The working set gets everything the other two did not use (its own
     // 50 %, their unused shares, less any overflow of required context).
     let w_limit = input.saturating_sub(p_used).saturating_sub(r_used);
-    let w_used = fill(Section::Working, w_limit, &mut keep, &mut dropped, &mut free);
+    let w_used = fill(
+        Section::Working,
+        w_limit,
+        &mut keep,
+        &mut dropped,
+        &mut free,
+    );
     dropped.sort_by_key(|d| d.index);
     let budget = ContextBudget {
         window: limits.window,
         output_reserve: limits.output_reserve,
         prompt_reserve: limits.prompt_reserve,
         input,
-        persistent: SectionBudget { share: p_share, limit: p_share.max(p_used), used: p_used },
-        working: SectionBudget { share: w_share, limit: w_limit, used: w_used },
-        recent: SectionBudget { share: r_share, limit: r_share, used: r_used },
+        persistent: SectionBudget {
+            share: p_share,
+            limit: p_share.max(p_used),
+            used: p_used,
+        },
+        working: SectionBudget {
+            share: w_share,
+            limit: w_limit,
+            used: w_used,
+        },
+        recent: SectionBudget {
+            share: r_share,
+            limit: r_share,
+            used: r_used,
+        },
     };
-    Ok(Plan { keep, dropped, budget })
+    Ok(Plan {
+        keep,
+        dropped,
+        budget,
+    })
 }
 
 pub fn section_name(s: Section) -> &'static str {
@@ -159,20 +214,47 @@ mod tests {
     use proptest::prelude::*;
 
     fn limits(window: u64) -> Limits {
-        Limits { window, output_reserve: 0, prompt_reserve: 0 }
+        Limits {
+            window,
+            output_reserve: 0,
+            prompt_reserve: 0,
+        }
     }
     fn opt(section: Section, tokens: u64) -> Piece {
-        Piece { section, tokens, required: false }
+        Piece {
+            section,
+            tokens,
+            required: false,
+        }
     }
     fn req(section: Section, tokens: u64) -> Piece {
-        Piece { section, tokens, required: true }
+        Piece {
+            section,
+            tokens,
+            required: true,
+        }
     }
 
     #[test]
     fn the_split_is_25_50_25_of_what_the_reserves_leave() {
-        let p = pack(Limits { window: 16384, output_reserve: 2560, prompt_reserve: 1024 }, &[]).unwrap();
+        let p = pack(
+            Limits {
+                window: 16384,
+                output_reserve: 2560,
+                prompt_reserve: 1024,
+            },
+            &[],
+        )
+        .unwrap();
         assert_eq!(p.budget.input, 12800);
-        assert_eq!((p.budget.persistent.share, p.budget.working.share, p.budget.recent.share), (3200, 6400, 3200));
+        assert_eq!(
+            (
+                p.budget.persistent.share,
+                p.budget.working.share,
+                p.budget.recent.share
+            ),
+            (3200, 6400, 3200)
+        );
         // Rounding goes to the working set; the shares always add up.
         assert_eq!(shares(10), (2, 6, 2));
         assert_eq!(shares(3), (0, 3, 0));
@@ -187,63 +269,156 @@ mod tests {
             let over = pack(limits(400), &[opt(section, 60), opt(section, 41)]).unwrap();
             assert_eq!(over.keep, [true, false], "{section:?} one over");
             assert_eq!(over.dropped[0].index, 1);
-            assert!(over.dropped[0].reason.contains("41 tokens, 40 left"), "{}", over.dropped[0].reason);
+            assert!(
+                over.dropped[0].reason.contains("41 tokens, 40 left"),
+                "{}",
+                over.dropped[0].reason
+            );
         }
         // The working set, with persistent and recent full, has exactly 200.
         let full = [opt(Section::Persistent, 100), opt(Section::Recent, 100)];
-        let at = pack(limits(400), &[full[0].clone(), full[1].clone(), opt(Section::Working, 200)]).unwrap();
+        let at = pack(
+            limits(400),
+            &[full[0].clone(), full[1].clone(), opt(Section::Working, 200)],
+        )
+        .unwrap();
         assert_eq!(at.keep, [true, true, true]);
         assert_eq!(at.budget.working.used, 200);
-        let over = pack(limits(400), &[full[0].clone(), full[1].clone(), opt(Section::Working, 201)]).unwrap();
+        let over = pack(
+            limits(400),
+            &[full[0].clone(), full[1].clone(), opt(Section::Working, 201)],
+        )
+        .unwrap();
         assert_eq!(over.keep, [true, true, false]);
     }
 
     #[test]
     fn the_working_set_gets_what_the_others_leave_unused() {
-        let p = pack(limits(400), &[opt(Section::Persistent, 30), opt(Section::Working, 340)]).unwrap();
+        let p = pack(
+            limits(400),
+            &[opt(Section::Persistent, 30), opt(Section::Working, 340)],
+        )
+        .unwrap();
         assert_eq!(p.keep, [true, true]);
         assert_eq!(p.budget.working.limit, 370);
         assert_eq!(p.budget.working.share, 200);
-        let p = pack(limits(400), &[opt(Section::Persistent, 30), opt(Section::Working, 371)]).unwrap();
+        let p = pack(
+            limits(400),
+            &[opt(Section::Persistent, 30), opt(Section::Working, 371)],
+        )
+        .unwrap();
         assert_eq!(p.keep, [true, false]);
     }
 
     #[test]
-    fn a_single_item_larger_than_the_whole_working_set_is_dropped_whole_and_smaller_ones_still_fit() {
-        let p = pack(limits(400), &[opt(Section::Working, 500), opt(Section::Working, 150), opt(Section::Working, 100)]).unwrap();
+    fn a_single_item_larger_than_the_whole_working_set_is_dropped_whole_and_smaller_ones_still_fit()
+    {
+        let p = pack(
+            limits(400),
+            &[
+                opt(Section::Working, 500),
+                opt(Section::Working, 150),
+                opt(Section::Working, 100),
+            ],
+        )
+        .unwrap();
         assert_eq!(p.keep, [false, true, true]);
-        assert!(p.dropped[0].reason.contains("more than the whole working-set budget of 400"), "{}", p.dropped[0].reason);
+        assert!(
+            p.dropped[0]
+                .reason
+                .contains("more than the whole working-set budget of 400"),
+            "{}",
+            p.dropped[0].reason
+        );
         // The next one that does not fit is skipped, a later smaller one is not.
-        let p = pack(limits(400), &[opt(Section::Working, 300), opt(Section::Working, 150), opt(Section::Working, 100)]).unwrap();
+        let p = pack(
+            limits(400),
+            &[
+                opt(Section::Working, 300),
+                opt(Section::Working, 150),
+                opt(Section::Working, 100),
+            ],
+        )
+        .unwrap();
         assert_eq!(p.keep, [true, false, true]);
     }
 
     #[test]
     fn required_pieces_are_never_dropped_and_overflow_into_the_working_set() {
-        let p = pack(limits(400), &[req(Section::Persistent, 150), opt(Section::Persistent, 1), opt(Section::Working, 250)]).unwrap();
-        assert_eq!(p.keep, [true, false, true], "150 required > 100 share: no room for optional persistent");
+        let p = pack(
+            limits(400),
+            &[
+                req(Section::Persistent, 150),
+                opt(Section::Persistent, 1),
+                opt(Section::Working, 250),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            p.keep,
+            [true, false, true],
+            "150 required > 100 share: no room for optional persistent"
+        );
         assert_eq!(p.budget.persistent.used, 150);
         assert_eq!(p.budget.working.limit, 250);
-        let p = pack(limits(400), &[req(Section::Persistent, 150), opt(Section::Working, 251)]).unwrap();
+        let p = pack(
+            limits(400),
+            &[req(Section::Persistent, 150), opt(Section::Working, 251)],
+        )
+        .unwrap();
         assert_eq!(p.keep, [true, false]);
         // Exactly the whole input is fine; one more is an error naming both numbers.
         assert!(pack(limits(400), &[req(Section::Persistent, 400)]).is_ok());
-        let e = pack(limits(400), &[req(Section::Persistent, 300), req(Section::Recent, 101)]).unwrap_err();
-        assert_eq!(e, PackError::RequiredTooLarge { required: 401, input: 400 });
+        let e = pack(
+            limits(400),
+            &[req(Section::Persistent, 300), req(Section::Recent, 101)],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            PackError::RequiredTooLarge {
+                required: 401,
+                input: 400
+            }
+        );
         assert!(e.to_string().contains("401") && e.to_string().contains("400"));
     }
 
     #[test]
     fn reserves_that_leave_nothing_are_an_error() {
         assert!(matches!(
-            pack(Limits { window: 4096, output_reserve: 4096, prompt_reserve: 0 }, &[]),
+            pack(
+                Limits {
+                    window: 4096,
+                    output_reserve: 4096,
+                    prompt_reserve: 0
+                },
+                &[]
+            ),
             Err(PackError::NoInputBudget { .. })
         ));
         assert!(matches!(
-            pack(Limits { window: 4096, output_reserve: 4000, prompt_reserve: 200 }, &[]),
+            pack(
+                Limits {
+                    window: 4096,
+                    output_reserve: 4000,
+                    prompt_reserve: 200
+                },
+                &[]
+            ),
             Err(PackError::NoInputBudget { .. })
         ));
-        assert!(pack(Limits { window: 4096, output_reserve: 4000, prompt_reserve: 95 }, &[]).is_ok());
+        assert!(
+            pack(
+                Limits {
+                    window: 4096,
+                    output_reserve: 4000,
+                    prompt_reserve: 95
+                },
+                &[]
+            )
+            .is_ok()
+        );
     }
 
     proptest! {

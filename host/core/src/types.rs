@@ -15,7 +15,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Architect, Role::Implementer, Role::Reviewer, Role::Navigator];
+    pub const ALL: [Role; 4] = [
+        Role::Architect,
+        Role::Implementer,
+        Role::Reviewer,
+        Role::Navigator,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -185,7 +190,11 @@ pub enum FileEdit {
     /// Create or overwrite the whole file.
     Write { path: String, content: String },
     /// Replace exactly one occurrence of `old` by `new`.
-    Replace { path: String, old: String, new: String },
+    Replace {
+        path: String,
+        old: String,
+        new: String,
+    },
     /// Remove the file.
     Delete { path: String },
 }
@@ -193,7 +202,9 @@ pub enum FileEdit {
 impl FileEdit {
     pub fn path(&self) -> &str {
         match self {
-            FileEdit::Write { path, .. } | FileEdit::Replace { path, .. } | FileEdit::Delete { path } => path,
+            FileEdit::Write { path, .. }
+            | FileEdit::Replace { path, .. }
+            | FileEdit::Delete { path } => path,
         }
     }
 }
@@ -300,7 +311,10 @@ impl Usage {
         self.reasoning_tokens += other.reasoning_tokens;
     }
     pub fn total(&self) -> u64 {
-        self.input_tokens + self.cached_input_tokens + self.cache_creation_input_tokens + self.output_tokens
+        self.input_tokens
+            + self.cached_input_tokens
+            + self.cache_creation_input_tokens
+            + self.output_tokens
     }
 }
 

@@ -14,7 +14,12 @@ pub enum VerifyStep {
 }
 
 impl VerifyStep {
-    pub const ALL: [VerifyStep; 4] = [VerifyStep::Gofmt, VerifyStep::Vet, VerifyStep::Build, VerifyStep::Test];
+    pub const ALL: [VerifyStep; 4] = [
+        VerifyStep::Gofmt,
+        VerifyStep::Vet,
+        VerifyStep::Build,
+        VerifyStep::Test,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             VerifyStep::Gofmt => "gofmt",
@@ -125,17 +130,28 @@ impl VerificationReport {
     /// is shown under it, so a model sees what the compiler or test saw
     /// without being handed the whole file. The same diagnostic reported by
     /// both vet and build is listed once.
-    pub fn summary_for_model_with(&self, max_chars: usize, source: &dyn Fn(&str, u32) -> Option<String>) -> String {
+    pub fn summary_for_model_with(
+        &self,
+        max_chars: usize,
+        source: &dyn Fn(&str, u32) -> Option<String>,
+    ) -> String {
         let quote = |out: &mut String, file: &str, line: u32| {
             if let Some(text) = source(file, line) {
                 let t = text.trim_end();
                 if !t.trim().is_empty() {
-                    out.push_str(&format!("    {line} | {}\n", truncate_chars(t, 200).trim_end()));
+                    out.push_str(&format!(
+                        "    {line} | {}\n",
+                        truncate_chars(t, 200).trim_end()
+                    ));
                 }
             }
         };
         let mut out = String::new();
-        out.push_str(if self.passed { "Verification PASSED.\n" } else { "Verification FAILED.\n" });
+        out.push_str(if self.passed {
+            "Verification PASSED.\n"
+        } else {
+            "Verification FAILED.\n"
+        });
         for s in &self.steps {
             out.push_str(&format!("- {}: {:?}\n", s.step.as_str(), s.status));
         }
@@ -146,7 +162,10 @@ impl VerificationReport {
             ));
         }
         if !self.unformatted.is_empty() {
-            out.push_str(&format!("gofmt would reformat: {}\n", self.unformatted.join(", ")));
+            out.push_str(&format!(
+                "gofmt would reformat: {}\n",
+                self.unformatted.join(", ")
+            ));
         }
         let mut seen: Vec<(&str, u32, &str)> = Vec::new();
         for d in &self.diagnostics {
@@ -155,7 +174,14 @@ impl VerificationReport {
             }
             seen.push((d.file.as_str(), d.line, d.message.as_str()));
             let col = d.column.map(|c| format!(":{c}")).unwrap_or_default();
-            out.push_str(&format!("{} {}:{}{}: {}\n", d.step.as_str(), d.file, d.line, col, d.message));
+            out.push_str(&format!(
+                "{} {}:{}{}: {}\n",
+                d.step.as_str(),
+                d.file,
+                d.line,
+                col,
+                d.message
+            ));
             quote(&mut out, &d.file, d.line);
         }
         for p in &self.packages {
@@ -173,14 +199,19 @@ impl VerificationReport {
                     }
                 }
             }
-            if p.status == TestStatus::Fail && p.tests.iter().all(|t| t.status != TestStatus::Fail) {
+            if p.status == TestStatus::Fail && p.tests.iter().all(|t| t.status != TestStatus::Fail)
+            {
                 out.push_str(&format!("FAIL {}\n{}\n", p.package, p.output.trim_end()));
             }
         }
         for s in &self.steps {
             if s.status == StepStatus::Failed || s.status == StepStatus::TimedOut {
                 if s.step != VerifyStep::Test && self.diagnostics.iter().all(|d| d.step != s.step) {
-                    out.push_str(&format!("{} output:\n{}\n", s.step.as_str(), s.output.trim_end()));
+                    out.push_str(&format!(
+                        "{} output:\n{}\n",
+                        s.step.as_str(),
+                        s.output.trim_end()
+                    ));
                 }
             }
         }
@@ -198,7 +229,9 @@ pub fn go_file_ref(line: &str) -> Option<(&str, u32)> {
         return None;
     }
     let rest = &t[end + 1..];
-    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())];
+    let digits: &str = &rest[..rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len())];
     let n: u32 = digits.parse().ok()?;
     (n > 0).then_some((file, n))
 }
@@ -208,7 +241,13 @@ mod summary_tests {
     use super::*;
 
     fn report() -> VerificationReport {
-        let d = |step, msg: &str| Diagnostic { step, file: "a/b.go".into(), line: 3, column: Some(2), message: msg.into() };
+        let d = |step, msg: &str| Diagnostic {
+            step,
+            file: "a/b.go".into(),
+            line: 3,
+            column: Some(2),
+            message: msg.into(),
+        };
         VerificationReport {
             passed: false,
             steps: vec![],
@@ -240,17 +279,34 @@ mod summary_tests {
             _ => None,
         };
         let s = report().summary_for_model_with(10_000, &src);
-        assert_eq!(s.matches("undefined: strings").count(), 1, "vet and build report it once: {s}");
-        assert!(s.contains("vet a/b.go:3:2: undefined: strings\n    3 | \treturn strings.ToUpper(s)\n"), "{s}");
-        assert_eq!(s.matches("    7 | ").count(), 1, "each test line quoted once: {s}");
-        assert!(s.contains("b_test.go:7: got 1, want 2\n    7 | \t\tt.Errorf"), "{s}");
+        assert_eq!(
+            s.matches("undefined: strings").count(),
+            1,
+            "vet and build report it once: {s}"
+        );
+        assert!(
+            s.contains("vet a/b.go:3:2: undefined: strings\n    3 | \treturn strings.ToUpper(s)\n"),
+            "{s}"
+        );
+        assert_eq!(
+            s.matches("    7 | ").count(),
+            1,
+            "each test line quoted once: {s}"
+        );
+        assert!(
+            s.contains("b_test.go:7: got 1, want 2\n    7 | \t\tt.Errorf"),
+            "{s}"
+        );
         // Without a source, the same report minus the quotes.
         assert!(!report().summary_for_model(10_000).contains(" | "));
     }
 
     #[test]
     fn file_refs_in_test_output() {
-        assert_eq!(go_file_ref("    x_test.go:12: got 1"), Some(("x_test.go", 12)));
+        assert_eq!(
+            go_file_ref("    x_test.go:12: got 1"),
+            Some(("x_test.go", 12))
+        );
         assert_eq!(go_file_ref("a/b.go:3:4: err"), Some(("a/b.go", 3)));
         assert_eq!(go_file_ref("no file here"), None);
         assert_eq!(go_file_ref("see x.go: later"), None);
@@ -302,11 +358,26 @@ mod mask_tests {
 
     #[test]
     fn masks_go_test_times_only() {
-        assert_eq!(mask_durations("--- FAIL: TestX (0.00s)"), "--- FAIL: TestX ([t])");
-        assert_eq!(mask_durations("FAIL\texample.com/a\t0.005s\n"), "FAIL\texample.com/a\t[t]\n");
+        assert_eq!(
+            mask_durations("--- FAIL: TestX (0.00s)"),
+            "--- FAIL: TestX ([t])"
+        );
+        assert_eq!(
+            mask_durations("FAIL\texample.com/a\t0.005s\n"),
+            "FAIL\texample.com/a\t[t]\n"
+        );
         assert_eq!(mask_durations("took 12.5s."), "took [t].");
         // Not durations: versions, identifiers, plain numbers, units other than s.
-        for keep in ["go1.22.5s", "v1.2s3", "x1.5s", "got 1.5, want 2", "1.5ms", "3.14 pi", "a.go:12:3: bad", "é 1.0s"] {
+        for keep in [
+            "go1.22.5s",
+            "v1.2s3",
+            "x1.5s",
+            "got 1.5, want 2",
+            "1.5ms",
+            "3.14 pi",
+            "a.go:12:3: bad",
+            "é 1.0s",
+        ] {
             let masked = mask_durations(keep);
             if keep == "é 1.0s" {
                 assert_eq!(masked, "é [t]");

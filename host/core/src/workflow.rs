@@ -19,7 +19,9 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { max_review_loops: 2 }
+        Policy {
+            max_review_loops: 2,
+        }
     }
 }
 
@@ -63,7 +65,12 @@ pub enum Event {
     RoleFailed { role: Role, failure: RoleFailure },
     /// Verification finished. `diff` is the change so far; `summary` is the
     /// report as text for models.
-    Verified { passed: bool, summary: String, diff: String, artifacts: Vec<ArtifactRef> },
+    Verified {
+        passed: bool,
+        summary: String,
+        diff: String,
+        artifacts: Vec<ArtifactRef>,
+    },
     /// The verification itself could not run (Docker down, image missing).
     VerifyError { message: String },
     /// The router's decision after a [`Command::Route`].
@@ -176,7 +183,11 @@ pub fn step_text(output: &RoleOutput) -> String {
             list(&mut t, "rejected", &i.rejected);
         }
         RoleOutput::Review(r) => {
-            t.push_str(&format!("verdict: {}\n{}\n", verdict_name(r.verdict), r.summary.trim_end()));
+            t.push_str(&format!(
+                "verdict: {}\n{}\n",
+                verdict_name(r.verdict),
+                r.summary.trim_end()
+            ));
             let f: Vec<String> = r.findings.iter().map(finding_text).collect();
             list(&mut t, "findings", &f);
         }
@@ -214,7 +225,11 @@ pub fn finding_text(f: &Finding) -> String {
         (Some(file), None) => format!(" {file}"),
         _ => String::new(),
     };
-    let sugg = f.suggestion.as_deref().map(|s| format!(" (suggestion: {s})")).unwrap_or_default();
+    let sugg = f
+        .suggestion
+        .as_deref()
+        .map(|s| format!(" (suggestion: {s})"))
+        .unwrap_or_default();
     format!("[{sev}]{loc} {}{sugg}", f.message)
 }
 
@@ -289,7 +304,10 @@ impl Workflow {
             steps: Vec::new(),
         };
         if w.plan.is_empty() {
-            let c = w.finish(Outcome::InternalError, "the router chose an empty workflow".into());
+            let c = w.finish(
+                Outcome::InternalError,
+                "the router chose an empty workflow".into(),
+            );
             return (w, c);
         }
         let c = w.call_current();
@@ -299,8 +317,15 @@ impl Workflow {
     /// Start a solo run: one implementer does the whole task, with
     /// verification feedback after each try (see [`Mode::Solo`]). The
     /// router's decision is kept for the record (task type), not followed.
-    pub fn start_solo(task: Task, decision: &RoutingDecision, policy: Policy) -> (Workflow, Command) {
-        let solo = RoutingDecision { workflow: vec![Role::Implementer], ..decision.clone() };
+    pub fn start_solo(
+        task: Task,
+        decision: &RoutingDecision,
+        policy: Policy,
+    ) -> (Workflow, Command) {
+        let solo = RoutingDecision {
+            workflow: vec![Role::Implementer],
+            ..decision.clone()
+        };
         let (mut w, _) = Workflow::start(task, &solo, policy);
         w.mode = Mode::Solo;
         w.seq = 0;
@@ -359,8 +384,12 @@ impl Workflow {
             Role::Architect if self.task_type == TaskType::Refactor => {
                 "Design the refactoring: what moves or is renamed, exact new signatures, and how behaviour is kept unchanged"
             }
-            Role::Architect => "Design the change: files in scope, exact Go signatures, edge cases, tests, and an ordered plan",
-            Role::Implementer if self.mode == Mode::Solo && self.verification_passed == Some(false) => {
+            Role::Architect => {
+                "Design the change: files in scope, exact Go signatures, edge cases, tests, and an ordered plan"
+            }
+            Role::Implementer
+                if self.mode == Mode::Solo && self.verification_passed == Some(false) =>
+            {
                 "Your previous change fails verification: fix every failure listed in the verification output, changing nothing else. \
                  Where a test fails, decide from the task whether the code or the test's expected value is wrong, and fix that one"
             }
@@ -385,7 +414,9 @@ impl Workflow {
             Role::Reviewer if self.reviewer_reviews_change() => {
                 "Review the change against the task and design, using the verification output as evidence; give a verdict"
             }
-            Role::Reviewer => "Analyse the reported bug: locate its root cause (file and line) and explain it; do not fix it",
+            Role::Reviewer => {
+                "Analyse the reported bug: locate its root cause (file and line) and explain it; do not fix it"
+            }
             Role::Navigator => {
                 "Decide whether the request is clear enough to act on; if not, ask the user one precise question"
             }
@@ -399,7 +430,11 @@ impl Workflow {
         };
         self.seq += 1;
         let mut findings = self.open_findings.clone();
-        if role != Role::Reviewer && findings.is_empty() && !self.root_cause.is_empty() && !self.implemented {
+        if role != Role::Reviewer
+            && findings.is_empty()
+            && !self.root_cause.is_empty()
+            && !self.implemented
+        {
             findings = self.root_cause.clone();
         }
         let handoff = Handoff {
@@ -409,7 +444,10 @@ impl Workflow {
             from: self.last_from,
             to: role,
             goals: self.goals_for(role),
-            constraints: standard_constraints().into_iter().chain(self.clarifications.iter().cloned()).collect(),
+            constraints: standard_constraints()
+                .into_iter()
+                .chain(self.clarifications.iter().cloned())
+                .collect(),
             files_in_scope: self.files_in_scope.clone(),
             decisions: self.decisions.clone(),
             next_actions: self.next_actions.clone(),
@@ -425,7 +463,10 @@ impl Workflow {
             context: None,
         };
         self.phase = Phase::AwaitRole;
-        Command::CallRole { role, handoff: Box::new(handoff) }
+        Command::CallRole {
+            role,
+            handoff: Box::new(handoff),
+        }
     }
 
     fn advance(&mut self) -> Command {
@@ -443,8 +484,14 @@ impl Workflow {
             );
         }
         match self.verification_passed {
-            Some(true) => self.finish(Outcome::Approved, "verified; no reviewer step in the workflow objected".into()),
-            _ => self.finish(Outcome::VerificationFailed, "the change does not pass verification".into()),
+            Some(true) => self.finish(
+                Outcome::Approved,
+                "verified; no reviewer step in the workflow objected".into(),
+            ),
+            _ => self.finish(
+                Outcome::VerificationFailed,
+                "the change does not pass verification".into(),
+            ),
         }
     }
 
@@ -461,22 +508,43 @@ impl Workflow {
     /// guessed at.
     pub fn handle(&mut self, event: Event) -> Command {
         if self.phase == Phase::Done {
-            let (o, r) = self.outcome.clone().unwrap_or((Outcome::InternalError, "finished".into()));
-            return Command::Finish { outcome: o, reason: r };
+            let (o, r) = self
+                .outcome
+                .clone()
+                .unwrap_or((Outcome::InternalError, "finished".into()));
+            return Command::Finish {
+                outcome: o,
+                reason: r,
+            };
         }
         match (self.phase, event) {
-            (Phase::AwaitRole, Event::RoleDone { role, output }) if Some(role) == self.current() => {
+            (Phase::AwaitRole, Event::RoleDone { role, output })
+                if Some(role) == self.current() =>
+            {
                 self.on_role_done(role, output)
             }
-            (Phase::AwaitRole, Event::RoleFailed { role, failure }) if Some(role) == self.current() => {
+            (Phase::AwaitRole, Event::RoleFailed { role, failure })
+                if Some(role) == self.current() =>
+            {
                 let outcome = match failure.kind {
                     FailureKind::BudgetExceeded => Outcome::BudgetExceeded,
                     FailureKind::ModelError => Outcome::ProviderFailed,
                     _ => Outcome::RoleFailed,
                 };
-                self.finish(outcome, format!("{role} failed ({:?}): {}", failure.kind, failure.message))
+                self.finish(
+                    outcome,
+                    format!("{role} failed ({:?}): {}", failure.kind, failure.message),
+                )
             }
-            (Phase::AwaitVerify, Event::Verified { passed, summary, diff, artifacts }) => {
+            (
+                Phase::AwaitVerify,
+                Event::Verified {
+                    passed,
+                    summary,
+                    diff,
+                    artifacts,
+                },
+            ) => {
                 // An empty change never passes: the tools would pass the
                 // untouched base, and the task would be "done" with nothing done.
                 let (passed, summary) = if diff.trim().is_empty() {
@@ -500,13 +568,15 @@ impl Workflow {
                 }
                 self.advance()
             }
-            (Phase::AwaitVerify, Event::VerifyError { message }) => {
-                self.finish(Outcome::InternalError, format!("verification could not run: {message}"))
-            }
+            (Phase::AwaitVerify, Event::VerifyError { message }) => self.finish(
+                Outcome::InternalError,
+                format!("verification could not run: {message}"),
+            ),
             (Phase::AwaitRoute, Event::Routed { decision }) => self.on_routed(decision),
-            (Phase::AwaitRoute, Event::RouteFailed { message }) => {
-                self.finish(Outcome::RoleFailed, format!("the router failed on the clarified request: {message}"))
-            }
+            (Phase::AwaitRoute, Event::RouteFailed { message }) => self.finish(
+                Outcome::RoleFailed,
+                format!("the router failed on the clarified request: {message}"),
+            ),
             (phase, ev) => self.finish(
                 Outcome::InternalError,
                 format!("unexpected event in phase {phase:?}: {}", event_name(&ev)),
@@ -516,7 +586,12 @@ impl Workflow {
 
     fn on_role_done(&mut self, role: Role, output: RoleOutput) -> Command {
         self.last_from = Some(role);
-        self.steps.push(StepRecord { seq: self.seq, role, kind: output_kind(&output).into(), text: step_text(&output) });
+        self.steps.push(StepRecord {
+            seq: self.seq,
+            role,
+            kind: output_kind(&output).into(),
+            text: step_text(&output),
+        });
         match (role, output) {
             (Role::Architect, RoleOutput::Design(d)) => {
                 self.add_scope(&d.files_in_scope);
@@ -535,10 +610,18 @@ impl Workflow {
                 // This step's rejected edits replace the previous step's;
                 // every other blocker stays open.
                 self.blockers.retain(|b| !b.starts_with(EDIT_REJECTED));
-                self.blockers.extend(i.rejected.iter().map(|r| format!("{EDIT_REJECTED}{r}")));
+                self.blockers
+                    .extend(i.rejected.iter().map(|r| format!("{EDIT_REJECTED}{r}")));
                 self.decisions.push(Decision {
                     by: Role::Implementer,
-                    what: format!("applied edits to {}", if i.applied.is_empty() { "no files".into() } else { i.applied.join(", ") }),
+                    what: format!(
+                        "applied edits to {}",
+                        if i.applied.is_empty() {
+                            "no files".into()
+                        } else {
+                            i.applied.join(", ")
+                        }
+                    ),
                     why: first_line(&i.summary),
                 });
                 self.phase = Phase::AwaitVerify;
@@ -553,14 +636,26 @@ impl Workflow {
                     }
                 }
                 if let Some(q) = n.question {
-                    self.decisions.push(Decision { by: Role::Navigator, what: "ask the user".into(), why: q.clone() });
-                    return self.escalate(Role::Navigator, format!("the navigator asks: {q}"), q, AfterAnswer::Advance);
+                    self.decisions.push(Decision {
+                        by: Role::Navigator,
+                        what: "ask the user".into(),
+                        why: q.clone(),
+                    });
+                    return self.escalate(
+                        Role::Navigator,
+                        format!("the navigator asks: {q}"),
+                        q,
+                        AfterAnswer::Advance,
+                    );
                 }
                 self.advance()
             }
             (role, out) => self.finish(
                 Outcome::RoleFailed,
-                format!("{role} returned {} output, which that role does not produce", output_kind(&out)),
+                format!(
+                    "{role} returned {} output, which that role does not produce",
+                    output_kind(&out)
+                ),
             ),
         }
     }
@@ -572,18 +667,37 @@ impl Workflow {
             why: first_line(&r.summary),
         });
         if r.verdict == Verdict::Escalate {
-            let then = if self.reviewer_reviews_change() { AfterAnswer::BackToImplementer } else { AfterAnswer::Advance };
+            let then = if self.reviewer_reviews_change() {
+                AfterAnswer::BackToImplementer
+            } else {
+                AfterAnswer::Advance
+            };
             let q = first_line(&r.summary);
-            return self.escalate(Role::Reviewer, format!("the reviewer escalates to the user: {}", r.summary), q, then);
+            return self.escalate(
+                Role::Reviewer,
+                format!("the reviewer escalates to the user: {}", r.summary),
+                q,
+                then,
+            );
         }
         if !self.reviewer_reviews_change() {
             // Root-cause analysis before any change: its findings guide the
             // architect and implementer; nothing is sent back.
             self.root_cause = r.findings.clone();
-            self.add_scope(&r.findings.iter().filter_map(|f| f.file.clone()).collect::<Vec<_>>());
+            self.add_scope(
+                &r.findings
+                    .iter()
+                    .filter_map(|f| f.file.clone())
+                    .collect::<Vec<_>>(),
+            );
             return self.advance();
         }
-        let mut blocking: Vec<Finding> = r.findings.iter().filter(|f| f.severity == Severity::Blocking).cloned().collect();
+        let mut blocking: Vec<Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Blocking)
+            .cloned()
+            .collect();
         if self.verification_passed != Some(true) {
             // Objective evidence outranks a verdict: a change that fails
             // verification is never approved.
@@ -597,10 +711,14 @@ impl Workflow {
         }
         if blocking.is_empty() {
             self.open_findings.clear();
-            return self.finish(Outcome::Approved, "verified and approved by the reviewer".into());
+            return self.finish(
+                Outcome::Approved,
+                "verified and approved by the reviewer".into(),
+            );
         }
         let fps: Vec<String> = blocking.iter().map(fingerprint).collect();
-        let repeated = !self.last_fingerprints.is_empty() && fps.iter().all(|f| self.last_fingerprints.contains(f));
+        let repeated = !self.last_fingerprints.is_empty()
+            && fps.iter().all(|f| self.last_fingerprints.contains(f));
         self.last_fingerprints = fps;
         self.open_findings = blocking;
         let failing = self.verification_passed != Some(true);
@@ -608,20 +726,34 @@ impl Workflow {
             return self.resolve_conflict(failing);
         }
         if self.review_loops >= self.policy.max_review_loops {
-            let outcome = if failing { Outcome::VerificationFailed } else { Outcome::ReviewLoopsExhausted };
+            let outcome = if failing {
+                Outcome::VerificationFailed
+            } else {
+                Outcome::ReviewLoopsExhausted
+            };
             return self.finish(
                 outcome,
-                format!("still {} blocking finding(s) after {} review loop(s)", self.open_findings.len(), self.review_loops),
+                format!(
+                    "still {} blocking finding(s) after {} review loop(s)",
+                    self.open_findings.len(),
+                    self.review_loops
+                ),
             );
         }
         self.review_loops += 1;
         // Back to the last implementer step before this reviewer.
-        match self.plan[..=self.pos.min(self.plan.len() - 1)].iter().rposition(|r| *r == Role::Implementer) {
+        match self.plan[..=self.pos.min(self.plan.len() - 1)]
+            .iter()
+            .rposition(|r| *r == Role::Implementer)
+        {
             Some(i) => {
                 self.pos = i;
                 self.call_current()
             }
-            None => self.finish(Outcome::ReviewLoopsExhausted, "changes requested but the workflow has no implementer".into()),
+            None => self.finish(
+                Outcome::ReviewLoopsExhausted,
+                "changes requested but the workflow has no implementer".into(),
+            ),
         }
     }
 }
@@ -632,12 +764,18 @@ impl Workflow {
     /// as often as the mob's implementer could be sent back.
     fn after_solo_verify(&mut self, passed: bool) -> Command {
         if passed {
-            return self.finish(Outcome::Approved, "verified (solo: one model, no reviewer)".into());
+            return self.finish(
+                Outcome::Approved,
+                "verified (solo: one model, no reviewer)".into(),
+            );
         }
         if self.review_loops >= self.policy.max_review_loops {
             return self.finish(
                 Outcome::VerificationFailed,
-                format!("the change still fails verification after {} tries", self.review_loops + 1),
+                format!(
+                    "the change still fails verification after {} tries",
+                    self.review_loops + 1
+                ),
             );
         }
         self.review_loops += 1;
@@ -652,11 +790,20 @@ impl Workflow {
         if self.review_loops >= self.policy.max_review_loops {
             return self.finish(
                 Outcome::VerificationFailed,
-                format!("the change still fails verification after {} implementer step(s)", self.review_loops + 1),
+                format!(
+                    "the change still fails verification after {} implementer step(s)",
+                    self.review_loops + 1
+                ),
             );
         }
         self.review_loops += 1;
-        let skipped: Vec<&str> = self.plan.iter().skip(self.pos + 1).take_while(|r| **r != Role::Implementer).map(|r| r.as_str()).collect();
+        let skipped: Vec<&str> = self
+            .plan
+            .iter()
+            .skip(self.pos + 1)
+            .take_while(|r| **r != Role::Implementer)
+            .map(|r| r.as_str())
+            .collect();
         self.note(
             "verification-failed",
             if skipped.is_empty() {
@@ -669,13 +816,16 @@ impl Workflow {
     }
 
     fn note(&mut self, kind: &str, rationale: String) {
-        self.notes.push(WorkflowNote { kind: kind.into(), rationale });
+        self.notes.push(WorkflowNote {
+            kind: kind.into(),
+            rationale,
+        });
     }
 
     /// The same blocking findings came back after a revision: the
     /// disagreement persists. Settle it by the conflict-resolution table.
     fn resolve_conflict(&mut self, failing: bool) -> Command {
-        use crate::conflict::{classify_all, tiebreakers, ConflictKind, Tiebreaker};
+        use crate::conflict::{ConflictKind, Tiebreaker, classify_all, tiebreakers};
         let kind = classify_all(&self.open_findings);
         let (primary, secondary) = tiebreakers(kind);
         self.note(
@@ -687,7 +837,10 @@ impl Workflow {
         );
         if failing {
             // Objective evidence first, whatever the kind.
-            return self.finish(Outcome::VerificationFailed, "the change still fails verification after a revision".into());
+            return self.finish(
+                Outcome::VerificationFailed,
+                "the change still fails verification after a revision".into(),
+            );
         }
         match kind {
             ConflictKind::Safety | ConflictKind::Architecture => {
@@ -699,8 +852,14 @@ impl Workflow {
                     // the implementer to the architect.
                     self.rerouted = true;
                     self.review_loops += 1;
-                    let Some(i) = self.plan[..self.pos.min(self.plan.len())].iter().rposition(|r| *r == Role::Implementer) else {
-                        return self.finish(Outcome::ReviewLoopsExhausted, "no implementer step to return to".into());
+                    let Some(i) = self.plan[..self.pos.min(self.plan.len())]
+                        .iter()
+                        .rposition(|r| *r == Role::Implementer)
+                    else {
+                        return self.finish(
+                            Outcome::ReviewLoopsExhausted,
+                            "no implementer step to return to".into(),
+                        );
                     };
                     self.plan.insert(i, Role::Architect);
                     self.pos = i;
@@ -710,8 +869,15 @@ impl Workflow {
                     );
                     return self.call_current();
                 }
-                let who = if kind == ConflictKind::Safety { "the reviewer has the last word on safety" } else { "the architect's redesign did not settle it" };
-                self.finish(Outcome::ReviewLoopsExhausted, format!("{kind:?} findings still stand: {who}"))
+                let who = if kind == ConflictKind::Safety {
+                    "the reviewer has the last word on safety"
+                } else {
+                    "the architect's redesign did not settle it"
+                };
+                self.finish(
+                    Outcome::ReviewLoopsExhausted,
+                    format!("{kind:?} findings still stand: {who}"),
+                )
             }
             ConflictKind::ImplementationDetail => {
                 debug_assert_eq!(primary, Tiebreaker::Role(Role::Implementer));
@@ -724,14 +890,24 @@ impl Workflow {
                 self.finish(Outcome::Approved, "verified; an implementation-detail disagreement was settled for the implementer".into())
             }
             ConflictKind::Style => {
-                self.note("conflict-resolved", "style: project standards decide, and gofmt and go vet pass".into());
+                self.note(
+                    "conflict-resolved",
+                    "style: project standards decide, and gofmt and go vet pass".into(),
+                );
                 self.finish(Outcome::Approved, "verified; a style disagreement was settled by the project standards (gofmt, go vet)".into())
             }
             ConflictKind::UnclearRequirements => {
-                self.note("conflict-resolved", "unclear requirements: escalated to the user".into());
+                self.note(
+                    "conflict-resolved",
+                    "unclear requirements: escalated to the user".into(),
+                );
                 let q = format!(
                     "The reviewer and the implementer disagree on what the task requires: {}. Which is right?",
-                    self.open_findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; ")
+                    self.open_findings
+                        .iter()
+                        .map(|f| f.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 );
                 self.escalate(
                     Role::Reviewer,
@@ -761,31 +937,62 @@ impl Workflow {
     /// A role needs the user. With an unused answer (`coop answer`), record
     /// it (decision, constraint for every later role, audit note) and go on;
     /// otherwise end the run escalated: it waits for the user.
-    fn escalate(&mut self, asker: Role, reason: String, question: String, then: AfterAnswer) -> Command {
+    fn escalate(
+        &mut self,
+        asker: Role,
+        reason: String,
+        question: String,
+        then: AfterAnswer,
+    ) -> Command {
         let Some(answer) = self.answers.get(self.answered).cloned() else {
             return self.finish(Outcome::Escalated, reason);
         };
         self.answered += 1;
-        self.clarifications.push(format!("The user's answer to \"{}\": {}", question.trim(), answer.trim()));
-        self.decisions.push(Decision { by: asker, what: "the user answered".into(), why: answer.trim().to_string() });
-        self.note("user-answer", format!("question: {}; answer: {}", question.trim(), answer.trim()));
-        let has_implementer_after = |w: &Workflow, from: usize| w.plan.iter().skip(from).any(|r| *r == Role::Implementer);
+        self.clarifications.push(format!(
+            "The user's answer to \"{}\": {}",
+            question.trim(),
+            answer.trim()
+        ));
+        self.decisions.push(Decision {
+            by: asker,
+            what: "the user answered".into(),
+            why: answer.trim().to_string(),
+        });
+        self.note(
+            "user-answer",
+            format!("question: {}; answer: {}", question.trim(), answer.trim()),
+        );
+        let has_implementer_after =
+            |w: &Workflow, from: usize| w.plan.iter().skip(from).any(|r| *r == Role::Implementer);
         match then {
-            AfterAnswer::Advance if has_implementer_after(self, self.pos + 1) || self.implemented => self.advance(),
+            AfterAnswer::Advance
+                if has_implementer_after(self, self.pos + 1) || self.implemented =>
+            {
+                self.advance()
+            }
             AfterAnswer::Advance | AfterAnswer::Reroute => {
                 self.phase = Phase::AwaitRoute;
-                Command::Route { text: self.clarified_text() }
+                Command::Route {
+                    text: self.clarified_text(),
+                }
             }
             AfterAnswer::BackToImplementer => {
                 // The answer settles the disagreement: the same findings are
                 // not "repeated" when they come back once more.
                 self.last_fingerprints.clear();
-                match self.plan[..=self.pos.min(self.plan.len() - 1)].iter().rposition(|r| *r == Role::Implementer) {
+                match self.plan[..=self.pos.min(self.plan.len() - 1)]
+                    .iter()
+                    .rposition(|r| *r == Role::Implementer)
+                {
                     Some(i) => {
                         self.pos = i;
                         self.call_current()
                     }
-                    None => self.finish(Outcome::Escalated, "the user answered, but the workflow has no implementer to act on it".into()),
+                    None => self.finish(
+                        Outcome::Escalated,
+                        "the user answered, but the workflow has no implementer to act on it"
+                            .into(),
+                    ),
                 }
             }
         }
@@ -794,11 +1001,19 @@ impl Workflow {
     /// The router's decision on the clarified request: its roles replace the
     /// rest of the plan (without a navigator: the user has just answered).
     fn on_routed(&mut self, decision: RoutingDecision) -> Command {
-        let roles: Vec<Role> = decision.workflow.iter().copied().filter(|r| *r != Role::Navigator).collect();
+        let roles: Vec<Role> = decision
+            .workflow
+            .iter()
+            .copied()
+            .filter(|r| *r != Role::Navigator)
+            .collect();
         if !roles.contains(&Role::Implementer) {
             return self.finish(
                 Outcome::Escalated,
-                format!("even with the user's answer the request routes as {}, with no change to make", decision.task_type.as_str()),
+                format!(
+                    "even with the user's answer the request routes as {}, with no change to make",
+                    decision.task_type.as_str()
+                ),
             );
         }
         self.note(
@@ -806,7 +1021,11 @@ impl Workflow {
             format!(
                 "the user's answer clarified the request: routed as {} ({})",
                 decision.task_type.as_str(),
-                roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" → ")
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
             ),
         );
         self.task_type = decision.task_type;
@@ -821,7 +1040,11 @@ impl Workflow {
 }
 
 fn first_line(s: &str) -> String {
-    let l = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let l = s
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     crate::verify::truncate_chars(l, 200)
 }
 

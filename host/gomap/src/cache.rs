@@ -4,7 +4,7 @@
 //! parse than the whole warm check. Written atomically (temp file, rename);
 //! a file that does not decode is ignored and rebuilt.
 
-use crate::module::{from_parts, Decl, FileEntry, MapError, ModuleMap};
+use crate::module::{Decl, FileEntry, MapError, ModuleMap, from_parts};
 use crate::parse::DeclKind;
 use std::path::Path;
 
@@ -55,7 +55,9 @@ impl<'a> R<'a> {
 }
 
 pub fn encode(m: &ModuleMap) -> Vec<u8> {
-    let mut w = W(Vec::with_capacity(m.symbols.len() * 12 + m.files.len() * 512));
+    let mut w = W(Vec::with_capacity(
+        m.symbols.len() * 12 + m.files.len() * 512,
+    ));
     w.0.extend_from_slice(MAGIC);
     w.str(&m.module_path);
     w.u32(m.symbols.len() as u32);
@@ -132,7 +134,13 @@ pub fn decode(b: &[u8]) -> Option<ModuleMap> {
             let recv = r.u32()?;
             let (start, end) = (r.u32()?, r.u32()?);
             (valid(name) && (recv == NONE || valid(recv))).then_some(())?;
-            decls.push(Decl { name, kind, recv: (recv != NONE).then_some(recv), start, end });
+            decls.push(Decl {
+                name,
+                kind,
+                recv: (recv != NONE).then_some(recv),
+                start,
+                end,
+            });
         }
         let n = r.count(4)?;
         let mut refs = Vec::with_capacity(n);
@@ -149,18 +157,35 @@ pub fn decode(b: &[u8]) -> Option<ModuleMap> {
             qrefs.push((a, b));
         }
         valid(package).then_some(())?;
-        files.push(FileEntry { path, size, mtime_ns, sha256, package, lines, imports, decls, refs, qrefs });
+        files.push(FileEntry {
+            path,
+            size,
+            mtime_ns,
+            sha256,
+            package,
+            lines,
+            imports,
+            decls,
+            refs,
+            qrefs,
+        });
     }
     (r.i == b.len()).then(|| from_parts(module_path, symbols, files))
 }
 
 pub fn load(path: &Path) -> Result<ModuleMap, MapError> {
-    let b = std::fs::read(path).map_err(|source| MapError::Io { path: path.to_path_buf(), source })?;
+    let b = std::fs::read(path).map_err(|source| MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     decode(&b).ok_or_else(|| MapError::BadCache(path.to_path_buf()))
 }
 
 pub fn save(m: &ModuleMap, path: &Path) -> Result<(), MapError> {
-    let err = |source| MapError::Io { path: path.to_path_buf(), source };
+    let err = |source| MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }

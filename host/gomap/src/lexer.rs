@@ -61,7 +61,10 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
-                comments.push(Comment { first: start, last: start });
+                comments.push(Comment {
+                    first: start,
+                    last: start,
+                });
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 let start = line;
@@ -73,7 +76,10 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                     i += 1;
                 }
                 i = (i + 2).min(b.len());
-                comments.push(Comment { first: start, last: line });
+                comments.push(Comment {
+                    first: start,
+                    last: line,
+                });
             }
             b'"' => {
                 let start = i + 1;
@@ -86,7 +92,10 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                     i += 1;
                 }
                 let end = i.min(b.len());
-                toks.push(Token { tok: Tok::Str(src.get(start..end).unwrap_or("")), line: l });
+                toks.push(Token {
+                    tok: Tok::Str(src.get(start..end).unwrap_or("")),
+                    line: l,
+                });
                 i = (i + 1).min(b.len());
             }
             b'`' => {
@@ -99,7 +108,10 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                     }
                     i += 1;
                 }
-                toks.push(Token { tok: Tok::Str(src.get(start..i.min(b.len())).unwrap_or("")), line: l });
+                toks.push(Token {
+                    tok: Tok::Str(src.get(start..i.min(b.len())).unwrap_or("")),
+                    line: l,
+                });
                 i = (i + 1).min(b.len());
             }
             b'\'' => {
@@ -111,7 +123,10 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                     i += 1;
                 }
                 i = (i + 1).min(b.len());
-                toks.push(Token { tok: Tok::Other, line });
+                toks.push(Token {
+                    tok: Tok::Other,
+                    line,
+                });
             }
             _ if is_ident_start(c) => {
                 let start = i;
@@ -121,17 +136,27 @@ pub fn lex(src: &str) -> (Vec<Token<'_>>, Vec<Comment>) {
                 // Identifiers end on ASCII bytes, so the slice is on char
                 // boundaries unless the file is not UTF-8 (then: skip it).
                 if let Some(s) = src.get(start..i) {
-                    toks.push(Token { tok: Tok::Ident(s), line });
+                    toks.push(Token {
+                        tok: Tok::Ident(s),
+                        line,
+                    });
                 }
             }
             _ if c.is_ascii_digit() => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
+                {
                     i += 1;
                 }
-                toks.push(Token { tok: Tok::Other, line });
+                toks.push(Token {
+                    tok: Tok::Other,
+                    line,
+                });
             }
             _ => {
-                toks.push(Token { tok: Tok::Punct(c), line });
+                toks.push(Token {
+                    tok: Tok::Punct(c),
+                    line,
+                });
                 i += 1;
             }
         }
@@ -144,7 +169,17 @@ mod tests {
     use super::*;
 
     fn idents(src: &str) -> Vec<&str> {
-        lex(src).0.into_iter().filter_map(|t| if let Tok::Ident(s) = t.tok { Some(s) } else { None }).collect()
+        lex(src)
+            .0
+            .into_iter()
+            .filter_map(|t| {
+                if let Tok::Ident(s) = t.tok {
+                    Some(s)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     #[test]
@@ -152,8 +187,15 @@ mod tests {
         let src = "a // b c\n/* d\ne */ f \"g \\\" h\" `i\nj` 'k' '\\'' l";
         assert_eq!(idents(src), ["a", "f", "l"]);
         let (toks, comments) = lex(src);
-        assert_eq!(comments, [Comment { first: 1, last: 1 }, Comment { first: 2, last: 3 }]);
-        assert_eq!(toks.last().map(|t| t.line), Some(4), "raw strings count their lines");
+        assert_eq!(
+            comments,
+            [Comment { first: 1, last: 1 }, Comment { first: 2, last: 3 }]
+        );
+        assert_eq!(
+            toks.last().map(|t| t.line),
+            Some(4),
+            "raw strings count their lines"
+        );
         assert!(toks.iter().any(|t| t.tok == Tok::Str("g \\\" h")));
     }
 

@@ -5,12 +5,12 @@
 //! design) into a working set of whole files and single declarations that
 //! fits a token budget.
 
-pub mod lexer;
-pub mod parse;
 pub mod cache;
+pub mod lexer;
 pub mod module;
+pub mod parse;
 pub mod select;
 
-pub use module::{build, BuildStats, Decl, FileEntry, MapError, ModuleMap, Sym};
+pub use module::{BuildStats, Decl, FileEntry, MapError, ModuleMap, Sym, build};
 pub use parse::DeclKind;
-pub use select::{fill, rank, select, Item, Query, WorkingSet};
+pub use select::{Item, Query, WorkingSet, fill, rank, select};

@@ -4,7 +4,7 @@
 //! index does); any other file is read and hashed, and re-parsed only when
 //! its hash changed.
 
-use crate::parse::{parse, DeclKind};
+use crate::parse::{DeclKind, parse};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -79,18 +79,27 @@ pub struct BuildStats {
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the map cache {0} is not a map cache of this version")]
     BadCache(PathBuf),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> MapError + '_ {
-    move |source| MapError::Io { path: path.to_path_buf(), source }
+    move |source| MapError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl ModuleMap {
     pub fn sym(&self, s: Sym) -> &str {
-        self.symbols.get(s as usize).map(String::as_str).unwrap_or("")
+        self.symbols
+            .get(s as usize)
+            .map(String::as_str)
+            .unwrap_or("")
     }
 
     /// The symbol of `s`, if any file uses it.
@@ -109,7 +118,10 @@ impl ModuleMap {
     }
 
     pub fn file(&self, path: &str) -> Option<&FileEntry> {
-        self.files.binary_search_by(|f| f.path.as_str().cmp(path)).ok().map(|i| &self.files[i])
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.files[i])
     }
 
     /// Number of source lines mapped.
@@ -128,9 +140,17 @@ fn go_files(root: &Path) -> Result<Vec<(String, PathBuf, u64, i64)>, MapError> {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
             let Ok(ft) = e.file_type() else { continue };
-            let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let child_rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             if ft.is_dir() {
-                if name.starts_with('.') || name.starts_with('_') || name == "testdata" || name == "vendor" {
+                if name.starts_with('.')
+                    || name.starts_with('_')
+                    || name == "testdata"
+                    || name == "vendor"
+                {
                     continue;
                 }
                 stack.push((e.path(), child_rel));
@@ -165,10 +185,30 @@ fn loose(src: &str) -> Loose {
     Loose {
         package: p.package.to_string(),
         lines: p.lines,
-        imports: p.imports.iter().map(|i| (i.name.to_string(), i.path.to_string())).collect(),
-        decls: p.decls.iter().map(|d| (d.name.to_string(), d.kind, d.recv.map(str::to_string), d.start, d.end)).collect(),
+        imports: p
+            .imports
+            .iter()
+            .map(|i| (i.name.to_string(), i.path.to_string()))
+            .collect(),
+        decls: p
+            .decls
+            .iter()
+            .map(|d| {
+                (
+                    d.name.to_string(),
+                    d.kind,
+                    d.recv.map(str::to_string),
+                    d.start,
+                    d.end,
+                )
+            })
+            .collect(),
         refs: p.refs.iter().map(|r| r.to_string()).collect(),
-        qrefs: p.qrefs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        qrefs: p
+            .qrefs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
     }
 }
 
@@ -189,11 +229,30 @@ pub fn build(root: &Path, cache: Option<&Path>) -> Result<(ModuleMap, BuildStats
         _ => None,
     };
     let found = go_files(root)?;
-    let old_by_path: HashMap<&str, usize> =
-        old.as_ref().map(|m| m.files.iter().enumerate().map(|(i, f)| (f.path.as_str(), i)).collect()).unwrap_or_default();
-    let old_by_hash: HashMap<[u8; 32], usize> =
-        old.as_ref().map(|m| m.files.iter().enumerate().map(|(i, f)| (f.sha256, i)).collect()).unwrap_or_default();
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let old_by_path: HashMap<&str, usize> = old
+        .as_ref()
+        .map(|m| {
+            m.files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), i))
+                .collect()
+        })
+        .unwrap_or_default();
+    let old_by_hash: HashMap<[u8; 32], usize> = old
+        .as_ref()
+        .map(|m| {
+            m.files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.sha256, i))
+                .collect()
+        })
+        .unwrap_or_default();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     let chunk = found.len().div_ceil(workers).max(1);
     let results: Vec<Result<Work, MapError>> = std::thread::scope(|s| {
         let handles: Vec<_> = found
@@ -222,10 +281,19 @@ pub fn build(root: &Path, cache: Option<&Path>) -> Result<(ModuleMap, BuildStats
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
-    let mut map = ModuleMap { module_path: module_path(root), ..ModuleMap::default() };
-    let mut stats = BuildStats { files: found.len(), ..BuildStats::default() };
+    let mut map = ModuleMap {
+        module_path: module_path(root),
+        ..ModuleMap::default()
+    };
+    let mut stats = BuildStats {
+        files: found.len(),
+        ..BuildStats::default()
+    };
     // Reuse the old symbol table so cached entries keep their symbols.
     if let Some(o) = &old {
         map.symbols = o.symbols.clone();
@@ -240,7 +308,13 @@ pub fn build(root: &Path, cache: Option<&Path>) -> Result<(ModuleMap, BuildStats
             Work::Same(i, sha, n) => {
                 stats.rehashed += 1;
                 stats.bytes_read += n;
-                old.as_ref().map(|m| FileEntry { path: rel.clone(), size: *size, mtime_ns: *mtime, sha256: sha, ..m.files[i].clone() })
+                old.as_ref().map(|m| FileEntry {
+                    path: rel.clone(),
+                    size: *size,
+                    mtime_ns: *mtime,
+                    sha256: sha,
+                    ..m.files[i].clone()
+                })
             }
             Work::New(sha, n, l) => {
                 stats.parsed += 1;
@@ -259,28 +333,79 @@ pub fn build(root: &Path, cache: Option<&Path>) -> Result<(ModuleMap, BuildStats
     Ok((map, stats))
 }
 
-fn intern_file(map: &mut ModuleMap, rel: &str, size: u64, mtime: i64, sha: [u8; 32], l: Loose) -> FileEntry {
+fn intern_file(
+    map: &mut ModuleMap,
+    rel: &str,
+    size: u64,
+    mtime: i64,
+    sha: [u8; 32],
+    l: Loose,
+) -> FileEntry {
     let package = map.intern(&l.package);
-    let imports = l.imports.iter().map(|(n, p)| (map.intern(n), map.intern(p))).collect();
+    let imports = l
+        .imports
+        .iter()
+        .map(|(n, p)| (map.intern(n), map.intern(p)))
+        .collect();
     let decls = l
         .decls
         .iter()
-        .map(|(n, k, r, s, e)| Decl { name: map.intern(n), kind: *k, recv: r.as_deref().map(|r| map.intern(r)), start: *s, end: *e })
+        .map(|(n, k, r, s, e)| Decl {
+            name: map.intern(n),
+            kind: *k,
+            recv: r.as_deref().map(|r| map.intern(r)),
+            start: *s,
+            end: *e,
+        })
         .collect();
     let refs = l.refs.iter().map(|r| map.intern(r)).collect();
-    let qrefs = l.qrefs.iter().map(|(a, b)| (map.intern(a), map.intern(b))).collect();
-    FileEntry { path: rel.to_string(), size, mtime_ns: mtime, sha256: sha, package, lines: l.lines, imports, decls, refs, qrefs }
+    let qrefs = l
+        .qrefs
+        .iter()
+        .map(|(a, b)| (map.intern(a), map.intern(b)))
+        .collect();
+    FileEntry {
+        path: rel.to_string(),
+        size,
+        mtime_ns: mtime,
+        sha256: sha,
+        package,
+        lines: l.lines,
+        imports,
+        decls,
+        refs,
+        qrefs,
+    }
 }
 
 fn module_path(root: &Path) -> String {
     std::fs::read_to_string(root.join("go.mod"))
         .ok()
-        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("module ").map(|m| m.trim().trim_matches('"').to_string())))
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("module ")
+                    .map(|m| m.trim().trim_matches('"').to_string())
+            })
+        })
         .unwrap_or_default()
 }
 
 /// Rebuild the lookup index after loading symbols from a cache.
-pub(crate) fn from_parts(module_path: String, symbols: Vec<String>, files: Vec<FileEntry>) -> ModuleMap {
-    let index = symbols.iter().enumerate().map(|(i, s)| (s.clone(), i as Sym)).collect();
-    ModuleMap { module_path, symbols, index, files }
+pub(crate) fn from_parts(
+    module_path: String,
+    symbols: Vec<String>,
+    files: Vec<FileEntry>,
+) -> ModuleMap {
+    let index = symbols
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.clone(), i as Sym))
+        .collect();
+    ModuleMap {
+        module_path,
+        symbols,
+        index,
+        files,
+    }
 }

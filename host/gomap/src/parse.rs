@@ -1,7 +1,7 @@
 //! One Go file's map: package, imports, top-level declarations (with their
 //! line ranges, doc comments included) and the identifiers it uses.
 
-use crate::lexer::{lex, Tok, Token};
+use crate::lexer::{Tok, Token, lex};
 use std::collections::{BTreeSet, HashMap};
 
 /// What a top-level declaration declares.
@@ -20,7 +20,15 @@ impl DeclKind {
         self as u8
     }
     pub fn from_code(c: u8) -> Option<DeclKind> {
-        [DeclKind::Func, DeclKind::Method, DeclKind::Type, DeclKind::Var, DeclKind::Const].get(c as usize).copied()
+        [
+            DeclKind::Func,
+            DeclKind::Method,
+            DeclKind::Type,
+            DeclKind::Var,
+            DeclKind::Const,
+        ]
+        .get(c as usize)
+        .copied()
     }
 }
 
@@ -61,13 +69,77 @@ pub struct ParsedFile<'a> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for", "func", "go", "goto",
-    "if", "import", "interface", "map", "package", "range", "return", "select", "struct", "switch", "type", "var",
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
     // predeclared: frequent and never worth a definition lookup
-    "bool", "byte", "complex64", "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32", "int64",
-    "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "any", "comparable", "true", "false",
-    "iota", "nil", "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max", "min",
-    "new", "panic", "print", "println", "real", "recover", "_",
+    "bool",
+    "byte",
+    "complex64",
+    "complex128",
+    "error",
+    "float32",
+    "float64",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "rune",
+    "string",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+    "any",
+    "comparable",
+    "true",
+    "false",
+    "iota",
+    "nil",
+    "append",
+    "cap",
+    "clear",
+    "close",
+    "complex",
+    "copy",
+    "delete",
+    "imag",
+    "len",
+    "make",
+    "max",
+    "min",
+    "new",
+    "panic",
+    "print",
+    "println",
+    "real",
+    "recover",
+    "_",
 ];
 
 fn is_keyword(s: &str) -> bool {
@@ -103,7 +175,10 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
         }
         start
     };
-    let mut out = ParsedFile { lines, ..ParsedFile::default() };
+    let mut out = ParsedFile {
+        lines,
+        ..ParsedFile::default()
+    };
     let mut refs: BTreeSet<&str> = BTreeSet::new();
     let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut open: Vec<usize> = Vec::new(); // decls whose end is not known yet
@@ -114,10 +189,13 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
     let mut i = 0usize;
     let n = toks.len();
     let ident = |k: usize| match toks.get(k) {
-        Some(Token { tok: Tok::Ident(s), .. }) => Some(*s),
+        Some(Token {
+            tok: Tok::Ident(s), ..
+        }) => Some(*s),
         _ => None,
     };
-    let punct = |k: usize, p: u8| matches!(toks.get(k), Some(Token { tok: Tok::Punct(c), .. }) if *c == p);
+    let punct =
+        |k: usize, p: u8| matches!(toks.get(k), Some(Token { tok: Tok::Punct(c), .. }) if *c == p);
     let close_open = |open: &mut Vec<usize>, decls: &mut Vec<ParsedDecl<'_>>, end: u32| {
         for d in open.drain(..) {
             decls[d].end = end.max(decls[d].start);
@@ -127,7 +205,11 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
         let t = toks[i];
         let top = braces == 0 && parens == 0 && brackets == 0;
         match t.tok {
-            Tok::Ident(kw) if top && group.is_none() && matches!(kw, "package" | "import" | "func" | "type" | "var" | "const") => {
+            Tok::Ident(kw)
+                if top
+                    && group.is_none()
+                    && matches!(kw, "package" | "import" | "func" | "type" | "var" | "const") =>
+            {
                 close_open(&mut open, &mut out.decls, prev_line);
                 match kw {
                     "package" => {
@@ -179,8 +261,18 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
                             k += 1;
                         }
                         if let Some(name) = ident(k) {
-                            let kind = if recv.is_some() { DeclKind::Method } else { DeclKind::Func };
-                            out.decls.push(ParsedDecl { name, kind, recv, start, end: t.line });
+                            let kind = if recv.is_some() {
+                                DeclKind::Method
+                            } else {
+                                DeclKind::Func
+                            };
+                            out.decls.push(ParsedDecl {
+                                name,
+                                kind,
+                                recv,
+                                start,
+                                end: t.line,
+                            });
                             open.push(out.decls.len() - 1);
                         }
                         // The signature and body are scanned by the main loop
@@ -239,7 +331,9 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
                 if g == "import" {
                     // One spec per line: read them all, each ending at its path.
                     let mut j = i;
-                    while toks.get(j + 1).is_some_and(|nt| nt.line > toks[j].line && !matches!(nt.tok, Tok::Punct(b')'))) {
+                    while toks.get(j + 1).is_some_and(|nt| {
+                        nt.line > toks[j].line && !matches!(nt.tok, Tok::Punct(b')'))
+                    }) {
                         let k = read_import(&toks, j + 1, &mut out.imports);
                         if k <= j {
                             break;
@@ -272,7 +366,12 @@ pub fn parse(src: &str) -> ParsedFile<'_> {
     out.refs = refs.into_iter().filter(|r| *r != out.package).collect();
     out.qrefs = pairs
         .into_iter()
-        .filter_map(|(x, y)| out.imports.iter().find(|im| im.name == x).map(|im| (im.path, y)))
+        .filter_map(|(x, y)| {
+            out.imports
+                .iter()
+                .find(|im| im.name == x)
+                .map(|im| (im.path, y))
+        })
         .collect();
     out.qrefs.sort_unstable();
     out.qrefs.dedup();
@@ -287,8 +386,15 @@ fn read_import<'a>(toks: &[Token<'a>], k: usize, imports: &mut Vec<ParsedImport<
         Some(Tok::Punct(b'.')) => (Some("."), k + 1),
         _ => (None, k),
     };
-    if let Some(Token { tok: Tok::Str(path), .. }) = toks.get(k) {
-        imports.push(ParsedImport { path, name: alias.unwrap_or_else(|| last_path_element(path)) });
+    if let Some(Token {
+        tok: Tok::Str(path),
+        ..
+    }) = toks.get(k)
+    {
+        imports.push(ParsedImport {
+            path,
+            name: alias.unwrap_or_else(|| last_path_element(path)),
+        });
     }
     k
 }
@@ -304,8 +410,18 @@ fn read_names<'a>(
     open: &mut Vec<usize>,
 ) -> usize {
     let line = toks.get(k).map(|t| t.line).unwrap_or(start);
-    while let Some(Token { tok: Tok::Ident(name), .. }) = toks.get(k) {
-        decls.push(ParsedDecl { name, kind, recv: None, start, end: line });
+    while let Some(Token {
+        tok: Tok::Ident(name),
+        ..
+    }) = toks.get(k)
+    {
+        decls.push(ParsedDecl {
+            name,
+            kind,
+            recv: None,
+            start,
+            end: line,
+        });
         open.push(decls.len() - 1);
         k += 1;
         if kind == DeclKind::Type || !matches!(toks.get(k).map(|t| t.tok), Some(Tok::Punct(b','))) {
@@ -325,7 +441,11 @@ fn read_specs<'a>(
     open: &mut Vec<usize>,
 ) -> usize {
     match toks.get(k) {
-        Some(t @ Token { tok: Tok::Ident(_), .. }) => read_names(toks, k, kind, doc_start(t.line), decls, open),
+        Some(
+            t @ Token {
+                tok: Tok::Ident(_), ..
+            },
+        ) => read_names(toks, k, kind, doc_start(t.line), decls, open),
         _ => k,
     }
 }
@@ -388,9 +508,20 @@ func describe(c Cart) string {
         let f = parse(SRC);
         assert_eq!(f.package, "shop");
         let imports: Vec<(&str, &str)> = f.imports.iter().map(|i| (i.path, i.name)).collect();
-        assert_eq!(imports, [("errors", "errors"), ("strings", "str"), ("embed", "_"), ("fmt", "fmt")]);
-        let decls: Vec<(&str, DeclKind, Option<&str>, u32, u32)> =
-            f.decls.iter().map(|d| (d.name, d.kind, d.recv, d.start, d.end)).collect();
+        assert_eq!(
+            imports,
+            [
+                ("errors", "errors"),
+                ("strings", "str"),
+                ("embed", "_"),
+                ("fmt", "fmt")
+            ]
+        );
+        let decls: Vec<(&str, DeclKind, Option<&str>, u32, u32)> = f
+            .decls
+            .iter()
+            .map(|d| (d.name, d.kind, d.recv, d.start, d.end))
+            .collect();
         assert_eq!(
             decls,
             [
@@ -417,12 +548,29 @@ func describe(c Cart) string {
         for k in ["func", "return", "len", "int", "string", "shop"] {
             assert!(!f.refs.contains(&k), "{k}");
         }
-        assert_eq!(f.qrefs, [("errors", "New"), ("fmt", "Sprintf"), ("strings", "ToUpper")]);
+        assert_eq!(
+            f.qrefs,
+            [
+                ("errors", "New"),
+                ("fmt", "Sprintf"),
+                ("strings", "ToUpper")
+            ]
+        );
     }
 
     #[test]
     fn odd_input_is_mapped_without_panicking() {
-        for src in ["", "package", "func", "func (", "var (", "type X", "import (", "}}}", "package p\nfunc (x) {"] {
+        for src in [
+            "",
+            "package",
+            "func",
+            "func (",
+            "var (",
+            "type X",
+            "import (",
+            "}}}",
+            "package p\nfunc (x) {",
+        ] {
             let _ = parse(src);
         }
     }

@@ -58,7 +58,10 @@ pub fn terms(text: &str) -> (Vec<String>, Vec<String>) {
         }
         for part in w.split('.') {
             if part.len() >= 2
-                && part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_alphanumeric() || c == '_')
             {
                 idents.push(part.to_string());
@@ -78,7 +81,10 @@ fn weight(term: &str) -> u32 {
     let has_upper = term.chars().any(|c| c.is_uppercase());
     let first_upper = term.chars().next().is_some_and(|c| c.is_uppercase());
     let inner_upper = term.chars().skip(1).any(|c| c.is_uppercase());
-    if term.contains('_') || inner_upper || (first_upper && term.len() > 1 && has_upper && !is_sentence_word(term)) {
+    if term.contains('_')
+        || inner_upper
+        || (first_upper && term.len() > 1 && has_upper && !is_sentence_word(term))
+    {
         10
     } else {
         3
@@ -88,9 +94,10 @@ fn weight(term: &str) -> u32 {
 /// A capitalised English word at the start of a sentence is not a name.
 fn is_sentence_word(t: &str) -> bool {
     const COMMON: &[&str] = &[
-        "The", "A", "An", "Add", "Fix", "Make", "When", "If", "It", "In", "On", "For", "Use", "Keep", "Do", "Don", "Return",
-        "Returns", "This", "That", "Change", "Move", "Rename", "Write", "Update", "Remove", "Document", "Extract", "Also", "And",
-        "Then", "With", "Without", "Go", "Test", "Tests",
+        "The", "A", "An", "Add", "Fix", "Make", "When", "If", "It", "In", "On", "For", "Use",
+        "Keep", "Do", "Don", "Return", "Returns", "This", "That", "Change", "Move", "Rename",
+        "Write", "Update", "Remove", "Document", "Extract", "Also", "And", "Then", "With",
+        "Without", "Go", "Test", "Tests",
     ];
     COMMON.contains(&t)
 }
@@ -108,7 +115,12 @@ pub fn select(map: &ModuleMap, q: &Query, budget: u64, tokens: &dyn Fn(u64) -> u
 /// also offered as its named declarations, so that something of it can fit
 /// when the whole cannot. Callers that count tokens exactly (the host, with
 /// the model's tokenizer) fill their own budget from this list.
-pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -> u64) -> Vec<Item> {
+pub fn rank(
+    map: &ModuleMap,
+    q: &Query,
+    whole_limit: u64,
+    tokens: &dyn Fn(u64) -> u64,
+) -> Vec<Item> {
     let budget = whole_limit;
     let (idents, mut paths) = terms(&q.text);
     paths.extend(q.files.iter().cloned());
@@ -161,7 +173,11 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         }
         // A package named by the text.
         for (fi, f) in map.files.iter().enumerate() {
-            if f.package == sym && w >= 3 && !f.is_test() && f.dir().rsplit('/').next() == Some(t.as_str()) {
+            if f.package == sym
+                && w >= 3
+                && !f.is_test()
+                && f.dir().rsplit('/').next() == Some(t.as_str())
+            {
                 bump(fi, 2, format!("package {t}"), &mut score);
             }
         }
@@ -175,7 +191,10 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         }
     }
     let mut ranked: Vec<(usize, u32)> = score.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(map.files[a.0].path.cmp(&map.files[b.0].path)));
+    ranked.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(map.files[a.0].path.cmp(&map.files[b.0].path))
+    });
 
     let file_tokens = |f: &FileEntry| tokens(f.size);
     let decl_tokens = |f: &FileEntry, start: u32, end: u32| {
@@ -205,7 +224,9 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         });
         if file_tokens(f) > budget {
             // Too big to send whole: its named declarations instead.
-            for d in f.decls.iter().filter(|d| named_syms.contains(&d.name) || d.recv.is_some_and(|r| named_syms.contains(&r))) {
+            for d in f.decls.iter().filter(|d| {
+                named_syms.contains(&d.name) || d.recv.is_some_and(|r| named_syms.contains(&r))
+            }) {
                 candidates.push(Item {
                     path: f.path.clone(),
                     decl: Some(map.sym(d.name).to_string()),
@@ -227,7 +248,10 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         for r in &t.refs {
             if let Some(ds) = decl_index.get(r) {
                 for &(fi, di) in ds {
-                    if !target_set.contains(&fi) && map.files[fi].dir() == t.dir() && !map.files[fi].is_test() {
+                    if !target_set.contains(&fi)
+                        && map.files[fi].dir() == t.dir()
+                        && !map.files[fi].is_test()
+                    {
                         *wanted.entry((fi, di)).or_default() += 1;
                     }
                 }
@@ -235,7 +259,12 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         }
         for (ipath, name) in &t.qrefs {
             let ipath = map.sym(*ipath);
-            let Some(dir) = ipath.strip_prefix(&map.module_path).map(|d| d.trim_start_matches('/')) else { continue };
+            let Some(dir) = ipath
+                .strip_prefix(&map.module_path)
+                .map(|d| d.trim_start_matches('/'))
+            else {
+                continue;
+            };
             if map.module_path.is_empty() {
                 continue;
             }
@@ -255,7 +284,9 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
         if t.is_test() {
             continue;
         }
-        let Some(stem) = t.path.strip_suffix(".go") else { continue };
+        let Some(stem) = t.path.strip_suffix(".go") else {
+            continue;
+        };
         let test_path = format!("{stem}_test.go");
         if let Some(f) = map.file(&test_path) {
             if targets.iter().any(|&i| map.files[i].path == test_path) {
@@ -290,7 +321,12 @@ pub fn rank(map: &ModuleMap, q: &Query, whole_limit: u64, tokens: &dyn Fn(u64) -
     if candidates.is_empty() {
         candidates = overview(map, tokens);
     }
-    candidates.sort_by(|a, b| b.score.cmp(&a.score).then(a.path.cmp(&b.path)).then(a.start.cmp(&b.start)));
+    candidates.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.path.cmp(&b.path))
+            .then(a.start.cmp(&b.start))
+    });
     candidates
 }
 
@@ -325,7 +361,10 @@ fn overview(map: &ModuleMap, tokens: &dyn Fn(u64) -> u64) -> Vec<Item> {
 /// Take candidates in order while they fit `budget`; a declaration whose
 /// whole file is already in is skipped.
 pub fn fill(candidates: Vec<Item>, budget: u64) -> WorkingSet {
-    let mut ws = WorkingSet { budget, ..WorkingSet::default() };
+    let mut ws = WorkingSet {
+        budget,
+        ..WorkingSet::default()
+    };
     let mut whole: HashSet<String> = HashSet::new();
     for c in candidates {
         if c.decl.is_some() && whole.contains(&c.path) {

@@ -3,7 +3,7 @@
 //! its invalidation by content, and working-set selection at its budget
 //! edges.
 
-use coop_gomap::{build, select, Query};
+use coop_gomap::{Query, build, select};
 use std::path::Path;
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -21,8 +21,16 @@ fn module() -> tempfile::TempDir {
         "cart/cart.go",
         "package cart\n\nimport \"example.com/shop/money\"\n\n// Cart holds items.\ntype Cart struct {\n\tItems []Item\n}\n\n// Total sums prices.\nfunc (c *Cart) Total() money.Cents {\n\tvar t money.Cents\n\tfor _, it := range c.Items {\n\t\tt = money.Add(t, it.Price)\n\t}\n\treturn t\n}\n",
     );
-    write(r, "cart/item.go", "package cart\n\nimport \"example.com/shop/money\"\n\n// Item is one line of a cart.\ntype Item struct {\n\tName  string\n\tPrice money.Cents\n}\n\nfunc unused() {}\n");
-    write(r, "cart/cart_test.go", "package cart\n\nimport \"testing\"\n\nfunc TestTotal(t *testing.T) {}\n");
+    write(
+        r,
+        "cart/item.go",
+        "package cart\n\nimport \"example.com/shop/money\"\n\n// Item is one line of a cart.\ntype Item struct {\n\tName  string\n\tPrice money.Cents\n}\n\nfunc unused() {}\n",
+    );
+    write(
+        r,
+        "cart/cart_test.go",
+        "package cart\n\nimport \"testing\"\n\nfunc TestTotal(t *testing.T) {}\n",
+    );
     write(
         r,
         "money/money.go",
@@ -44,16 +52,37 @@ fn builds_the_map_and_the_cache_follows_content() {
     let (m, s) = build(d.path(), Some(&cache)).unwrap();
     assert_eq!(m.module_path, "example.com/shop");
     let paths: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["cart/cart.go", "cart/cart_test.go", "cart/item.go", "money/money.go", "report/report.go"]);
+    assert_eq!(
+        paths,
+        [
+            "cart/cart.go",
+            "cart/cart_test.go",
+            "cart/item.go",
+            "money/money.go",
+            "report/report.go"
+        ]
+    );
     assert_eq!((s.parsed, s.trusted, s.rehashed), (5, 0, 0));
     let cart = m.file("cart/cart.go").unwrap();
     let names: Vec<&str> = cart.decls.iter().map(|d| m.sym(d.name)).collect();
     assert_eq!(names, ["Cart", "Total"]);
-    assert_eq!(cart.qrefs.iter().map(|(p, n)| (m.sym(*p), m.sym(*n))).collect::<Vec<_>>(), [("example.com/shop/money", "Add"), ("example.com/shop/money", "Cents")]);
+    assert_eq!(
+        cart.qrefs
+            .iter()
+            .map(|(p, n)| (m.sym(*p), m.sym(*n)))
+            .collect::<Vec<_>>(),
+        [
+            ("example.com/shop/money", "Add"),
+            ("example.com/shop/money", "Cents")
+        ]
+    );
 
     // Warm: nothing read.
     let (m2, s2) = build(d.path(), Some(&cache)).unwrap();
-    assert_eq!((s2.parsed, s2.trusted, s2.rehashed, s2.bytes_read), (0, 5, 0, 0));
+    assert_eq!(
+        (s2.parsed, s2.trusted, s2.rehashed, s2.bytes_read),
+        (0, 5, 0, 0)
+    );
     assert_eq!(m2.files, m.files);
 
     // Same content, new mtime: read and hashed, not parsed.
@@ -65,10 +94,20 @@ fn builds_the_map_and_the_cache_follows_content() {
     assert_eq!((s3.parsed, s3.trusted, s3.rehashed), (0, 4, 1));
 
     // Changed content: parsed again, and the new declaration is there.
-    std::fs::write(&item, format!("{text}\n// Discount is new.\nfunc Discount() {{}}\n")).unwrap();
+    std::fs::write(
+        &item,
+        format!("{text}\n// Discount is new.\nfunc Discount() {{}}\n"),
+    )
+    .unwrap();
     let (m4, s4) = build(d.path(), Some(&cache)).unwrap();
     assert_eq!((s4.parsed, s4.trusted), (1, 4));
-    assert!(m4.file("cart/item.go").unwrap().decls.iter().any(|d| m4.sym(d.name) == "Discount"));
+    assert!(
+        m4.file("cart/item.go")
+            .unwrap()
+            .decls
+            .iter()
+            .any(|d| m4.sym(d.name) == "Discount")
+    );
 
     // A deleted file leaves the map; a corrupt cache is rebuilt, not trusted.
     std::fs::remove_file(d.path().join("report/report.go")).unwrap();
@@ -84,22 +123,44 @@ fn builds_the_map_and_the_cache_follows_content() {
 fn the_task_selects_the_file_to_change_and_the_definitions_it_uses() {
     let d = module();
     let (m, _) = build(d.path(), None).unwrap();
-    let q = Query { text: "Fix Cart.Total: it must skip items with a negative Price.".into(), files: vec![] };
+    let q = Query {
+        text: "Fix Cart.Total: it must skip items with a negative Price.".into(),
+        files: vec![],
+    };
     let ws = select(&m, &q, 10_000, &toks);
-    let whole: Vec<&str> = ws.items.iter().filter(|i| i.decl.is_none()).map(|i| i.path.as_str()).collect();
+    let whole: Vec<&str> = ws
+        .items
+        .iter()
+        .filter(|i| i.decl.is_none())
+        .map(|i| i.path.as_str())
+        .collect();
     assert_eq!(whole.first(), Some(&"cart/cart.go"), "{ws:#?}");
-    let decls: Vec<(&str, &str)> = ws.items.iter().filter_map(|i| i.decl.as_deref().map(|d| (i.path.as_str(), d))).collect();
+    let decls: Vec<(&str, &str)> = ws
+        .items
+        .iter()
+        .filter_map(|i| i.decl.as_deref().map(|d| (i.path.as_str(), d)))
+        .collect();
     // From money, only what cart.go uses; never Format, never report/.
-    assert!(decls.contains(&("money/money.go", "Add")) && decls.contains(&("money/money.go", "Cents")), "{decls:?}");
+    assert!(
+        decls.contains(&("money/money.go", "Add")) && decls.contains(&("money/money.go", "Cents")),
+        "{decls:?}"
+    );
     assert!(!decls.iter().any(|(_, d)| *d == "Format"));
     assert!(!ws.items.iter().any(|i| i.path.starts_with("report/")));
     // Same package: the Item type cart.go uses.
     assert!(ws.items.iter().any(|i| i.path == "cart/item.go"), "{ws:#?}");
     // The tests next to the file to change, after the definitions it uses.
     let pos = |p: &str| ws.items.iter().position(|i| i.path == p);
-    let tests = pos("cart/cart_test.go").unwrap_or_else(|| panic!("the target's tests are offered: {ws:#?}"));
+    let tests = pos("cart/cart_test.go")
+        .unwrap_or_else(|| panic!("the target's tests are offered: {ws:#?}"));
     assert_eq!(ws.items[tests].reason, "tests of cart/cart.go");
-    assert!(ws.items.iter().position(|i| i.decl.as_deref() == Some("Add")).unwrap() < tests);
+    assert!(
+        ws.items
+            .iter()
+            .position(|i| i.decl.as_deref() == Some("Add"))
+            .unwrap()
+            < tests
+    );
     assert!(ws.used <= ws.budget);
 }
 
@@ -107,7 +168,10 @@ fn the_task_selects_the_file_to_change_and_the_definitions_it_uses() {
 fn budgets_hold_at_their_edges() {
     let d = module();
     let (m, _) = build(d.path(), None).unwrap();
-    let q = Query { text: "Change cart/cart.go".into(), files: vec![] };
+    let q = Query {
+        text: "Change cart/cart.go".into(),
+        files: vec![],
+    };
     let cart_tokens = toks(m.file("cart/cart.go").unwrap().size);
     // Exactly at the limit: the file fits, nothing else does.
     let ws = select(&m, &q, cart_tokens, &toks);
@@ -117,21 +181,62 @@ fn budgets_hold_at_their_edges() {
     assert!(!ws.dropped.is_empty(), "what did not fit is reported");
     // One token short: the file is not cut, it is dropped whole and reported.
     let ws = select(&m, &q, cart_tokens - 1, &toks);
-    assert!(ws.items.iter().all(|i| i.path != "cart/cart.go" || i.decl.is_some()));
-    assert!(ws.dropped.iter().any(|i| i.path == "cart/cart.go" && i.decl.is_none()));
+    assert!(
+        ws.items
+            .iter()
+            .all(|i| i.path != "cart/cart.go" || i.decl.is_some())
+    );
+    assert!(
+        ws.dropped
+            .iter()
+            .any(|i| i.path == "cart/cart.go" && i.decl.is_none())
+    );
     assert!(ws.used < cart_tokens);
     // A file larger than the whole working set: its named declarations instead.
-    let q = Query { text: "Fix Total in cart/cart.go".into(), files: vec![] };
+    let q = Query {
+        text: "Fix Total in cart/cart.go".into(),
+        files: vec![],
+    };
     let ws = select(&m, &q, 30, &toks);
-    assert!(ws.items.iter().any(|i| i.path == "cart/cart.go" && i.decl.as_deref() == Some("Total")), "{ws:#?}");
+    assert!(
+        ws.items
+            .iter()
+            .any(|i| i.path == "cart/cart.go" && i.decl.as_deref() == Some("Total")),
+        "{ws:#?}"
+    );
     assert!(ws.used <= 30);
     // Nothing named: an overview of the module's sources (no tests),
     // shallow packages first, as far as the budget goes.
-    let ws = select(&m, &Query { text: "make it better".into(), files: vec![] }, 10_000, &toks);
+    let ws = select(
+        &m,
+        &Query {
+            text: "make it better".into(),
+            files: vec![],
+        },
+        10_000,
+        &toks,
+    );
     let paths: Vec<&str> = ws.items.iter().map(|i| i.path.as_str()).collect();
-    assert_eq!(paths, ["cart/cart.go", "cart/item.go", "money/money.go", "report/report.go"], "{ws:#?}");
+    assert_eq!(
+        paths,
+        [
+            "cart/cart.go",
+            "cart/item.go",
+            "money/money.go",
+            "report/report.go"
+        ],
+        "{ws:#?}"
+    );
     assert!(ws.items.iter().all(|i| i.reason.starts_with("overview")));
     let first = toks(m.file("cart/cart.go").unwrap().size);
-    let ws = select(&m, &Query { text: "make it better".into(), files: vec![] }, first, &toks);
+    let ws = select(
+        &m,
+        &Query {
+            text: "make it better".into(),
+            files: vec![],
+        },
+        first,
+        &toks,
+    );
     assert_eq!(ws.items.len(), 1, "the budget bounds the overview: {ws:#?}");
 }

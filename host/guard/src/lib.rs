@@ -16,4 +16,4 @@ pub mod injection;
 pub mod risk;
 
 pub use injection::{Detector, InjectionHit, InjectionKind};
-pub use risk::{classify, AllowSet, ParseAllowError, RiskClass};
+pub use risk::{AllowSet, ParseAllowError, RiskClass, classify};

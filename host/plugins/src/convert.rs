@@ -63,7 +63,10 @@ pub fn handoff_to_wit(h: &c::Handoff) -> w::Handoff {
     w::Handoff {
         version: h.version,
         seq: h.seq,
-        task: w::Task { id: h.task.id.clone(), text: h.task.text.clone() },
+        task: w::Task {
+            id: h.task.id.clone(),
+            text: h.task.text.clone(),
+        },
         from: h.from.map(role_to_wit),
         to: role_to_wit(h.to),
         goals: h.goals.clone(),
@@ -72,14 +75,22 @@ pub fn handoff_to_wit(h: &c::Handoff) -> w::Handoff {
         decisions: h
             .decisions
             .iter()
-            .map(|d| w::Decision { by: role_to_wit(d.by), what: d.what.clone(), why: d.why.clone() })
+            .map(|d| w::Decision {
+                by: role_to_wit(d.by),
+                what: d.what.clone(),
+                why: d.why.clone(),
+            })
             .collect(),
         next_actions: h.next_actions.clone(),
         blockers: h.blockers.clone(),
         artifacts: h
             .artifacts
             .iter()
-            .map(|a| w::ArtifactRef { path: a.path.clone(), sha256: a.sha256.clone(), kind: a.kind.clone() })
+            .map(|a| w::ArtifactRef {
+                path: a.path.clone(),
+                sha256: a.sha256.clone(),
+                kind: a.kind.clone(),
+            })
             .collect(),
         design_notes: h.design_notes.clone(),
         verification: h.verification.clone(),
@@ -90,15 +101,31 @@ pub fn handoff_to_wit(h: &c::Handoff) -> w::Handoff {
 }
 
 fn section_budget(b: c::SectionBudget) -> w::SectionBudget {
-    w::SectionBudget { share: b.share, limit: b.limit, used: b.used }
+    w::SectionBudget {
+        share: b.share,
+        limit: b.limit,
+        used: b.used,
+    }
 }
 
 /// A context with nothing in it (a handoff the host did not fit).
 pub fn empty_context() -> w::ContextPack {
-    let z = w::SectionBudget { share: 0, limit: 0, used: 0 };
+    let z = w::SectionBudget {
+        share: 0,
+        limit: 0,
+        used: 0,
+    };
     w::ContextPack {
         counter: String::new(),
-        budget: w::ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+        budget: w::ContextBudget {
+            window: 0,
+            output_reserve: 0,
+            prompt_reserve: 0,
+            input: 0,
+            persistent: z,
+            working: z,
+            recent: z,
+        },
         working_set: Vec::new(),
         recent: Vec::new(),
         summarized_steps: 0,
@@ -113,7 +140,12 @@ pub fn context_to_wit(h: &c::Handoff) -> w::ContextPack {
     out.recent = h
         .recent
         .iter()
-        .map(|s| w::StepRecord { seq: s.seq, role: role_to_wit(s.role), kind: s.kind.clone(), text: s.text.clone() })
+        .map(|s| w::StepRecord {
+            seq: s.seq,
+            role: role_to_wit(s.role),
+            kind: s.kind.clone(),
+            text: s.text.clone(),
+        })
         .collect();
     out.summarized_steps = h.summarized_steps;
     if let Some(p) = &h.context {
@@ -161,9 +193,11 @@ pub fn context_to_wit(h: &c::Handoff) -> w::ContextPack {
 
 pub fn output_from_wit(o: w::RoleOutput) -> c::RoleOutput {
     match o {
-        w::RoleOutput::Design(d) => {
-            c::RoleOutput::Design(c::Design { notes: d.notes, files_in_scope: d.files_in_scope, plan: d.plan })
-        }
+        w::RoleOutput::Design(d) => c::RoleOutput::Design(c::Design {
+            notes: d.notes,
+            files_in_scope: d.files_in_scope,
+            plan: d.plan,
+        }),
         w::RoleOutput::Implementation(i) => c::RoleOutput::Implementation(c::Implementation {
             summary: i.summary,
             applied: i.applied,
@@ -202,8 +236,15 @@ pub fn failure_from_wit(f: w::RoleFailure) -> c::RoleFailure {
 
 pub fn edit_from_wit(e: w::FileEdit) -> c::FileEdit {
     match e {
-        w::FileEdit::Write(x) => c::FileEdit::Write { path: x.path, content: x.content },
-        w::FileEdit::Replace(x) => c::FileEdit::Replace { path: x.path, old: x.old, new: x.new },
+        w::FileEdit::Write(x) => c::FileEdit::Write {
+            path: x.path,
+            content: x.content,
+        },
+        w::FileEdit::Replace(x) => c::FileEdit::Replace {
+            path: x.path,
+            old: x.old,
+            new: x.new,
+        },
         w::FileEdit::Delete(p) => c::FileEdit::Delete { path: p },
     }
 }
@@ -211,12 +252,19 @@ pub fn edit_from_wit(e: w::FileEdit) -> c::FileEdit {
 pub fn outcome_to_wit(o: c::EditOutcome) -> w::EditOutcome {
     match o {
         c::EditOutcome::Applied { path } => w::EditOutcome::Applied(path),
-        c::EditOutcome::Rejected { path, reason } => w::EditOutcome::Rejected(w::EditRejection { path, reason }),
+        c::EditOutcome::Rejected { path, reason } => {
+            w::EditOutcome::Rejected(w::EditRejection { path, reason })
+        }
     }
 }
 
 pub fn file_fact_to_wit(f: &c::FileFact) -> w::FileFact {
-    w::FileFact { path: f.path.clone(), bytes: f.bytes, package: f.package.clone(), is_test: f.is_test }
+    w::FileFact {
+        path: f.path.clone(),
+        bytes: f.bytes,
+        package: f.package.clone(),
+        is_test: f.is_test,
+    }
 }
 
 pub fn facts_to_wit(f: &c::RepoFacts) -> w::RepoFacts {

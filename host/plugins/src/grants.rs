@@ -96,7 +96,12 @@ impl Effective {
             (Some(r), Some(g)) => Some(GlobPair::new(&r.globs, &g.globs)?),
             _ => None,
         };
-        Ok(Effective { model, read, edits, log: req.log && grant.log })
+        Ok(Effective {
+            model,
+            read,
+            edits,
+            log: req.log && grant.log,
+        })
     }
 
     /// A JSON description for `coop plugins list`.
@@ -138,9 +143,16 @@ mod tests {
 
     fn req() -> Requested {
         Requested {
-            model: Some(ModelRequest { max_tokens_per_call: 4096, max_calls: 10 }),
-            workspace_read: Some(PathRequest { globs: vec!["**".into()] }),
-            edits: Some(PathRequest { globs: vec!["**/*.go".into()] }),
+            model: Some(ModelRequest {
+                max_tokens_per_call: 4096,
+                max_calls: 10,
+            }),
+            workspace_read: Some(PathRequest {
+                globs: vec!["**".into()],
+            }),
+            edits: Some(PathRequest {
+                globs: vec!["**/*.go".into()],
+            }),
             log: true,
         }
     }
@@ -154,7 +166,14 @@ mod tests {
 
     #[test]
     fn grant_without_request_gives_nothing() {
-        let g = Grants { model: Some(ModelGrant { max_tokens_per_call: 1, max_calls: 1 }), log: true, ..Default::default() };
+        let g = Grants {
+            model: Some(ModelGrant {
+                max_tokens_per_call: 1,
+                max_calls: 1,
+            }),
+            log: true,
+            ..Default::default()
+        };
         let e = Effective::compute(&Requested::default(), &g).unwrap();
         assert!(e.model.is_none() && !e.log);
     }
@@ -162,13 +181,24 @@ mod tests {
     #[test]
     fn intersection_takes_the_smaller_limits_and_both_globs() {
         let g = Grants {
-            model: Some(ModelGrant { max_tokens_per_call: 1000, max_calls: 20 }),
+            model: Some(ModelGrant {
+                max_tokens_per_call: 1000,
+                max_calls: 20,
+            }),
             workspace_read: Some(vec!["pkg/**".into()]),
-            edits: Some(EditGrant { globs: vec!["**".into()] }),
+            edits: Some(EditGrant {
+                globs: vec!["**".into()],
+            }),
             log: true,
         };
         let e = Effective::compute(&req(), &g).unwrap();
-        assert_eq!(e.model, Some(ModelGrant { max_tokens_per_call: 1000, max_calls: 10 }));
+        assert_eq!(
+            e.model,
+            Some(ModelGrant {
+                max_tokens_per_call: 1000,
+                max_calls: 10
+            })
+        );
         let read = e.read.unwrap();
         assert!(read.allows("pkg/a.go"));
         assert!(!read.allows("other/a.go"));

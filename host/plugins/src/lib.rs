@@ -21,7 +21,7 @@ pub mod grants;
 pub mod manifest;
 mod runtime;
 
-pub use grants::{Effective, EditGrant, Grants, ModelGrant};
+pub use grants::{EditGrant, Effective, Grants, ModelGrant};
 pub use manifest::{Manifest, World};
 pub use runtime::{HostConfig, LoadedPlugin, PluginHost};
 
@@ -127,7 +127,11 @@ pub enum LogLevel {
 /// call; implementations do the real work (provider call, confined file read,
 /// atomic edit) and their own auditing.
 pub trait RoleServices: Send {
-    fn complete(&mut self, role: Role, req: PluginModelRequest) -> Result<PluginModelReply, ModelCallError>;
+    fn complete(
+        &mut self,
+        role: Role,
+        req: PluginModelRequest,
+    ) -> Result<PluginModelReply, ModelCallError>;
     fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError>;
     fn read_file(&mut self, path: &str) -> Result<String, WorkspaceCallError>;
     fn propose_edits(&mut self, edits: Vec<FileEdit>) -> Vec<EditOutcome>;
@@ -142,19 +146,32 @@ pub trait RoleServices: Send {
 #[derive(Debug, Error)]
 pub enum PluginError {
     #[error("cannot read plugin {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("plugin {path}: sha256 is {actual}, but the configuration pins {expected}")]
-    DigestMismatch { path: String, expected: String, actual: String },
+    DigestMismatch {
+        path: String,
+        expected: String,
+        actual: String,
+    },
     #[error("plugin {path}: {reason}")]
     Manifest { path: String, reason: String },
     #[error("plugin {path} is not a valid component: {reason}")]
     Compile { path: String, reason: String },
-    #[error("plugin {plugin} imports `{import}`, which is not granted to it (grant it in coop.toml or use another plugin)")]
+    #[error(
+        "plugin {plugin} imports `{import}`, which is not granted to it (grant it in coop.toml or use another plugin)"
+    )]
     ImportNotGranted { plugin: String, import: String },
     #[error("plugin {plugin} could not be instantiated: {reason}")]
     Instantiate { plugin: String, reason: String },
     #[error("plugin {plugin} was built for world `{found}`, but is used as a `{expected}` plugin")]
-    WrongWorld { plugin: String, expected: String, found: String },
+    WrongWorld {
+        plugin: String,
+        expected: String,
+        found: String,
+    },
     #[error("plugin {plugin} exceeded its time limit of {limit_ms} ms of guest time")]
     Timeout { plugin: String, limit_ms: u64 },
     #[error("plugin {plugin} exceeded its memory limit of {limit_bytes} bytes")]
@@ -162,7 +179,11 @@ pub enum PluginError {
     #[error("plugin {plugin} trapped: {reason}")]
     Trap { plugin: String, reason: String },
     #[error("plugin {plugin} returned {bytes} bytes, above the cap of {cap}")]
-    OutputTooLarge { plugin: String, bytes: usize, cap: usize },
+    OutputTooLarge {
+        plugin: String,
+        bytes: usize,
+        cap: usize,
+    },
     #[error("plugin {plugin} returned an invalid value: {reason}")]
     InvalidOutput { plugin: String, reason: String },
     #[error("plugin engine error: {0}")]

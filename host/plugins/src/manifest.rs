@@ -11,7 +11,9 @@ pub const WIT_VERSION: &str = "coop:mob@0.2.1";
 /// ours. Patch versions only add, and wasmtime's linker resolves a `0.2.0`
 /// import to the `0.2.1` definition (semver-compatible names).
 pub fn compatible(wit: &str) -> bool {
-    let Some(v) = wit.strip_prefix("coop:mob@") else { return false };
+    let Some(v) = wit.strip_prefix("coop:mob@") else {
+        return false;
+    };
     let ours = WIT_VERSION.trim_start_matches("coop:mob@");
     let parse = |v: &str| -> Option<(u32, u32, u32)> {
         let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
@@ -101,15 +103,22 @@ pub fn extract(bytes: &[u8]) -> Result<Manifest, String> {
             found = Some(c.data().to_vec());
         }
     }
-    let data = found.ok_or_else(|| format!("no `{SECTION}` custom section: the component carries no manifest"))?;
-    let m: Manifest = serde_json::from_slice(&data).map_err(|e| format!("manifest is not valid: {e}"))?;
+    let data = found.ok_or_else(|| {
+        format!("no `{SECTION}` custom section: the component carries no manifest")
+    })?;
+    let m: Manifest =
+        serde_json::from_slice(&data).map_err(|e| format!("manifest is not valid: {e}"))?;
     if !compatible(&m.wit) {
         return Err(format!(
             "built against WIT `{}`, but this host implements `{WIT_VERSION}` (and the 0.2 versions before it)",
             m.wit
         ));
     }
-    if m.world == World::Router && (m.capabilities.model.is_some() || m.capabilities.workspace_read.is_some() || m.capabilities.edits.is_some()) {
+    if m.world == World::Router
+        && (m.capabilities.model.is_some()
+            || m.capabilities.workspace_read.is_some()
+            || m.capabilities.edits.is_some())
+    {
         return Err("a router plugin may only request `log`".into());
     }
     Ok(m)

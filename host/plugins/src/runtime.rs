@@ -1,13 +1,13 @@
 //! The engine, loading, linking by grant, limits, and calls.
 
-use crate::bindings::role::coop::mob::{context, edits, log, model, types, workspace};
 use crate::bindings::role::RolePre;
+use crate::bindings::role::coop::mob::{context, edits, log, model, types, workspace};
 use crate::bindings::router::RouterPre;
 use crate::grants::{Effective, Grants};
 use crate::manifest::{self, Manifest, World};
 use crate::{
-    convert, LogLevel, ModelCallError, PluginError, PluginMessage, PluginMessageRole, PluginModelRequest, RoleServices,
-    WorkspaceCallError,
+    LogLevel, ModelCallError, PluginError, PluginMessage, PluginMessageRole, PluginModelRequest,
+    RoleServices, WorkspaceCallError, convert,
 };
 use coop_core::hash::sha256_hex;
 use coop_core::{Handoff, RepoFacts, Role, RoleFailure, RoleOutput, RoutingDecision, Task};
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasData, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::clocks::{WasiClocksCtxView, WasiClocksView};
-use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::DynPollable;
+use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Limits applied to every plugin call.
@@ -165,7 +165,13 @@ impl PluginHost {
                 .map_err(|e| PluginError::Engine(format!("cannot start epoch thread: {e}")))?
         };
         let engine_hash = engine_hash(&engine);
-        Ok(PluginHost { engine, engine_hash, cfg, stop, ticker: Some(ticker) })
+        Ok(PluginHost {
+            engine,
+            engine_hash,
+            cfg,
+            stop,
+            ticker: Some(ticker),
+        })
     }
 
     pub fn config(&self) -> &HostConfig {
@@ -176,18 +182,33 @@ impl PluginHost {
     /// configuration pins, if any.
     pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| PluginError::Read { path: p.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
+            path: p.clone(),
+            source,
+        })?;
         self.load_bytes(&p, &bytes, pin)
     }
 
-    pub fn load_bytes(&self, p: &str, bytes: &[u8], pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
+    pub fn load_bytes(
+        &self,
+        p: &str,
+        bytes: &[u8],
+        pin: Option<&str>,
+    ) -> Result<LoadedPlugin, PluginError> {
         let sha = sha256_hex(bytes);
         if let Some(expected) = pin
             && !expected.eq_ignore_ascii_case(&sha)
         {
-            return Err(PluginError::DigestMismatch { path: p.into(), expected: expected.into(), actual: sha });
+            return Err(PluginError::DigestMismatch {
+                path: p.into(),
+                expected: expected.into(),
+                actual: sha,
+            });
         }
-        let manifest = manifest::extract(bytes).map_err(|reason| PluginError::Manifest { path: p.into(), reason })?;
+        let manifest = manifest::extract(bytes).map_err(|reason| PluginError::Manifest {
+            path: p.into(),
+            reason,
+        })?;
         let (component, from_cache) = self.compile(p, &sha, bytes)?;
         let imports = component
             .component_type()
@@ -215,7 +236,11 @@ impl PluginHost {
     /// Path of the cached artifact for a component digest on this engine.
     pub fn cache_path(&self, sha256: &str) -> Option<PathBuf> {
         let dir = self.cfg.cache_dir.as_ref()?;
-        Some(dir.join(format!("{}-{}.cwasm", sha256.to_ascii_lowercase(), self.engine_hash)))
+        Some(dir.join(format!(
+            "{}-{}.cwasm",
+            sha256.to_ascii_lowercase(),
+            self.engine_hash
+        )))
     }
 
     /// Compile `bytes` (digest `sha`), or take the compiled code from the
@@ -234,8 +259,10 @@ impl PluginHost {
                 }
             }
         }
-        let component =
-            Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile { path: p.into(), reason: format!("{e:#}") })?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| PluginError::Compile {
+            path: p.into(),
+            reason: format!("{e:#}"),
+        })?;
         if let Some(path) = &cached
             && let Err(reason) = write_cached(path, &component)
         {
@@ -273,7 +300,9 @@ impl PluginHost {
         // replace the plugins or the coop binary.)
         #[allow(unsafe_code)]
         let component = unsafe { Component::deserialize(&self.engine, payload) };
-        component.map(Some).map_err(|e| format!("deserialize: {e:#}"))
+        component
+            .map(Some)
+            .map_err(|e| format!("deserialize: {e:#}"))
     }
 
     /// Problems a component has regardless of grants: imports outside
@@ -281,7 +310,10 @@ impl PluginHost {
     pub fn check(&self, plugin: &LoadedPlugin, max_size: u64) -> Vec<String> {
         let mut problems = Vec::new();
         if plugin.size_bytes > max_size {
-            problems.push(format!("size {} bytes exceeds {} bytes", plugin.size_bytes, max_size));
+            problems.push(format!(
+                "size {} bytes exceeds {} bytes",
+                plugin.size_bytes, max_size
+            ));
         }
         for imp in &plugin.imports {
             let ok = imp.starts_with("coop:mob/") || imp.starts_with("wasi:");
@@ -292,17 +324,23 @@ impl PluginHost {
                 let iface = rest.split('@').next().unwrap_or(rest);
                 let version = rest.split('@').nth(1).unwrap_or("");
                 if !manifest::compatible(&format!("coop:mob@{version}")) {
-                    problems.push(format!("imports `{imp}`, a WIT version this host does not implement"));
+                    problems.push(format!(
+                        "imports `{imp}`, a WIT version this host does not implement"
+                    ));
                 }
                 let requested = match iface {
                     "model" => plugin.manifest.capabilities.model.is_some(),
-                    "workspace" | "context" => plugin.manifest.capabilities.workspace_read.is_some(),
+                    "workspace" | "context" => {
+                        plugin.manifest.capabilities.workspace_read.is_some()
+                    }
                     "edits" => plugin.manifest.capabilities.edits.is_some(),
                     "log" => plugin.manifest.capabilities.log,
                     _ => true,
                 };
                 if !requested {
-                    problems.push(format!("imports `{imp}` but its manifest does not request it"));
+                    problems.push(format!(
+                        "imports `{imp}` but its manifest does not request it"
+                    ));
                 }
             }
         }
@@ -329,7 +367,10 @@ impl PluginHost {
             if let Some(rest) = imp.strip_prefix("coop:mob/") {
                 let iface = rest.split('@').next().unwrap_or(rest);
                 if iface != "types" && !linked.contains(&iface) {
-                    return Err(PluginError::ImportNotGranted { plugin: plugin.manifest.name.clone(), import: imp.clone() });
+                    return Err(PluginError::ImportNotGranted {
+                        plugin: plugin.manifest.name.clone(),
+                        import: imp.clone(),
+                    });
                 }
             }
         }
@@ -341,9 +382,13 @@ impl PluginHost {
             }
         }
         let linker = self.linker_for(eff)?;
-        let inst_err =
-            |e: wasmtime::Error| PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") };
-        let ipre = linker.instantiate_pre(&plugin.component).map_err(inst_err)?;
+        let inst_err = |e: wasmtime::Error| PluginError::Instantiate {
+            plugin: plugin.manifest.name.clone(),
+            reason: format!("{e:#}"),
+        };
+        let ipre = linker
+            .instantiate_pre(&plugin.component)
+            .map_err(inst_err)?;
         let pre = match plugin.manifest.world {
             World::Role => Pre::Role(RolePre::new(ipre).map_err(inst_err)?),
             World::Router => Pre::Router(RouterPre::new(ipre).map_err(inst_err)?),
@@ -393,7 +438,13 @@ impl PluginHost {
         Ok(linker)
     }
 
-    fn store(&self, plugin: &LoadedPlugin, eff: Effective, role: Option<Role>, services: Box<dyn RoleServices>) -> Store<State> {
+    fn store(
+        &self,
+        plugin: &LoadedPlugin,
+        eff: Effective,
+        role: Option<Role>,
+        services: Box<dyn RoleServices>,
+    ) -> Store<State> {
         let state = State {
             plugin: plugin.manifest.name.clone(),
             role,
@@ -402,7 +453,10 @@ impl PluginHost {
             // Bare WASI: nothing inherited, no preopens, no network.
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            limiter: Limiter { cap: self.cfg.memory_bytes, hit: false },
+            limiter: Limiter {
+                cap: self.cfg.memory_bytes,
+                hit: false,
+            },
             model_calls: 0,
             host_time: Duration::ZERO,
             started: Instant::now(),
@@ -416,20 +470,38 @@ impl PluginHost {
         store.epoch_deadline_callback(|ctx| {
             let s = ctx.data();
             let guest = s.started.elapsed().saturating_sub(s.host_time);
-            if guest >= s.limit { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Continue(1)) }
+            if guest >= s.limit {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
         });
         store
     }
 
-    fn classify(&self, plugin: &LoadedPlugin, err: wasmtime::Error, store: &Store<State>) -> PluginError {
+    fn classify(
+        &self,
+        plugin: &LoadedPlugin,
+        err: wasmtime::Error,
+        store: &Store<State>,
+    ) -> PluginError {
         let name = plugin.manifest.name.clone();
         if store.data().limiter.hit {
-            return PluginError::MemoryLimit { plugin: name, limit_bytes: self.cfg.memory_bytes };
+            return PluginError::MemoryLimit {
+                plugin: name,
+                limit_bytes: self.cfg.memory_bytes,
+            };
         }
         if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
-            return PluginError::Timeout { plugin: name, limit_ms: self.cfg.call_timeout.as_millis() as u64 };
+            return PluginError::Timeout {
+                plugin: name,
+                limit_ms: self.cfg.call_timeout.as_millis() as u64,
+            };
         }
-        PluginError::Trap { plugin: name, reason: format!("{err:#}") }
+        PluginError::Trap {
+            plugin: name,
+            reason: format!("{err:#}"),
+        }
     }
 
     /// Run a role plugin on a handoff.
@@ -448,16 +520,25 @@ impl PluginHost {
                 found: plugin.manifest.world.as_str().into(),
             });
         }
-        let eff = Effective::compute(&plugin.manifest.capabilities, grants)
-            .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
+        let eff = Effective::compute(&plugin.manifest.capabilities, grants).map_err(|reason| {
+            PluginError::Manifest {
+                path: plugin.path.clone(),
+                reason,
+            }
+        })?;
         let Pre::Role(pre) = self.pre_for(plugin, &eff)? else {
-            return Err(PluginError::Engine("role plugin pre-linked as a router".into()));
+            return Err(PluginError::Engine(
+                "role plugin pre-linked as a router".into(),
+            ));
         };
         let mut store = self.store(plugin, eff, Some(role), services);
         let inst = match pre.instantiate(&mut store) {
             Ok(i) => i,
             Err(e) => {
-                return Err(PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") });
+                return Err(PluginError::Instantiate {
+                    plugin: plugin.manifest.name.clone(),
+                    reason: format!("{e:#}"),
+                });
             }
         };
         store.data_mut().started = Instant::now();
@@ -471,7 +552,9 @@ impl PluginHost {
             Ok(o) => Ok(convert::output_from_wit(o)),
             Err(f) => Err(convert::failure_from_wit(f)),
         };
-        let size = serde_json::to_vec(&out).map(|v| v.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(&out)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
         if size > self.cfg.max_output_bytes {
             return Err(PluginError::OutputTooLarge {
                 plugin: plugin.manifest.name.clone(),
@@ -498,17 +581,29 @@ impl PluginHost {
                 found: plugin.manifest.world.as_str().into(),
             });
         }
-        let eff = Effective::compute(&plugin.manifest.capabilities, grants)
-            .map_err(|reason| PluginError::Manifest { path: plugin.path.clone(), reason })?;
+        let eff = Effective::compute(&plugin.manifest.capabilities, grants).map_err(|reason| {
+            PluginError::Manifest {
+                path: plugin.path.clone(),
+                reason,
+            }
+        })?;
         let Pre::Router(pre) = self.pre_for(plugin, &eff)? else {
-            return Err(PluginError::Engine("router plugin pre-linked as a role".into()));
+            return Err(PluginError::Engine(
+                "router plugin pre-linked as a role".into(),
+            ));
         };
         let mut store = self.store(plugin, eff, None, services);
         let inst = pre
             .instantiate(&mut store)
-            .map_err(|e| PluginError::Instantiate { plugin: plugin.manifest.name.clone(), reason: format!("{e:#}") })?;
+            .map_err(|e| PluginError::Instantiate {
+                plugin: plugin.manifest.name.clone(),
+                reason: format!("{e:#}"),
+            })?;
         store.data_mut().started = Instant::now();
-        let t = types::Task { id: task.id.clone(), text: task.text.clone() };
+        let t = types::Task {
+            id: task.id.clone(),
+            text: task.text.clone(),
+        };
         let d = match inst.call_route(&mut store, &t, &convert::facts_to_wit(facts)) {
             Ok(d) => d,
             Err(e) => return Err(self.classify(plugin, e, &store)),
@@ -521,9 +616,14 @@ impl PluginHost {
             });
         }
         if d.workflow.is_empty() {
-            return Err(PluginError::InvalidOutput { plugin: plugin.manifest.name.clone(), reason: "empty workflow".into() });
+            return Err(PluginError::InvalidOutput {
+                plugin: plugin.manifest.name.clone(),
+                reason: "empty workflow".into(),
+            });
         }
-        if d.rationale.len() > 200 || d.rationale.iter().map(|r| r.len()).sum::<usize>() > self.cfg.max_output_bytes {
+        if d.rationale.len() > 200
+            || d.rationale.iter().map(|r| r.len()).sum::<usize>() > self.cfg.max_output_bytes
+        {
             return Err(PluginError::OutputTooLarge {
                 plugin: plugin.manifest.name.clone(),
                 bytes: d.rationale.iter().map(|r| r.len()).sum(),
@@ -538,11 +638,20 @@ impl PluginHost {
 /// rename over the final name (readers see the old file, none, or the whole
 /// new one).
 fn write_cached(path: &Path, component: &Component) -> Result<(), String> {
-    let payload = component.serialize().map_err(|e| format!("serialize: {e:#}"))?;
+    let payload = component
+        .serialize()
+        .map_err(|e| format!("serialize: {e:#}"))?;
     let dir = path.parent().ok_or("cache path has no directory")?;
     std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let tmp = dir.join(format!(".{}.{}.{nonce}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("cwasm"), std::process::id()));
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = dir.join(format!(
+        ".{}.{}.{nonce}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("cwasm"),
+        std::process::id()
+    ));
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
@@ -565,14 +674,24 @@ struct Limiter {
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.cap {
             self.hit = true;
             return Ok(false);
         }
         Ok(true)
     }
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -594,7 +713,10 @@ struct CappedClockView<'a> {
 fn capped_clock(s: &mut State) -> CappedClockView<'_> {
     let guest = s.started.elapsed().saturating_sub(s.host_time);
     let cap = s.limit.saturating_sub(guest) + TICK;
-    CappedClockView { inner: s.clocks(), cap }
+    CappedClockView {
+        inner: s.clocks(),
+        cap,
+    }
 }
 
 impl CappedClockView<'_> {
@@ -610,12 +732,18 @@ impl monotonic_clock::Host for CappedClockView<'_> {
     fn resolution(&mut self) -> wasmtime::Result<monotonic_clock::Duration> {
         self.inner.resolution()
     }
-    fn subscribe_instant(&mut self, when: monotonic_clock::Instant) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe_instant(
+        &mut self,
+        when: monotonic_clock::Instant,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
         let now = self.inner.now()?;
         let wait = self.capped(when.saturating_sub(now));
         self.inner.subscribe_duration(wait)
     }
-    fn subscribe_duration(&mut self, duration: monotonic_clock::Duration) -> wasmtime::Result<Resource<DynPollable>> {
+    fn subscribe_duration(
+        &mut self,
+        duration: monotonic_clock::Duration,
+    ) -> wasmtime::Result<Resource<DynPollable>> {
         let wait = self.capped(duration);
         self.inner.subscribe_duration(wait)
     }
@@ -641,7 +769,10 @@ struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -658,16 +789,26 @@ impl State {
 impl types::Host for State {}
 
 impl model::Host for State {
-    fn complete(&mut self, request: model::CompletionRequest) -> Result<model::Completion, model::ModelError> {
+    fn complete(
+        &mut self,
+        request: model::CompletionRequest,
+    ) -> Result<model::Completion, model::ModelError> {
         self.timed(|s| {
             let Some(grant) = s.eff.model.clone() else {
-                return Err(model::ModelError::Denied("model access is not granted".into()));
+                return Err(model::ModelError::Denied(
+                    "model access is not granted".into(),
+                ));
             };
             let Some(role) = s.role else {
-                return Err(model::ModelError::Denied("only role plugins may call the model".into()));
+                return Err(model::ModelError::Denied(
+                    "only role plugins may call the model".into(),
+                ));
             };
             if s.model_calls >= grant.max_calls {
-                let msg = format!("the grant allows {} model calls per step; all are used", grant.max_calls);
+                let msg = format!(
+                    "the grant allows {} model calls per step; all are used",
+                    grant.max_calls
+                );
                 s.services.denied(&s.plugin, "model", &msg);
                 return Err(model::ModelError::Denied(msg));
             }
@@ -681,7 +822,11 @@ impl model::Host for State {
             }
             if let Some(schema) = &request.json_schema {
                 let problem = if schema.len() > crate::MAX_JSON_SCHEMA_BYTES {
-                    Some(format!("json-schema is {} bytes; the limit is {}", schema.len(), crate::MAX_JSON_SCHEMA_BYTES))
+                    Some(format!(
+                        "json-schema is {} bytes; the limit is {}",
+                        schema.len(),
+                        crate::MAX_JSON_SCHEMA_BYTES
+                    ))
                 } else {
                     match serde_json::from_str::<serde_json::Value>(schema) {
                         Ok(v) if v.is_object() => None,
@@ -746,17 +891,25 @@ impl workspace::Host for State {
     fn list_files(&mut self) -> Result<Vec<types::FileFact>, workspace::WorkspaceError> {
         self.timed(|s| {
             let Some(read) = s.eff.read.clone() else {
-                return Err(workspace::WorkspaceError::Denied("workspace read is not granted".into()));
+                return Err(workspace::WorkspaceError::Denied(
+                    "workspace read is not granted".into(),
+                ));
             };
             let files = s.services.list_files().map_err(ws_err)?;
-            Ok(files.iter().filter(|f| read.allows(&f.path)).map(convert::file_fact_to_wit).collect())
+            Ok(files
+                .iter()
+                .filter(|f| read.allows(&f.path))
+                .map(convert::file_fact_to_wit)
+                .collect())
         })
     }
 
     fn read_file(&mut self, path: String) -> Result<String, workspace::WorkspaceError> {
         self.timed(|s| {
             let Some(read) = s.eff.read.clone() else {
-                return Err(workspace::WorkspaceError::Denied("workspace read is not granted".into()));
+                return Err(workspace::WorkspaceError::Denied(
+                    "workspace read is not granted".into(),
+                ));
             };
             if !read.allows(&path) {
                 let msg = format!("{path} is outside the granted read globs");
@@ -790,7 +943,10 @@ impl edits::Host for State {
                     .into_iter()
                     .map(|e| {
                         let p = convert::edit_from_wit(e).path().to_string();
-                        types::EditOutcome::Rejected(types::EditRejection { path: p, reason: "edits are not granted".into() })
+                        types::EditOutcome::Rejected(types::EditRejection {
+                            path: p,
+                            reason: "edits are not granted".into(),
+                        })
                     })
                     .collect();
             };
@@ -816,12 +972,15 @@ impl edits::Host for State {
                 .into_iter()
                 .map(|slot| match slot {
                     Some(o) => o,
-                    None => results.next().map(convert::outcome_to_wit).unwrap_or_else(|| {
-                        types::EditOutcome::Rejected(types::EditRejection {
-                            path: String::new(),
-                            reason: "the host returned no outcome for this edit".into(),
-                        })
-                    }),
+                    None => results
+                        .next()
+                        .map(convert::outcome_to_wit)
+                        .unwrap_or_else(|| {
+                            types::EditOutcome::Rejected(types::EditRejection {
+                                path: String::new(),
+                                reason: "the host returned no outcome for this edit".into(),
+                            })
+                        }),
                 })
                 .collect()
         })
@@ -870,9 +1029,21 @@ mod tests {
     #[test]
     fn engine_hash_is_stable_and_tracks_compilation_settings() {
         let a = engine_hash(&engine(true, wasmtime::OptLevel::Speed));
-        assert_eq!(a, engine_hash(&engine(true, wasmtime::OptLevel::Speed)), "same settings, same key");
-        assert_ne!(a, engine_hash(&engine(false, wasmtime::OptLevel::Speed)), "tunables are part of the key");
-        assert_ne!(a, engine_hash(&engine(true, wasmtime::OptLevel::None)), "compiler flags are part of the key");
+        assert_eq!(
+            a,
+            engine_hash(&engine(true, wasmtime::OptLevel::Speed)),
+            "same settings, same key"
+        );
+        assert_ne!(
+            a,
+            engine_hash(&engine(false, wasmtime::OptLevel::Speed)),
+            "tunables are part of the key"
+        );
+        assert_ne!(
+            a,
+            engine_hash(&engine(true, wasmtime::OptLevel::None)),
+            "compiler flags are part of the key"
+        );
         // The host's own engine matches a freshly built one with its settings.
         let h = PluginHost::new(HostConfig::default()).unwrap();
         assert_eq!(h.engine_hash, a);
@@ -891,7 +1062,10 @@ mod tests {
         for model in [false, true] {
             for log in [false, true] {
                 let eff = Effective {
-                    model: model.then_some(crate::ModelGrant { max_tokens_per_call: 1, max_calls: 1 }),
+                    model: model.then_some(crate::ModelGrant {
+                        max_tokens_per_call: 1,
+                        max_calls: 1,
+                    }),
                     read: None,
                     edits: None,
                     log,

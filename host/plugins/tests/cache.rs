@@ -7,8 +7,8 @@
 use coop_core::hash::sha256_hex;
 use coop_core::{EditOutcome, FileEdit, FileFact, RepoFacts, Task};
 use coop_plugin_host::{
-    Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, PluginHost, PluginModelReply, PluginModelRequest,
-    RoleServices, WorkspaceCallError,
+    Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, PluginHost, PluginModelReply,
+    PluginModelRequest, RoleServices, WorkspaceCallError,
 };
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,11 @@ fn router_wasm() -> Vec<u8> {
 }
 
 fn host(dir: &Path) -> PluginHost {
-    PluginHost::new(HostConfig { cache_dir: Some(dir.to_path_buf()), ..HostConfig::default() }).unwrap()
+    PluginHost::new(HostConfig {
+        cache_dir: Some(dir.to_path_buf()),
+        ..HostConfig::default()
+    })
+    .unwrap()
 }
 
 fn cwasm_files(dir: &Path) -> Vec<PathBuf> {
@@ -35,7 +39,11 @@ fn cwasm_files(dir: &Path) -> Vec<PathBuf> {
 
 struct Nothing;
 impl RoleServices for Nothing {
-    fn complete(&mut self, _: coop_core::Role, _: PluginModelRequest) -> Result<PluginModelReply, ModelCallError> {
+    fn complete(
+        &mut self,
+        _: coop_core::Role,
+        _: PluginModelRequest,
+    ) -> Result<PluginModelReply, ModelCallError> {
         Err(ModelCallError::Denied("no model".into()))
     }
     fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError> {
@@ -53,13 +61,28 @@ impl RoleServices for Nothing {
 
 /// The loaded router still works (whatever path its code came from).
 fn routes(h: &PluginHost, p: &LoadedPlugin) {
-    let task = Task { id: "t".into(), text: "add a flag to the CLI".into() };
-    let facts = RepoFacts { module_path: "example.com/m".into(), packages: vec![], files: vec![], has_tests: false };
-    let grants = Grants { log: true, ..Grants::default() };
-    let d = h.route(p, &grants, Box::new(Nothing), &task, &facts).unwrap();
+    let task = Task {
+        id: "t".into(),
+        text: "add a flag to the CLI".into(),
+    };
+    let facts = RepoFacts {
+        module_path: "example.com/m".into(),
+        packages: vec![],
+        files: vec![],
+        has_tests: false,
+    };
+    let grants = Grants {
+        log: true,
+        ..Grants::default()
+    };
+    let d = h
+        .route(p, &grants, Box::new(Nothing), &task, &facts)
+        .unwrap();
     assert!(!d.workflow.is_empty());
     // Twice: the second call reuses the cached pre-linked instance.
-    let d2 = h.route(p, &grants, Box::new(Nothing), &task, &facts).unwrap();
+    let d2 = h
+        .route(p, &grants, Box::new(Nothing), &task, &facts)
+        .unwrap();
     assert_eq!(d, d2);
 }
 
@@ -93,7 +116,10 @@ fn second_load_is_a_hit_even_from_a_new_host() {
     drop(h);
     let h2 = host(dir.path());
     let warm = h2.load_bytes("router.wasm", &bytes, None).unwrap();
-    assert!(warm.from_cache, "a fresh host with the same engine reuses the artifact");
+    assert!(
+        warm.from_cache,
+        "a fresh host with the same engine reuses the artifact"
+    );
     assert_eq!(warm.imports, first.imports);
     assert_eq!(warm.exports, first.exports);
     routes(&h2, &warm);
@@ -137,15 +163,27 @@ fn corrupted_or_truncated_entries_are_recompiled_and_replaced() {
         ("truncated", good[..good.len() / 3].to_vec()),
         ("empty", vec![]),
         ("garbage", b"not a cwasm at all".to_vec()),
-        ("raw wasmtime artifact without our header", good[72..].to_vec()),
+        (
+            "raw wasmtime artifact without our header",
+            good[72..].to_vec(),
+        ),
     ];
     for (what, content) in damaged {
         std::fs::write(&path, &content).unwrap();
-        let p = h.load_bytes("r", &bytes, None).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let p = h
+            .load_bytes("r", &bytes, None)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(!p.from_cache, "{what}: must recompile");
         routes(&h, &p);
-        assert_eq!(std::fs::read(&path).unwrap(), good, "{what}: entry rewritten");
-        assert!(h.load_bytes("r", &bytes, None).unwrap().from_cache, "{what}: then hits again");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            good,
+            "{what}: entry rewritten"
+        );
+        assert!(
+            h.load_bytes("r", &bytes, None).unwrap().from_cache,
+            "{what}: then hits again"
+        );
     }
 }
 
@@ -174,7 +212,10 @@ fn a_pin_mismatch_fails_before_the_cache_is_consulted() {
     let bytes = router_wasm();
     let h = host(dir.path());
     h.load_bytes("r", &bytes, None).unwrap();
-    let err = h.load_bytes("r", &bytes, Some(&"0".repeat(64))).err().unwrap();
+    let err = h
+        .load_bytes("r", &bytes, Some(&"0".repeat(64)))
+        .err()
+        .unwrap();
     assert_eq!(err.kind(), "digest-mismatch");
 }
 

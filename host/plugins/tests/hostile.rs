@@ -12,13 +12,14 @@
 
 use coop_core::hash::sha256_hex;
 use coop_core::{
-    EditOutcome, FileEdit, FileFact, Handoff, Navigation, Role, RoleFailure, RoleOutput, Task, HANDOFF_VERSION,
+    EditOutcome, FileEdit, FileFact, HANDOFF_VERSION, Handoff, Navigation, Role, RoleFailure,
+    RoleOutput, Task,
 };
 use coop_plugin_host::{
-    EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, ModelGrant, PluginError, PluginHost,
-    PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
+    EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, ModelGrant, PluginError,
+    PluginHost, PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
 };
-use coop_workspace::{Repo, Worktree, WorkspaceError};
+use coop_workspace::{Repo, WorkspaceError, Worktree};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,28 +42,46 @@ fn wasm_path() -> PathBuf {
 }
 
 fn config() -> HostConfig {
-    HostConfig { call_timeout: TIMEOUT, memory_bytes: MEMORY, max_output_bytes: OUTPUT_CAP, ..HostConfig::default() }
+    HostConfig {
+        call_timeout: TIMEOUT,
+        memory_bytes: MEMORY,
+        max_output_bytes: OUTPUT_CAP,
+        ..HostConfig::default()
+    }
 }
 
 /// Everything the plugin asked for, reads wide open (`**`), edits only `src/**`.
 fn grants() -> Grants {
     Grants {
-        model: Some(ModelGrant { max_tokens_per_call: MAX_TOKENS, max_calls: MAX_CALLS }),
+        model: Some(ModelGrant {
+            max_tokens_per_call: MAX_TOKENS,
+            max_calls: MAX_CALLS,
+        }),
         workspace_read: Some(vec!["**".into()]),
-        edits: Some(EditGrant { globs: vec!["src/**".into()] }),
+        edits: Some(EditGrant {
+            globs: vec!["src/**".into()],
+        }),
         log: true,
     }
 }
 
 /// Reads limited to `src/**` and `README.md` (so `.env` is excluded).
 fn narrow_read() -> Grants {
-    Grants { workspace_read: Some(vec!["src/**".into(), "README.md".into()]), ..grants() }
+    Grants {
+        workspace_read: Some(vec!["src/**".into(), "README.md".into()]),
+        ..grants()
+    }
 }
 
 /// Edits granted everywhere: only the worktree's own confinement stands
 /// between the plugin and `.git`, `..`, absolute paths and symlinks.
 fn wide_edits() -> Grants {
-    Grants { edits: Some(EditGrant { globs: vec!["**".into()] }), ..grants() }
+    Grants {
+        edits: Some(EditGrant {
+            globs: vec!["**".into()],
+        }),
+        ..grants()
+    }
 }
 
 // ---------------------------------------------------------------- services
@@ -96,7 +115,11 @@ fn ws_err(e: WorkspaceError) -> WorkspaceCallError {
 }
 
 impl RoleServices for Services {
-    fn complete(&mut self, _role: Role, req: PluginModelRequest) -> Result<PluginModelReply, ModelCallError> {
+    fn complete(
+        &mut self,
+        _role: Role,
+        req: PluginModelRequest,
+    ) -> Result<PluginModelReply, ModelCallError> {
         let mut r = self.rec.lock().unwrap();
         r.model_calls += 1;
         r.max_tokens_seen.push(req.max_tokens);
@@ -109,42 +132,77 @@ impl RoleServices for Services {
     }
     fn list_files(&mut self) -> Result<Vec<FileFact>, WorkspaceCallError> {
         let files = self.wt.list_files().map_err(ws_err)?;
-        Ok(files.into_iter().map(|path| FileFact { path, bytes: 0, package: String::new(), is_test: false }).collect())
+        Ok(files
+            .into_iter()
+            .map(|path| FileFact {
+                path,
+                bytes: 0,
+                package: String::new(),
+                is_test: false,
+            })
+            .collect())
     }
     fn read_file(&mut self, path: &str) -> Result<String, WorkspaceCallError> {
         self.wt.read_file(path, 512 * 1024).map_err(ws_err)
     }
     fn propose_edits(&mut self, edits: Vec<FileEdit>) -> Vec<EditOutcome> {
-        self.rec.lock().unwrap().edits_reaching_worktree.extend(edits.iter().cloned());
+        self.rec
+            .lock()
+            .unwrap()
+            .edits_reaching_worktree
+            .extend(edits.iter().cloned());
         self.wt.apply_edits(&edits)
     }
     fn log(&mut self, plugin: &str, _level: LogLevel, message: &str) {
-        self.rec.lock().unwrap().logs.push(format!("{plugin}: {message}"));
+        self.rec
+            .lock()
+            .unwrap()
+            .logs
+            .push(format!("{plugin}: {message}"));
     }
     fn denied(&mut self, plugin: &str, capability: &str, detail: &str) {
-        self.rec.lock().unwrap().denied.push((plugin.into(), capability.into(), detail.into()));
+        self.rec
+            .lock()
+            .unwrap()
+            .denied
+            .push((plugin.into(), capability.into(), detail.into()));
     }
 }
 
 // ---------------------------------------------------------------- fixture
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every entry under `root` (not following links): path → content sha256,
 /// `link:<target>` or `dir`.
 fn snapshot(root: &Path) -> BTreeMap<String, String> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().display().to_string();
             let ft = e.file_type().unwrap();
             if ft.is_symlink() {
-                out.insert(rel, format!("link:{}", std::fs::read_link(&p).unwrap().display()));
+                out.insert(
+                    rel,
+                    format!("link:{}", std::fs::read_link(&p).unwrap().display()),
+                );
             } else if ft.is_dir() {
                 out.insert(rel, "dir".into());
                 walk(root, &p, out);
@@ -198,19 +256,35 @@ impl Fixture {
         git(&repo_dir, &["commit", "--quiet", "-m", "init"]);
         let repo = Repo::open(&repo_dir).unwrap();
         let wt = Worktree::create(&repo, "hostile").unwrap();
-        assert!(wt.root().join("link").symlink_metadata().unwrap().file_type().is_symlink());
+        assert!(
+            wt.root()
+                .join("link")
+                .symlink_metadata()
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
 
         let host = PluginHost::new(config()).unwrap();
         let plugin = host.load(&wasm, None).unwrap();
         assert_eq!(plugin.manifest.name, "coop-hostile");
-        Fixture { tmp, secret, wt, host, plugin }
+        Fixture {
+            tmp,
+            secret,
+            wt,
+            host,
+            plugin,
+        }
     }
 
     fn handoff(goal: &str) -> Handoff {
         Handoff {
             version: HANDOFF_VERSION,
             seq: 1,
-            task: Task { id: "t".into(), text: "attack".into() },
+            task: Task {
+                id: "t".into(),
+                text: "attack".into(),
+            },
             from: None,
             to: Role::Navigator,
             goals: vec![goal.into()],
@@ -233,8 +307,17 @@ impl Fixture {
 
     fn run(&self, grants: &Grants, goal: &str) -> (Outcome, Record) {
         let rec = Arc::new(Mutex::new(Record::default()));
-        let services = Box::new(Services { wt: self.wt.clone(), rec: rec.clone() });
-        let out = self.host.run_role(&self.plugin, grants, Role::Navigator, services, &Self::handoff(goal));
+        let services = Box::new(Services {
+            wt: self.wt.clone(),
+            rec: rec.clone(),
+        });
+        let out = self.host.run_role(
+            &self.plugin,
+            grants,
+            Role::Navigator,
+            services,
+            &Self::handoff(goal),
+        );
         let rec = std::mem::take(&mut *rec.lock().unwrap());
         (out, rec)
     }
@@ -249,10 +332,17 @@ impl Fixture {
             Ok(other) => format!("{other:?}"),
             Err(e) => format!("PluginError::{:?}", e),
         };
-        eprintln!("attack {goal:?} -> {}", shown.chars().take(400).collect::<String>());
+        eprintln!(
+            "attack {goal:?} -> {}",
+            shown.chars().take(400).collect::<String>()
+        );
         let after = snapshot(self.tmp.path());
         assert_eq!(before, after, "attack {goal:?} changed the disk");
-        assert_eq!(std::fs::read_to_string(&self.secret).unwrap(), SECRET, "attack {goal:?}: secret changed");
+        assert_eq!(
+            std::fs::read_to_string(&self.secret).unwrap(),
+            SECRET,
+            "attack {goal:?}: secret changed"
+        );
         self.still_works(goal);
         res
     }
@@ -260,9 +350,19 @@ impl Fixture {
     fn still_works(&self, after: &str) {
         let (out, rec) = self.run(&grants(), "ok");
         let nav = navigation(out).unwrap_or_else(|e| panic!("host broken after {after:?}: {e}"));
-        assert_eq!(nav.next_steps, vec!["ok:# demo\n".to_string(), format!("ok:{CANNED}"), "ok:done".into()]);
+        assert_eq!(
+            nav.next_steps,
+            vec![
+                "ok:# demo\n".to_string(),
+                format!("ok:{CANNED}"),
+                "ok:done".into()
+            ]
+        );
         assert_eq!(rec.model_calls, 1);
-        assert_eq!(rec.logs, vec!["coop-hostile: hostile plugin behaved".to_string()]);
+        assert_eq!(
+            rec.logs,
+            vec!["coop-hostile: hostile plugin behaved".to_string()]
+        );
         assert!(rec.denied.is_empty());
     }
 }
@@ -295,25 +395,55 @@ fn reads_outside_the_worktree_are_denied_by_confinement() {
     let f = Fixture::new();
     // Reads granted as `**`: the worktree's confinement is what refuses.
     let cases = [
-        ("read:../x", r#"denied:"../x": '..' components are not allowed"#),
-        ("read:src/../../x", r#"denied:"src/../../x": '..' components are not allowed"#),
-        ("read:/etc/passwd", r#"denied:"/etc/passwd": absolute paths are not allowed"#),
+        (
+            "read:../x",
+            r#"denied:"../x": '..' components are not allowed"#,
+        ),
+        (
+            "read:src/../../x",
+            r#"denied:"src/../../x": '..' components are not allowed"#,
+        ),
+        (
+            "read:/etc/passwd",
+            r#"denied:"/etc/passwd": absolute paths are not allowed"#,
+        ),
         ("read:link", r#"denied:"link": "link" is a symbolic link"#),
-        ("read:linkdir/secret.txt", r#"denied:"linkdir/secret.txt": "linkdir" is a symbolic link"#),
-        ("read:src/inner-link", r#"denied:"src/inner-link": "inner-link" is a symbolic link"#),
-        ("read:.git/config", r#"denied:".git/config": paths inside .git are not allowed"#),
-        ("read:.git", r#"denied:".git": paths inside .git are not allowed"#),
-        ("read:.GIT/config", r#"denied:".GIT/config": paths inside .git are not allowed"#),
+        (
+            "read:linkdir/secret.txt",
+            r#"denied:"linkdir/secret.txt": "linkdir" is a symbolic link"#,
+        ),
+        (
+            "read:src/inner-link",
+            r#"denied:"src/inner-link": "inner-link" is a symbolic link"#,
+        ),
+        (
+            "read:.git/config",
+            r#"denied:".git/config": paths inside .git are not allowed"#,
+        ),
+        (
+            "read:.git",
+            r#"denied:".git": paths inside .git are not allowed"#,
+        ),
+        (
+            "read:.GIT/config",
+            r#"denied:".GIT/config": paths inside .git are not allowed"#,
+        ),
     ];
     for (goal, expected) in cases {
         let (out, rec) = f.attack(&grants(), goal);
         assert_eq!(report(out), expected, "{goal}");
-        assert!(rec.denied.is_empty(), "{goal}: the grant allowed it, the worktree refused");
+        assert!(
+            rec.denied.is_empty(),
+            "{goal}: the grant allowed it, the worktree refused"
+        );
     }
     // No leak of the secret through the listing either: links are not files.
     let (out, _) = f.attack(&grants(), "list");
     let listed = navigation(out).unwrap().next_steps;
-    assert_eq!(listed, vec!["file:.env", "file:README.md", "file:src/lib.go"]);
+    assert_eq!(
+        listed,
+        vec!["file:.env", "file:README.md", "file:src/lib.go"]
+    );
 }
 
 #[test]
@@ -323,14 +453,30 @@ fn reads_outside_the_granted_globs_are_denied_and_audited() {
     let (out, _) = f.attack(&grants(), "read:.env");
     assert_eq!(report(out), "ok:API_KEY=hunter2\n");
     // ... and a grant that leaves it out denies it, with a `denied` audit.
-    for (goal, path) in [("read:.env", ".env"), ("read:../x", "../x"), ("read:/etc/passwd", "/etc/passwd"), ("read:link", "link")] {
+    for (goal, path) in [
+        ("read:.env", ".env"),
+        ("read:../x", "../x"),
+        ("read:/etc/passwd", "/etc/passwd"),
+        ("read:link", "link"),
+    ] {
         let (out, rec) = f.attack(&narrow_read(), goal);
         let msg = format!("{path} is outside the granted read globs");
         assert_eq!(report(out), format!("denied:{msg}"), "{goal}");
-        assert_eq!(rec.denied, vec![("coop-hostile".to_string(), "workspace.read".to_string(), msg)], "{goal}");
+        assert_eq!(
+            rec.denied,
+            vec![(
+                "coop-hostile".to_string(),
+                "workspace.read".to_string(),
+                msg
+            )],
+            "{goal}"
+        );
     }
     let (out, _) = f.attack(&narrow_read(), "list");
-    assert_eq!(navigation(out).unwrap().next_steps, vec!["file:README.md", "file:src/lib.go"]);
+    assert_eq!(
+        navigation(out).unwrap().next_steps,
+        vec!["file:README.md", "file:src/lib.go"]
+    );
 }
 
 // ---------------------------------------------------------------- edits
@@ -353,7 +499,11 @@ fn edits_outside_the_edit_globs_are_denied_before_the_worktree() {
         let (out, rec) = f.attack(&grants(), goal);
         let msg = format!("{path} is outside the granted edit globs");
         assert_eq!(report(out), format!("rejected:{path}:{msg}"), "{goal}");
-        assert_eq!(rec.denied, vec![("coop-hostile".to_string(), "edits".to_string(), msg)], "{goal}");
+        assert_eq!(
+            rec.denied,
+            vec![("coop-hostile".to_string(), "edits".to_string(), msg)],
+            "{goal}"
+        );
         assert!(rec.edits_reaching_worktree.is_empty(), "{goal}");
     }
 }
@@ -363,25 +513,61 @@ fn edits_into_git_absolute_parent_or_symlinks_are_refused_by_confinement() {
     let f = Fixture::new();
     // Edits granted as `**`: the worktree's confinement is what refuses.
     let cases = [
-        ("write:.git/config", r#"".git/config": paths inside .git are not allowed"#),
-        ("replace:.git/config", r#"".git/config": paths inside .git are not allowed"#),
-        ("delete:.git/config", r#"".git/config": paths inside .git are not allowed"#),
-        ("write:.git/hooks/pre-commit", r#"".git/hooks/pre-commit": paths inside .git are not allowed"#),
-        ("write:src/.git/config", r#""src/.git/config": paths inside .git are not allowed"#),
-        ("write:/tmp/pwned", r#""/tmp/pwned": absolute paths are not allowed"#),
-        ("write:../pwned", r#""../pwned": '..' components are not allowed"#),
-        ("write:src/../../pwned", r#""src/../../pwned": '..' components are not allowed"#),
+        (
+            "write:.git/config",
+            r#"".git/config": paths inside .git are not allowed"#,
+        ),
+        (
+            "replace:.git/config",
+            r#"".git/config": paths inside .git are not allowed"#,
+        ),
+        (
+            "delete:.git/config",
+            r#"".git/config": paths inside .git are not allowed"#,
+        ),
+        (
+            "write:.git/hooks/pre-commit",
+            r#"".git/hooks/pre-commit": paths inside .git are not allowed"#,
+        ),
+        (
+            "write:src/.git/config",
+            r#""src/.git/config": paths inside .git are not allowed"#,
+        ),
+        (
+            "write:/tmp/pwned",
+            r#""/tmp/pwned": absolute paths are not allowed"#,
+        ),
+        (
+            "write:../pwned",
+            r#""../pwned": '..' components are not allowed"#,
+        ),
+        (
+            "write:src/../../pwned",
+            r#""src/../../pwned": '..' components are not allowed"#,
+        ),
         ("write:link", r#""link": "link" is a symbolic link"#),
         ("delete:link", r#""link": "link" is a symbolic link"#),
-        ("write:linkdir/secret.txt", r#""linkdir/secret.txt": "linkdir" is a symbolic link"#),
-        ("write:linkdir/new.txt", r#""linkdir/new.txt": "linkdir" is a symbolic link"#),
-        ("write:src/inner-link", r#""src/inner-link": "inner-link" is a symbolic link"#),
+        (
+            "write:linkdir/secret.txt",
+            r#""linkdir/secret.txt": "linkdir" is a symbolic link"#,
+        ),
+        (
+            "write:linkdir/new.txt",
+            r#""linkdir/new.txt": "linkdir" is a symbolic link"#,
+        ),
+        (
+            "write:src/inner-link",
+            r#""src/inner-link": "inner-link" is a symbolic link"#,
+        ),
     ];
     for (goal, reason) in cases {
         let path = goal.split_once(':').unwrap().1;
         let (out, rec) = f.attack(&wide_edits(), goal);
         assert_eq!(report(out), format!("rejected:{path}:{reason}"), "{goal}");
-        assert!(rec.denied.is_empty(), "{goal}: the grant allowed it, the worktree refused");
+        assert!(
+            rec.denied.is_empty(),
+            "{goal}: the grant allowed it, the worktree refused"
+        );
         assert_eq!(rec.edits_reaching_worktree.len(), 1, "{goal}");
     }
 }
@@ -389,7 +575,10 @@ fn edits_into_git_absolute_parent_or_symlinks_are_refused_by_confinement() {
 #[test]
 fn an_import_that_is_not_granted_fails_naming_it() {
     let f = Fixture::new();
-    let no_edits = Grants { edits: None, ..grants() };
+    let no_edits = Grants {
+        edits: None,
+        ..grants()
+    };
     let (out, rec) = f.attack(&no_edits, "write:src/x.go");
     match host_error(out) {
         PluginError::ImportNotGranted { plugin, import } => {
@@ -401,14 +590,34 @@ fn an_import_that_is_not_granted_fails_naming_it() {
     assert_eq!(rec.edits_reaching_worktree.len(), 0);
     // Same for every other interface it imports, and for the empty default grant.
     for (g, iface) in [
-        (Grants { model: None, ..grants() }, "model"),
-        (Grants { workspace_read: None, ..grants() }, "workspace"),
-        (Grants { log: false, ..grants() }, "log"),
+        (
+            Grants {
+                model: None,
+                ..grants()
+            },
+            "model",
+        ),
+        (
+            Grants {
+                workspace_read: None,
+                ..grants()
+            },
+            "workspace",
+        ),
+        (
+            Grants {
+                log: false,
+                ..grants()
+            },
+            "log",
+        ),
         (Grants::default(), "model"),
     ] {
         let (out, _) = f.attack(&g, "ok");
         match host_error(out) {
-            PluginError::ImportNotGranted { import, .. } => assert_eq!(import, format!("coop:mob/{iface}@0.2.1")),
+            PluginError::ImportNotGranted { import, .. } => {
+                assert_eq!(import, format!("coop:mob/{iface}@0.2.1"))
+            }
             e => panic!("expected ImportNotGranted for {iface}, got {e:?}"),
         }
     }
@@ -429,8 +638,14 @@ fn assert_timeout(f: &Fixture, goal: &str) {
     }
     // `attack` also ran the well-behaved call; both together stay well
     // within a few seconds of the 2 s limit.
-    assert!(took >= TIMEOUT, "{goal}: returned after {took:?}, before the limit");
-    assert!(took < Duration::from_secs(8), "{goal}: returned only after {took:?}");
+    assert!(
+        took >= TIMEOUT,
+        "{goal}: returned after {took:?}, before the limit"
+    );
+    assert!(
+        took < Duration::from_secs(8),
+        "{goal}: returned only after {took:?}"
+    );
 }
 
 #[test]
@@ -455,7 +670,10 @@ fn unbounded_allocation_hits_the_memory_limit() {
     let f = Fixture::new();
     let (out, _) = f.attack(&grants(), "alloc");
     match host_error(out) {
-        PluginError::MemoryLimit { plugin, limit_bytes } => {
+        PluginError::MemoryLimit {
+            plugin,
+            limit_bytes,
+        } => {
             assert_eq!(plugin, "coop-hostile");
             assert_eq!(limit_bytes, MEMORY);
         }
@@ -478,7 +696,10 @@ fn a_huge_return_value_is_refused() {
         PluginError::OutputTooLarge { plugin, bytes, cap } => {
             assert_eq!(plugin, "coop-hostile");
             assert_eq!(cap, OUTPUT_CAP);
-            assert!(bytes > 2 * 2_097_152, "summary and next-steps both carry it: {bytes}");
+            assert!(
+                bytes > 2 * 2_097_152,
+                "summary and next-steps both carry it: {bytes}"
+            );
         }
         e => panic!("expected OutputTooLarge, got {e:?}"),
     }
@@ -493,8 +714,15 @@ fn a_panic_is_a_trap() {
             assert_eq!(plugin, "coop-hostile");
             // std's panic handler aborts; the panic message went to the
             // discarded stderr.
-            assert!(reason.contains("wasm `unreachable` instruction executed"), "{reason}");
-            assert!(reason.len() < 8 << 10, "the backtrace is capped: {} bytes", reason.len());
+            assert!(
+                reason.contains("wasm `unreachable` instruction executed"),
+                "{reason}"
+            );
+            assert!(
+                reason.len() < 8 << 10,
+                "the backtrace is capped: {} bytes",
+                reason.len()
+            );
         }
         e => panic!("expected Trap, got {e:?}"),
     }
@@ -509,7 +737,11 @@ fn a_stack_overflow_is_a_trap() {
             assert_eq!(plugin, "coop-hostile");
             // The shadow stack runs off the bottom of linear memory.
             assert!(reason.contains("out of bounds memory access"), "{reason}");
-            assert!(reason.len() < 8 << 10, "the backtrace is capped: {} bytes", reason.len());
+            assert!(
+                reason.len() < 8 << 10,
+                "the backtrace is capped: {} bytes",
+                reason.len()
+            );
         }
         e => panic!("expected Trap, got {e:?}"),
     }
@@ -525,7 +757,10 @@ fn more_model_calls_than_granted_are_denied() {
     let mut expected = vec![format!("ok:{CANNED}"); 3];
     expected.extend([format!("denied:{msg}"), format!("denied:{msg}")]);
     assert_eq!(navigation(out).unwrap().next_steps, expected);
-    assert_eq!(rec.model_calls, MAX_CALLS, "denied calls never reach the model");
+    assert_eq!(
+        rec.model_calls, MAX_CALLS,
+        "denied calls never reach the model"
+    );
     let d = ("coop-hostile".to_string(), "model".to_string(), msg);
     assert_eq!(rec.denied, vec![d.clone(), d]);
 }
@@ -537,7 +772,10 @@ fn max_tokens_above_the_grant_are_denied() {
     let msg = format!("max-tokens 1000 is above the grant of {MAX_TOKENS} per call");
     assert_eq!(report(out), format!("denied:{msg}"));
     assert_eq!(rec.model_calls, 0);
-    assert_eq!(rec.denied, vec![("coop-hostile".to_string(), "model".to_string(), msg)]);
+    assert_eq!(
+        rec.denied,
+        vec![("coop-hostile".to_string(), "model".to_string(), msg)]
+    );
     // At the grant exactly is fine.
     let (out, rec) = f.attack(&grants(), &format!("model-big:{MAX_TOKENS}"));
     assert_eq!(report(out), format!("ok:{CANNED}"));
@@ -551,8 +789,16 @@ fn max_tokens_above_the_grant_are_denied() {
 fn one_host_survives_every_attack_in_a_row() {
     let f = Fixture::new();
     for goal in [
-        "loop", "alloc", "huge:104857600", "huge:2097152", "panic", "recurse", "sleep:3600", "model-flood:9",
-        "read:../x", "write:.git/config",
+        "loop",
+        "alloc",
+        "huge:104857600",
+        "huge:2097152",
+        "panic",
+        "recurse",
+        "sleep:3600",
+        "model-flood:9",
+        "read:../x",
+        "write:.git/config",
     ] {
         let _ = f.attack(&wide_edits(), goal);
     }
@@ -603,14 +849,18 @@ fn manifest_error(host: &PluginHost, bytes: &[u8]) -> String {
 #[test]
 fn the_real_component_with_another_wit_version_is_refused() {
     let wasm = wasm_path();
-    assert!(wasm.is_file(), "build plugins/hostile first: bash plugins/hostile/build.sh");
+    assert!(
+        wasm.is_file(),
+        "build plugins/hostile first: bash plugins/hostile/build.sh"
+    );
     let bytes = std::fs::read(&wasm).unwrap();
     // Same length, so every enclosing section size stays valid.
     let (from, to) = (br#""wit": "coop:mob@0.2.1""#, br#""wit": "coop:mob@0.0.9""#);
     // The manifest text also sits in the data segment; patch the copy in the
     // custom section, which follows the section's name.
     let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
-    let name = find(&bytes, coop_plugin_host::manifest::SECTION.as_bytes()).expect("manifest section");
+    let name =
+        find(&bytes, coop_plugin_host::manifest::SECTION.as_bytes()).expect("manifest section");
     let at = name + find(&bytes[name..], from).expect("manifest in the section");
     let mut patched = bytes.clone();
     patched[at..at + to.len()].copy_from_slice(to);
@@ -622,7 +872,9 @@ fn the_real_component_with_another_wit_version_is_refused() {
     // And a pin on the original digest refuses the patched file outright.
     let pin = sha256_hex(&bytes);
     match host.load_bytes("patched.wasm", &patched, Some(&pin)) {
-        Err(PluginError::DigestMismatch { expected, actual, .. }) => {
+        Err(PluginError::DigestMismatch {
+            expected, actual, ..
+        }) => {
             assert_eq!(expected, pin);
             assert_eq!(actual, sha256_hex(&patched));
         }
@@ -639,7 +891,11 @@ fn manifest_extraction_refuses_bad_manifests() {
     // Sanity: the good manifest passes extraction (then fails to compile,
     // since this is a core module, not a component).
     assert!(matches!(
-        host.load_bytes("tiny.wasm", &module_with_sections(&[(sec, GOOD_MANIFEST.as_bytes())]), None),
+        host.load_bytes(
+            "tiny.wasm",
+            &module_with_sections(&[(sec, GOOD_MANIFEST.as_bytes())]),
+            None
+        ),
         Err(PluginError::Compile { .. })
     ));
     let old = GOOD_MANIFEST.replace("coop:mob@0.2.1", "coop:mob@0.0.9");
@@ -654,13 +910,19 @@ fn manifest_extraction_refuses_bad_manifests() {
     assert_eq!(
         manifest_error(
             &host,
-            &module_with_sections(&[(sec, GOOD_MANIFEST.as_bytes()), (sec, GOOD_MANIFEST.as_bytes())])
+            &module_with_sections(&[
+                (sec, GOOD_MANIFEST.as_bytes()),
+                (sec, GOOD_MANIFEST.as_bytes())
+            ])
         ),
         "more than one `coop-manifest` custom section"
     );
     let unknown = GOOD_MANIFEST.replace(r#""log":true"#, r#""log":true,"network":true"#);
     let reason = manifest_error(&host, &module_with_sections(&[(sec, unknown.as_bytes())]));
-    assert!(reason.starts_with("manifest is not valid: unknown field `network`"), "{reason}");
+    assert!(
+        reason.starts_with("manifest is not valid: unknown field `network`"),
+        "{reason}"
+    );
     let router = GOOD_MANIFEST
         .replace(r#""world":"role""#, r#""world":"router""#)
         .replace(r#""log":true"#, r#""log":true,"edits":{"globs":["**"]}"#);
@@ -669,7 +931,10 @@ fn manifest_extraction_refuses_bad_manifests() {
         "a router plugin may only request `log`"
     );
     let reason = manifest_error(&host, b"\0asm\x01\0\0\0\x00\xff");
-    assert!(reason.starts_with("not a valid WebAssembly binary"), "{reason}");
+    assert!(
+        reason.starts_with("not a valid WebAssembly binary"),
+        "{reason}"
+    );
 }
 
 // ---------------------------------------------------------------- context (WIT 0.2.1)
@@ -686,11 +951,24 @@ fn with_context(goal: &str) -> Handoff {
         content: "x\n".into(),
     };
     Handoff {
-        recent: vec![StepRecord { seq: 2, role: Role::Reviewer, kind: "review".into(), text: "verdict: approve\n".into() }],
+        recent: vec![StepRecord {
+            seq: 2,
+            role: Role::Reviewer,
+            kind: "review".into(),
+            text: "verdict: approve\n".into(),
+        }],
         summarized_steps: 1,
         context: Some(ContextPack {
             counter: "estimate".into(),
-            budget: ContextBudget { input: 900, working: SectionBudget { share: 450, limit: 600, used: 14 }, ..Default::default() },
+            budget: ContextBudget {
+                input: 900,
+                working: SectionBudget {
+                    share: 450,
+                    limit: 600,
+                    used: 14,
+                },
+                ..Default::default()
+            },
             working_set: vec![item("src/lib.go", None), item(".env", Some("KEY"))],
             dropped: vec![],
         }),
@@ -703,18 +981,55 @@ fn the_context_import_serves_the_hosts_pack_within_the_read_grant() {
     let f = Fixture::new();
     let run = |grants: &Grants| {
         let rec = Arc::new(Mutex::new(Record::default()));
-        let services = Box::new(Services { wt: f.wt.clone(), rec });
-        f.host.run_role(&f.plugin, grants, Role::Navigator, services, &with_context("context"))
+        let services = Box::new(Services {
+            wt: f.wt.clone(),
+            rec,
+        });
+        f.host.run_role(
+            &f.plugin,
+            grants,
+            Role::Navigator,
+            services,
+            &with_context("context"),
+        )
     };
     let nav = navigation(run(&grants())).unwrap();
-    assert_eq!(nav.next_steps, ["item:src/lib.go::7", "item:.env:KEY:7", "recent:2:review", "ok:input=900 working-used=14 summarized=1"]);
+    assert_eq!(
+        nav.next_steps,
+        [
+            "item:src/lib.go::7",
+            "item:.env:KEY:7",
+            "recent:2:review",
+            "ok:input=900 working-used=14 summarized=1"
+        ]
+    );
     // The same globs as every read: `.env` is outside the narrow grant.
     let nav = navigation(run(&narrow_read())).unwrap();
-    assert_eq!(nav.next_steps, ["item:src/lib.go::7", "recent:2:review", "ok:input=900 working-used=14 summarized=1"]);
+    assert_eq!(
+        nav.next_steps,
+        [
+            "item:src/lib.go::7",
+            "recent:2:review",
+            "ok:input=900 working-used=14 summarized=1"
+        ]
+    );
     // Without a read grant neither `workspace` nor `context` is linked.
-    let e = host_error(run(&Grants { workspace_read: None, ..grants() }));
-    assert!(matches!(&e, PluginError::ImportNotGranted { import, .. } if import == "coop:mob/workspace@0.2.1" || import == "coop:mob/context@0.2.1"), "{e}");
-    assert!(f.plugin.imports.iter().any(|i| i == "coop:mob/context@0.2.1"), "{:?}", f.plugin.imports);
+    let e = host_error(run(&Grants {
+        workspace_read: None,
+        ..grants()
+    }));
+    assert!(
+        matches!(&e, PluginError::ImportNotGranted { import, .. } if import == "coop:mob/workspace@0.2.1" || import == "coop:mob/context@0.2.1"),
+        "{e}"
+    );
+    assert!(
+        f.plugin
+            .imports
+            .iter()
+            .any(|i| i == "coop:mob/context@0.2.1"),
+        "{:?}",
+        f.plugin.imports
+    );
 }
 
 /// A component built against the frozen WIT 0.2.0 (plugins/compat-0.2.0)
@@ -723,15 +1038,39 @@ fn the_context_import_serves_the_hosts_pack_within_the_read_grant() {
 fn a_plugin_built_against_wit_0_2_0_still_runs() {
     let f = Fixture::new();
     let path = wasm_path().with_file_name("compat-0.2.0.wasm");
-    assert!(path.is_file(), "{} missing: bash plugins/hostile/build.sh builds it", path.display());
+    assert!(
+        path.is_file(),
+        "{} missing: bash plugins/hostile/build.sh builds it",
+        path.display()
+    );
     let old = f.host.load(&path, None).unwrap();
     assert_eq!(old.manifest.wit, "coop:mob@0.2.0");
-    assert!(old.imports.iter().any(|i| i == "coop:mob/workspace@0.2.0"), "{:?}", old.imports);
-    assert!(old.imports.iter().all(|i| !i.contains("@0.2.1")), "{:?}", old.imports);
+    assert!(
+        old.imports.iter().any(|i| i == "coop:mob/workspace@0.2.0"),
+        "{:?}",
+        old.imports
+    );
+    assert!(
+        old.imports.iter().all(|i| !i.contains("@0.2.1")),
+        "{:?}",
+        old.imports
+    );
     assert_eq!(f.host.check(&old, 10 << 20), Vec::<String>::new());
     let rec = Arc::new(Mutex::new(Record::default()));
-    let services = Box::new(Services { wt: f.wt.clone(), rec: rec.clone() });
-    let out = f.host.run_role(&old, &grants(), Role::Navigator, services, &with_context("anything"));
+    let services = Box::new(Services {
+        wt: f.wt.clone(),
+        rec: rec.clone(),
+    });
+    let out = f.host.run_role(
+        &old,
+        &grants(),
+        Role::Navigator,
+        services,
+        &with_context("anything"),
+    );
     assert_eq!(report(out), "compat-0.2.0 seq 1: ok:# demo");
-    assert_eq!(rec.lock().unwrap().logs, ["coop-compat-0.2.0: compat 0.2.0 plugin ran"]);
+    assert_eq!(
+        rec.lock().unwrap().logs,
+        ["coop-compat-0.2.0: compat 0.2.0 plugin ran"]
+    );
 }

@@ -13,7 +13,10 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<u16, ProviderError> {
         .map_err(|e| ProviderError::Config(e.to_string()))?;
     match client.get(url).send().await {
         Ok(r) => Ok(r.status().as_u16()),
-        Err(e) if e.is_timeout() => Err(ProviderError::Timeout { phase: crate::TimeoutPhase::Connect, after: timeout }),
+        Err(e) if e.is_timeout() => Err(ProviderError::Timeout {
+            phase: crate::TimeoutPhase::Connect,
+            after: timeout,
+        }),
         Err(e) => Err(ProviderError::Connect(e.without_url().to_string())),
     }
 }

@@ -322,7 +322,11 @@ impl ModelClient for ReplayClient {
                 } else {
                     ex.model
                 },
-                finish_reason: ex.finish_reason.as_deref().map(FinishReason::from_wire).unwrap_or(FinishReason::Stop),
+                finish_reason: ex
+                    .finish_reason
+                    .as_deref()
+                    .map(FinishReason::from_wire)
+                    .unwrap_or(FinishReason::Stop),
                 // No wire request exists; the canonical form is what was matched.
                 request_body: canonical_request_json(req),
                 response_raw,
@@ -385,8 +389,8 @@ impl<C: ModelClient + ?Sized> ModelClient for JournalClient<C> {
 mod journal_tests {
     use super::*;
     use crate::ChatMessage;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Stands in for the live provider; counts the calls that reach it.
     #[derive(Debug, Default)]
@@ -396,7 +400,11 @@ mod journal_tests {
         fn name(&self) -> &str {
             "live"
         }
-        fn complete<'a>(&'a self, req: &'a CompletionRequest, _c: &'a CancellationToken) -> CompletionFuture<'a> {
+        fn complete<'a>(
+            &'a self,
+            req: &'a CompletionRequest,
+            _c: &'a CancellationToken,
+        ) -> CompletionFuture<'a> {
             Box::pin(async move {
                 self.0.fetch_add(1, Ordering::SeqCst);
                 Ok(Completion {
@@ -426,10 +434,20 @@ mod journal_tests {
 
     #[tokio::test]
     async fn answered_calls_come_from_the_journal_once_and_the_rest_go_live() {
-        let rec = Recorder::new(RecordingMeta { kind: RecordingKind::Recording, note: String::new(), model: None, server: None, recorded_at: None });
+        let rec = Recorder::new(RecordingMeta {
+            kind: RecordingKind::Recording,
+            note: String::new(),
+            model: None,
+            server: None,
+            recorded_at: None,
+        });
         let done = Completion {
             text: "journal reply".into(),
-            usage: Usage { input_tokens: 5, output_tokens: 2, ..Usage::default() },
+            usage: Usage {
+                input_tokens: 5,
+                output_tokens: 2,
+                ..Usage::default()
+            },
             usage_reported: true,
             model: "m".into(),
             finish_reason: FinishReason::Stop,
@@ -443,7 +461,10 @@ mod journal_tests {
         let cancel = CancellationToken::new();
         let a = client.complete(&req("first"), &cancel).await.unwrap();
         assert_eq!(a.text, "journal reply");
-        assert_eq!(a.usage.input_tokens, 5, "the recorded usage is kept (it was paid once)");
+        assert_eq!(
+            a.usage.input_tokens, 5,
+            "the recorded usage is kept (it was paid once)"
+        );
         assert_eq!(live.0.load(Ordering::SeqCst), 0, "nothing paid again");
         // The same request again (a second, identical call): live, because
         // each recorded exchange answers once.

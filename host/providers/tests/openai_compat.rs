@@ -622,7 +622,11 @@ async fn a_looping_reply_is_stopped_early_with_one_copy_kept() {
         started.elapsed()
     );
     assert_eq!(c.finish_reason, FinishReason::Repetition);
-    assert_eq!(c.text, format!("{head}{row}"), "one whole copy of the row is kept");
+    assert_eq!(
+        c.text,
+        format!("{head}{row}"),
+        "one whole copy of the row is kept"
+    );
     assert!(!c.usage_reported);
 
     // Switched off, the same reply is read to its end.

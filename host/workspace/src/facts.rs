@@ -20,7 +20,11 @@ const PACKAGE_SCAN_BYTES: u64 = 64 * 1024;
 /// module path is empty and packages are plain directory paths.
 pub fn repo_facts(worktree: &Worktree) -> Result<RepoFacts, WorkspaceError> {
     let paths = worktree.list_files()?;
-    facts_from(paths, |p| worktree.resolve(p), |p, max| worktree.read_file(p, max))
+    facts_from(
+        paths,
+        |p| worktree.resolve(p),
+        |p, max| worktree.read_file(p, max),
+    )
 }
 
 /// [`repo_facts`] for a plain checkout (no coop worktree), e.g. for
@@ -44,7 +48,6 @@ fn facts_from(
     resolve: impl Fn(&str) -> Result<std::path::PathBuf, WorkspaceError>,
     read: impl Fn(&str, u64) -> Result<String, WorkspaceError>,
 ) -> Result<RepoFacts, WorkspaceError> {
-
     // Every module root (directory of a go.mod) with its module path.
     let mut modules: Vec<(String, String)> = Vec::new();
     for p in paths

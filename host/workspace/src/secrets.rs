@@ -18,13 +18,35 @@ pub fn is_secret_file(path: &str) -> bool {
         return !shared_templates.iter().any(|t| name.ends_with(t));
     }
     let exact = [
-        ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd", ".pgpass", "credentials",
-        "credentials.json", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
+        ".netrc",
+        "_netrc",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".htpasswd",
+        ".pgpass",
+        "credentials",
+        "credentials.json",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
     ];
     if exact.contains(&name.as_str()) {
         return true;
     }
-    let suffixes = [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".tfvars", ".kdbx", ".ppk", ".asc.key"];
+    let suffixes = [
+        ".pem",
+        ".key",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".keystore",
+        ".tfvars",
+        ".kdbx",
+        ".ppk",
+        ".asc.key",
+    ];
     if suffixes.iter().any(|s| name.ends_with(s)) {
         return true;
     }
@@ -38,15 +60,43 @@ mod tests {
     #[test]
     fn secret_files_by_name() {
         for p in [
-            ".env", "config/.env", ".env.local", ".env.production", "deploy/prod.env", "certs/server.key", "tls/ca.pem",
-            "keys/id_rsa", "id_ed25519", "store.p12", "a/b.pfx", "app.jks", ".netrc", "home/.npmrc", ".git-credentials",
-            "gcp/service-account-prod.json", "credentials.json", "infra/prod.tfvars", ".ENV",
+            ".env",
+            "config/.env",
+            ".env.local",
+            ".env.production",
+            "deploy/prod.env",
+            "certs/server.key",
+            "tls/ca.pem",
+            "keys/id_rsa",
+            "id_ed25519",
+            "store.p12",
+            "a/b.pfx",
+            "app.jks",
+            ".netrc",
+            "home/.npmrc",
+            ".git-credentials",
+            "gcp/service-account-prod.json",
+            "credentials.json",
+            "infra/prod.tfvars",
+            ".ENV",
         ] {
             assert!(is_secret_file(p), "{p}");
         }
         for p in [
-            ".env.example", ".env.sample", "config/.env.template", "main.go", "env.go", "environment.go", "keys.go",
-            "key_test.go", "id_rsa.pub", "pem.go", "README.md", "go.mod", "tokens/token.go", "monkey.go",
+            ".env.example",
+            ".env.sample",
+            "config/.env.template",
+            "main.go",
+            "env.go",
+            "environment.go",
+            "keys.go",
+            "key_test.go",
+            "id_rsa.pub",
+            "pem.go",
+            "README.md",
+            "go.mod",
+            "tokens/token.go",
+            "monkey.go",
         ] {
             assert!(!is_secret_file(p), "{p}");
         }

@@ -131,7 +131,11 @@ impl Worktree {
 
     /// [`Worktree::create`] at commit `base` instead of HEAD (a replay
     /// starts from the commit the recorded run started from).
-    pub fn create_at(repo: &Repo, run_id: &str, base: Option<&str>) -> Result<Worktree, WorkspaceError> {
+    pub fn create_at(
+        repo: &Repo,
+        run_id: &str,
+        base: Option<&str>,
+    ) -> Result<Worktree, WorkspaceError> {
         validate_run_id(run_id)?;
         let branch = format!("coop/{run_id}");
         let exists = run(
@@ -152,7 +156,10 @@ impl Worktree {
             return Err(WorkspaceError::WorktreeExists(path));
         }
         let base = match base {
-            Some(b) => run_str(repo.root(), &["rev-parse", "--verify", &format!("{b}^{{commit}}")])?,
+            Some(b) => run_str(
+                repo.root(),
+                &["rev-parse", "--verify", &format!("{b}^{{commit}}")],
+            )?,
             None => repo.head_commit()?,
         };
         repo.ensure_coop_dir()?;
@@ -189,14 +196,22 @@ impl Worktree {
                 .ok_or_else(|| WorkspaceError::NotUtf8(path.display().to_string()))?;
             // `worktree remove` refuses a worktree git no longer knows; then
             // the directory is removed by hand and pruned below.
-            let removed = run(repo.root(), &["worktree", "remove", "--force", path_str], crate::GIT_TIMEOUT)?;
+            let removed = run(
+                repo.root(),
+                &["worktree", "remove", "--force", path_str],
+                crate::GIT_TIMEOUT,
+            )?;
             if !removed.success && path.symlink_metadata().is_ok() {
                 std::fs::remove_dir_all(&path).map_err(|e| WorkspaceError::io(&path, e))?;
             }
         }
         run_ok(repo.root(), &["worktree", "prune"])?;
         let branch = format!("refs/heads/coop/{run_id}");
-        let exists = run(repo.root(), &["show-ref", "--verify", "--quiet", &branch], crate::GIT_TIMEOUT)?;
+        let exists = run(
+            repo.root(),
+            &["show-ref", "--verify", "--quiet", &branch],
+            crate::GIT_TIMEOUT,
+        )?;
         if exists.success {
             run_ok(repo.root(), &["branch", "-D", &format!("coop/{run_id}")])?;
         }
@@ -335,9 +350,22 @@ impl Worktree {
     /// not listed.
     pub fn changed_files(&self) -> Result<Vec<String>, WorkspaceError> {
         run_ok(&self.root, &["add", "--all"])?;
-        let args = ["diff", "--cached", "--name-only", "--no-renames", "--diff-filter=ACMRT", "-z", &self.base, "--"];
+        let args = [
+            "diff",
+            "--cached",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=ACMRT",
+            "-z",
+            &self.base,
+            "--",
+        ];
         let out = run_ok(&self.root, &args)?.stdout_str(&args)?;
-        Ok(out.split('\0').filter(|p| !p.is_empty()).map(str::to_string).collect())
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect())
     }
 
     /// Commits every change in the worktree on the coop branch as
@@ -426,7 +454,11 @@ fn validate_run_id(id: &str) -> Result<(), WorkspaceError> {
     Ok(())
 }
 
-pub(crate) fn read_regular(path: &Path, rel: &str, max_bytes: u64) -> Result<String, WorkspaceError> {
+pub(crate) fn read_regular(
+    path: &Path,
+    rel: &str,
+    max_bytes: u64,
+) -> Result<String, WorkspaceError> {
     let meta = path
         .symlink_metadata()
         .map_err(|e| WorkspaceError::io(path, e))?;
@@ -549,8 +581,7 @@ pub(crate) fn list_files_in(root: &Path) -> Result<Vec<String>, WorkspaceError> 
         // `--cached` still lists files deleted from the work tree, and
         // tracked symlinks are not files an agent may read.
         .filter(|p| {
-            root
-                .join(p)
+            root.join(p)
                 .symlink_metadata()
                 .map(|m| m.is_file())
                 .unwrap_or(false)
@@ -561,4 +592,3 @@ pub(crate) fn list_files_in(root: &Path) -> Result<Vec<String>, WorkspaceError> 
     files.dedup();
     Ok(files)
 }
-

@@ -196,7 +196,11 @@ fn discard_removes_a_killed_runs_worktree_and_branch_so_it_can_be_rebuilt() {
     let wt = Worktree::create(&repo, "k").unwrap();
     // A half-applied edit and a commit on the run's branch: what a killed
     // process may leave.
-    fs::write(wt.root().join("main.go"), "package main\n\nfunc main() { torn").unwrap();
+    fs::write(
+        wt.root().join("main.go"),
+        "package main\n\nfunc main() { torn",
+    )
+    .unwrap();
     wt.commit("partial").unwrap();
     fs::write(wt.root().join("stray.go"), "package main\n").unwrap();
     Worktree::discard(&repo, "k").unwrap();
@@ -214,7 +218,10 @@ fn discard_removes_a_killed_runs_worktree_and_branch_so_it_can_be_rebuilt() {
     fs::write(repo.worktree_path("orphan").join("x"), "x").unwrap();
     Worktree::discard(&repo, "orphan").unwrap();
     assert!(!repo.worktree_path("orphan").exists());
-    assert!(Worktree::discard(&repo, "../evil").is_err(), "run ids are validated");
+    assert!(
+        Worktree::discard(&repo, "../evil").is_err(),
+        "run ids are validated"
+    );
 }
 
 #[test]
@@ -605,15 +612,31 @@ fn changed_files_lists_added_and_modified_paths_not_deleted_or_ignored_ones() {
     let wt = Worktree::create(&repo, "cf").unwrap();
     assert!(wt.changed_files().unwrap().is_empty());
     let out = wt.apply_edits(&[
-        FileEdit::Write { path: "pkg/new file.go".into(), content: "package pkg\n".into() },
-        FileEdit::Replace { path: "main.go".into(), old: "func main() {}".into(), new: "func main() { println() }".into() },
-        FileEdit::Delete { path: "internal/srv/srv_test.go".into() },
-        FileEdit::Write { path: "debug.log".into(), content: "ignored\n".into() },
+        FileEdit::Write {
+            path: "pkg/new file.go".into(),
+            content: "package pkg\n".into(),
+        },
+        FileEdit::Replace {
+            path: "main.go".into(),
+            old: "func main() {}".into(),
+            new: "func main() { println() }".into(),
+        },
+        FileEdit::Delete {
+            path: "internal/srv/srv_test.go".into(),
+        },
+        FileEdit::Write {
+            path: "debug.log".into(),
+            content: "ignored\n".into(),
+        },
     ]);
     assert!(out.iter().all(applied));
     let mut files = wt.changed_files().unwrap();
     files.sort();
-    assert_eq!(files, ["main.go", "pkg/new file.go"], "a name with a space survives; deleted and ignored files are not listed");
+    assert_eq!(
+        files,
+        ["main.go", "pkg/new file.go"],
+        "a name with a space survives; deleted and ignored files are not listed"
+    );
     // Still relative to the base after a commit.
     wt.commit("c").unwrap();
     let mut again = wt.changed_files().unwrap();

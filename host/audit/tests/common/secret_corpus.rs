@@ -18,7 +18,9 @@ impl Gen {
     }
     pub fn pick(&mut self, alphabet: &str, n: usize) -> String {
         let a: Vec<char> = alphabet.chars().collect();
-        (0..n).map(|_| a[(self.next_u64() % a.len() as u64) as usize]).collect()
+        (0..n)
+            .map(|_| a[(self.next_u64() % a.len() as u64) as usize])
+            .collect()
     }
 }
 
@@ -70,76 +72,270 @@ const GENERIC: &[&str] = &[
 
 pub fn kinds() -> Vec<Kind> {
     vec![
-        Kind { name: "aws-access-key-id", make: |g| format!("AKIA{}", g.pick(&format!("{UPPER}{DIGITS}"), 16)), contexts: ANYWHERE },
+        Kind {
+            name: "aws-access-key-id",
+            make: |g| format!("AKIA{}", g.pick(&format!("{UPPER}{DIGITS}"), 16)),
+            contexts: ANYWHERE,
+        },
         Kind {
             name: "aws-secret-access-key",
             make: |g| g.pick(&b64(), 40),
-            contexts: &["aws_secret_access_key = {}\n", "\tAwsSecretAccessKey: \"{}\",\n", "AWS_SECRET_ACCESS_KEY={}\n"],
+            contexts: &[
+                "aws_secret_access_key = {}\n",
+                "\tAwsSecretAccessKey: \"{}\",\n",
+                "AWS_SECRET_ACCESS_KEY={}\n",
+            ],
         },
-        Kind { name: "github-pat", make: |g| format!("ghp_{}", g.pick(&alnum(), 36)), contexts: ANYWHERE },
-        Kind { name: "github-oauth", make: |g| format!("gho_{}", g.pick(&alnum(), 36)), contexts: ANYWHERE },
-        Kind { name: "github-fine-grained", make: |g| format!("github_pat_{}_{}", g.pick(&alnum(), 22), g.pick(&alnum(), 59)), contexts: ANYWHERE },
-        Kind { name: "gitlab-pat", make: |g| format!("glpat-{}", g.pick(&urlsafe(), 20)), contexts: ANYWHERE },
-        Kind { name: "openai-key", make: |g| format!("sk-proj-{}", g.pick(&urlsafe(), 48)), contexts: ANYWHERE },
-        Kind { name: "anthropic-key", make: |g| format!("sk-ant-api03-{}", g.pick(&urlsafe(), 93)), contexts: ANYWHERE },
-        Kind { name: "slack-bot-token", make: |g| format!("xoxb-{}-{}-{}", g.pick(DIGITS, 12), g.pick(DIGITS, 13), g.pick(&alnum(), 24)), contexts: ANYWHERE },
+        Kind {
+            name: "github-pat",
+            make: |g| format!("ghp_{}", g.pick(&alnum(), 36)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "github-oauth",
+            make: |g| format!("gho_{}", g.pick(&alnum(), 36)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "github-fine-grained",
+            make: |g| {
+                format!(
+                    "github_pat_{}_{}",
+                    g.pick(&alnum(), 22),
+                    g.pick(&alnum(), 59)
+                )
+            },
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "gitlab-pat",
+            make: |g| format!("glpat-{}", g.pick(&urlsafe(), 20)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "openai-key",
+            make: |g| format!("sk-proj-{}", g.pick(&urlsafe(), 48)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "anthropic-key",
+            make: |g| format!("sk-ant-api03-{}", g.pick(&urlsafe(), 93)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "slack-bot-token",
+            make: |g| {
+                format!(
+                    "xoxb-{}-{}-{}",
+                    g.pick(DIGITS, 12),
+                    g.pick(DIGITS, 13),
+                    g.pick(&alnum(), 24)
+                )
+            },
+            contexts: ANYWHERE,
+        },
         Kind {
             name: "slack-webhook",
-            make: |g| format!("https://hooks.slack.com/services/T{}/B{}/{}", g.pick(&format!("{UPPER}{DIGITS}"), 8), g.pick(&format!("{UPPER}{DIGITS}"), 10), g.pick(&alnum(), 24)),
+            make: |g| {
+                format!(
+                    "https://hooks.slack.com/services/T{}/B{}/{}",
+                    g.pick(&format!("{UPPER}{DIGITS}"), 8),
+                    g.pick(&format!("{UPPER}{DIGITS}"), 10),
+                    g.pick(&alnum(), 24)
+                )
+            },
             contexts: ANYWHERE,
         },
-        Kind { name: "stripe-live-key", make: |g| format!("sk_live_{}", g.pick(&alnum(), 24)), contexts: ANYWHERE },
-        Kind { name: "stripe-restricted-key", make: |g| format!("rk_live_{}", g.pick(&alnum(), 24)), contexts: ANYWHERE },
-        Kind { name: "google-api-key", make: |g| format!("AIza{}", g.pick(&urlsafe(), 35)), contexts: ANYWHERE },
-        Kind { name: "npm-token", make: |g| format!("npm_{}", g.pick(&alnum(), 36)), contexts: ANYWHERE },
-        Kind { name: "pypi-token", make: |g| format!("pypi-AgEIcHlwaS5vcmc{}", g.pick(&urlsafe(), 60)), contexts: ANYWHERE },
-        Kind { name: "sendgrid-key", make: |g| format!("SG.{}.{}", g.pick(&urlsafe(), 22), g.pick(&urlsafe(), 43)), contexts: ANYWHERE },
-        Kind { name: "twilio-api-key", make: |g| format!("SK{}", g.pick(HEX, 32)), contexts: ANYWHERE },
-        Kind { name: "mailgun-key", make: |g| format!("key-{}", g.pick(&format!("{LOWER}{DIGITS}"), 32)), contexts: ANYWHERE },
-        Kind { name: "digitalocean-token", make: |g| format!("dop_v1_{}", g.pick(HEX, 64)), contexts: ANYWHERE },
-        Kind { name: "shopify-token", make: |g| format!("shpat_{}", g.pick(HEX, 32)), contexts: ANYWHERE },
-        Kind { name: "vault-token", make: |g| format!("hvs.{}", g.pick(&urlsafe(), 90)), contexts: ANYWHERE },
-        Kind { name: "databricks-token", make: |g| format!("dapi{}", g.pick(HEX, 32)), contexts: ANYWHERE },
-        Kind { name: "huggingface-token", make: |g| format!("hf_{}", g.pick(&format!("{UPPER}{LOWER}"), 34)), contexts: ANYWHERE },
+        Kind {
+            name: "stripe-live-key",
+            make: |g| format!("sk_live_{}", g.pick(&alnum(), 24)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "stripe-restricted-key",
+            make: |g| format!("rk_live_{}", g.pick(&alnum(), 24)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "google-api-key",
+            make: |g| format!("AIza{}", g.pick(&urlsafe(), 35)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "npm-token",
+            make: |g| format!("npm_{}", g.pick(&alnum(), 36)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "pypi-token",
+            make: |g| format!("pypi-AgEIcHlwaS5vcmc{}", g.pick(&urlsafe(), 60)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "sendgrid-key",
+            make: |g| format!("SG.{}.{}", g.pick(&urlsafe(), 22), g.pick(&urlsafe(), 43)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "twilio-api-key",
+            make: |g| format!("SK{}", g.pick(HEX, 32)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "mailgun-key",
+            make: |g| format!("key-{}", g.pick(&format!("{LOWER}{DIGITS}"), 32)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "digitalocean-token",
+            make: |g| format!("dop_v1_{}", g.pick(HEX, 64)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "shopify-token",
+            make: |g| format!("shpat_{}", g.pick(HEX, 32)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "vault-token",
+            make: |g| format!("hvs.{}", g.pick(&urlsafe(), 90)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "databricks-token",
+            make: |g| format!("dapi{}", g.pick(HEX, 32)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "huggingface-token",
+            make: |g| format!("hf_{}", g.pick(&format!("{UPPER}{LOWER}"), 34)),
+            contexts: ANYWHERE,
+        },
         Kind {
             name: "discord-webhook",
-            make: |g| format!("https://discord.com/api/webhooks/{}/{}", g.pick(DIGITS, 18), g.pick(&urlsafe(), 68)),
+            make: |g| {
+                format!(
+                    "https://discord.com/api/webhooks/{}/{}",
+                    g.pick(DIGITS, 18),
+                    g.pick(&urlsafe(), 68)
+                )
+            },
             contexts: ANYWHERE,
         },
-        Kind { name: "telegram-bot-token", make: |g| format!("{}:AA{}", g.pick(DIGITS, 10), g.pick(&urlsafe(), 33)), contexts: ANYWHERE },
-        Kind { name: "age-secret-key", make: |g| format!("AGE-SECRET-KEY-1{}", g.pick(&format!("{UPPER}{DIGITS}"), 58)), contexts: ANYWHERE },
-        Kind { name: "linear-api-key", make: |g| format!("lin_api_{}", g.pick(&alnum(), 40)), contexts: ANYWHERE },
-        Kind { name: "postman-key", make: |g| format!("PMAK-{}-{}", g.pick(HEX, 24), g.pick(HEX, 34)), contexts: ANYWHERE },
-        Kind { name: "newrelic-key", make: |g| format!("NRAK-{}", g.pick(&format!("{UPPER}{DIGITS}"), 27)), contexts: ANYWHERE },
-        Kind { name: "doppler-token", make: |g| format!("dp.pt.{}", g.pick(&alnum(), 43)), contexts: ANYWHERE },
-        Kind { name: "square-token", make: |g| format!("sq0atp-{}", g.pick(&urlsafe(), 22)), contexts: ANYWHERE },
-        Kind { name: "grafana-service-account", make: |g| format!("glsa_{}_{}", g.pick(&alnum(), 32), g.pick(HEX, 8)), contexts: ANYWHERE },
+        Kind {
+            name: "telegram-bot-token",
+            make: |g| format!("{}:AA{}", g.pick(DIGITS, 10), g.pick(&urlsafe(), 33)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "age-secret-key",
+            make: |g| {
+                format!(
+                    "AGE-SECRET-KEY-1{}",
+                    g.pick(&format!("{UPPER}{DIGITS}"), 58)
+                )
+            },
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "linear-api-key",
+            make: |g| format!("lin_api_{}", g.pick(&alnum(), 40)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "postman-key",
+            make: |g| format!("PMAK-{}-{}", g.pick(HEX, 24), g.pick(HEX, 34)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "newrelic-key",
+            make: |g| format!("NRAK-{}", g.pick(&format!("{UPPER}{DIGITS}"), 27)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "doppler-token",
+            make: |g| format!("dp.pt.{}", g.pick(&alnum(), 43)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "square-token",
+            make: |g| format!("sq0atp-{}", g.pick(&urlsafe(), 22)),
+            contexts: ANYWHERE,
+        },
+        Kind {
+            name: "grafana-service-account",
+            make: |g| format!("glsa_{}_{}", g.pick(&alnum(), 32), g.pick(HEX, 8)),
+            contexts: ANYWHERE,
+        },
         Kind {
             name: "jwt",
-            make: |g| format!("eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}", g.pick(&urlsafe(), 40), g.pick(&urlsafe(), 43)),
+            make: |g| {
+                format!(
+                    "eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}",
+                    g.pick(&urlsafe(), 40),
+                    g.pick(&urlsafe(), 43)
+                )
+            },
             contexts: ANYWHERE,
         },
         Kind {
             name: "azure-storage-key",
             make: |g| g.pick(&b64(), 86) + "==",
-            contexts: &["DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={};EndpointSuffix=core.windows.net\n"],
+            contexts: &[
+                "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={};EndpointSuffix=core.windows.net\n",
+            ],
         },
         Kind {
             name: "heroku-api-key",
-            make: |g| format!("{}-{}-{}-{}-{}", g.pick(HEX, 8), g.pick(HEX, 4), g.pick(HEX, 4), g.pick(HEX, 4), g.pick(HEX, 12)),
-            contexts: &["HEROKU_API_KEY={}\n", "\therokuAPIKey := \"{}\"\n", "heroku_api_key: {}\n"],
+            make: |g| {
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    g.pick(HEX, 8),
+                    g.pick(HEX, 4),
+                    g.pick(HEX, 4),
+                    g.pick(HEX, 4),
+                    g.pick(HEX, 12)
+                )
+            },
+            contexts: &[
+                "HEROKU_API_KEY={}\n",
+                "\therokuAPIKey := \"{}\"\n",
+                "heroku_api_key: {}\n",
+            ],
         },
         Kind {
             name: "url-password",
             make: |g| g.pick(&alnum(), 16),
-            contexts: &["postgres://app:{}@db.internal:5432/orders?sslmode=disable\n", "\tdsn := \"mysql://root:{}@tcp(localhost:3306)/app\"\n", "amqp://guest:{}@rabbit:5672/\n"],
+            contexts: &[
+                "postgres://app:{}@db.internal:5432/orders?sslmode=disable\n",
+                "\tdsn := \"mysql://root:{}@tcp(localhost:3306)/app\"\n",
+                "amqp://guest:{}@rabbit:5672/\n",
+            ],
         },
-        Kind { name: "bearer-header", make: |g| g.pick(&urlsafe(), 40), contexts: &["Authorization: Bearer {}\n", "> Authorization: token {}\n"] },
-        Kind { name: "generic-password", make: |g| g.pick(&format!("{}!@$%^*", alnum()), 20), contexts: GENERIC },
-        Kind { name: "generic-api-key", make: |g| g.pick(&alnum(), 32), contexts: GENERIC },
+        Kind {
+            name: "bearer-header",
+            make: |g| g.pick(&urlsafe(), 40),
+            contexts: &["Authorization: Bearer {}\n", "> Authorization: token {}\n"],
+        },
+        Kind {
+            name: "generic-password",
+            make: |g| g.pick(&format!("{}!@$%^*", alnum()), 20),
+            contexts: GENERIC,
+        },
+        Kind {
+            name: "generic-api-key",
+            make: |g| g.pick(&alnum(), 32),
+            contexts: GENERIC,
+        },
         Kind {
             name: "private-key",
-            make: |g| format!("-----BEGIN EC PRIVATE KEY-----\n{}\n{}\n-----END EC PRIVATE KEY-----", g.pick(&b64(), 64), g.pick(&b64(), 56)),
+            make: |g| {
+                format!(
+                    "-----BEGIN EC PRIVATE KEY-----\n{}\n{}\n-----END EC PRIVATE KEY-----",
+                    g.pick(&b64(), 64),
+                    g.pick(&b64(), 56)
+                )
+            },
             contexts: &["{}\n", "const testKey = `{}`\n", "  key: |\n    {}\n"],
         },
     ]
@@ -166,6 +362,8 @@ pub fn corpus() -> Vec<(String, String, String)> {
 /// The part of a secret that must not survive: for multi-line secrets
 /// (keys) each line; otherwise the whole.
 pub fn leaked(out: &str, secret: &str) -> bool {
-    secret.lines().filter(|l| l.len() >= 8 && !l.starts_with("-----")).any(|l| out.contains(l))
+    secret
+        .lines()
+        .filter(|l| l.len() >= 8 && !l.starts_with("-----"))
+        .any(|l| out.contains(l))
 }
-

@@ -2,7 +2,10 @@ use super::*;
 use proptest::prelude::*;
 
 fn task() -> Task {
-    Task { id: "r1".into(), text: "Add func Reverse(s string) string to package strutil, with tests".into() }
+    Task {
+        id: "r1".into(),
+        text: "Add func Reverse(s string) string to package strutil, with tests".into(),
+    }
 }
 
 fn decision(t: TaskType, plan: &[Role]) -> RoutingDecision {
@@ -17,7 +20,12 @@ fn decision(t: TaskType, plan: &[Role]) -> RoutingDecision {
 }
 
 const FEATURE: &[Role] = &[Role::Architect, Role::Implementer, Role::Reviewer];
-const BUGFIX: &[Role] = &[Role::Reviewer, Role::Architect, Role::Implementer, Role::Reviewer];
+const BUGFIX: &[Role] = &[
+    Role::Reviewer,
+    Role::Architect,
+    Role::Implementer,
+    Role::Reviewer,
+];
 
 fn design() -> RoleOutput {
     RoleOutput::Design(Design {
@@ -30,21 +38,39 @@ fn design() -> RoleOutput {
 fn implementation() -> RoleOutput {
     RoleOutput::Implementation(Implementation {
         summary: "added".into(),
-        applied: vec!["strutil/reverse.go".into(), "strutil/reverse_test.go".into()],
+        applied: vec![
+            "strutil/reverse.go".into(),
+            "strutil/reverse_test.go".into(),
+        ],
         rejected: vec![],
     })
 }
 
 fn review(verdict: Verdict, findings: Vec<Finding>) -> RoleOutput {
-    RoleOutput::Review(Review { verdict, summary: "review".into(), findings })
+    RoleOutput::Review(Review {
+        verdict,
+        summary: "review".into(),
+        findings,
+    })
 }
 
 fn finding(sev: Severity, msg: &str) -> Finding {
-    Finding { severity: sev, file: Some("strutil/reverse.go".into()), line: Some(3), message: msg.into(), suggestion: None }
+    Finding {
+        severity: sev,
+        file: Some("strutil/reverse.go".into()),
+        line: Some(3),
+        message: msg.into(),
+        suggestion: None,
+    }
 }
 
 fn verified(passed: bool) -> Event {
-    Event::Verified { passed, summary: format!("passed={passed}"), diff: "diff --git a b".into(), artifacts: vec![] }
+    Event::Verified {
+        passed,
+        summary: format!("passed={passed}"),
+        diff: "diff --git a b".into(),
+        artifacts: vec![],
+    }
 }
 
 fn done(role: Role, output: RoleOutput) -> Event {
@@ -67,7 +93,11 @@ fn expect_finish(c: &Command) -> Outcome {
 
 #[test]
 fn feature_happy_path_carries_context_forward() {
-    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, c) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     let h = expect_role(&c, Role::Architect);
     assert_eq!(h.seq, 1);
     assert_eq!(h.task, task());
@@ -76,20 +106,32 @@ fn feature_happy_path_carries_context_forward() {
     let c = w.handle(done(Role::Architect, design()));
     let h = expect_role(&c, Role::Implementer);
     assert_eq!(h.from, Some(Role::Architect));
-    assert_eq!(h.design_notes.as_deref(), Some("Add Reverse in strutil/reverse.go"));
+    assert_eq!(
+        h.design_notes.as_deref(),
+        Some("Add Reverse in strutil/reverse.go")
+    );
     assert_eq!(h.files_in_scope, vec!["strutil/reverse.go"]);
     assert_eq!(h.next_actions, vec!["write it"]);
     assert_eq!(h.task, task(), "task text carried unchanged");
 
-    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    assert_eq!(
+        w.handle(done(Role::Implementer, implementation())),
+        Command::Verify
+    );
     let c = w.handle(verified(true));
     let h = expect_role(&c, Role::Reviewer);
     assert_eq!(h.diff.as_deref(), Some("diff --git a b"));
     assert_eq!(h.verification.as_deref(), Some("passed=true"));
-    assert!(h.files_in_scope.contains(&"strutil/reverse_test.go".to_string()));
+    assert!(
+        h.files_in_scope
+            .contains(&"strutil/reverse_test.go".to_string())
+    );
     assert_eq!(h.decisions.len(), 2);
 
-    let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![finding(Severity::Minor, "nit")])));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::Approve, vec![finding(Severity::Minor, "nit")]),
+    ));
     assert_eq!(expect_finish(&c), Outcome::Approved);
     assert!(w.is_done());
     // Further events change nothing.
@@ -98,17 +140,30 @@ fn feature_happy_path_carries_context_forward() {
 
 #[test]
 fn blocking_findings_send_work_back_once_then_approve() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
-    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "no unicode test")])));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(
+            Verdict::RequestChanges,
+            vec![finding(Severity::Blocking, "no unicode test")],
+        ),
+    ));
     let h = expect_role(&c, Role::Implementer);
     assert_eq!(h.attempt, 2);
     assert_eq!(h.findings.len(), 1);
     assert_eq!(h.findings[0].message, "no unicode test");
     assert!(h.goals[0].contains("blocking review finding"));
-    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    assert_eq!(
+        w.handle(done(Role::Implementer, implementation())),
+        Command::Verify
+    );
     expect_role(&w.handle(verified(true)), Role::Reviewer);
     let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])));
     assert_eq!(expect_finish(&c), Outcome::Approved);
@@ -117,12 +172,28 @@ fn blocking_findings_send_work_back_once_then_approve() {
 
 #[test]
 fn at_most_two_review_loops() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     for i in 0..3 {
-        assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+        assert_eq!(
+            w.handle(done(Role::Implementer, implementation())),
+            Command::Verify
+        );
         expect_role(&w.handle(verified(true)), Role::Reviewer);
-        let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, &format!("problem {}", ["a", "b", "c"][i]))])));
+        let c = w.handle(done(
+            Role::Reviewer,
+            review(
+                Verdict::RequestChanges,
+                vec![finding(
+                    Severity::Blocking,
+                    &format!("problem {}", ["a", "b", "c"][i]),
+                )],
+            ),
+        ));
         if i < 2 {
             expect_role(&c, Role::Implementer);
         } else {
@@ -134,18 +205,33 @@ fn at_most_two_review_loops() {
 
 /// Drive a feature run to the point where `msg` is raised twice.
 fn repeated(msg: &str, max_loops: u32) -> (Workflow, Command) {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: max_loops });
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy {
+            max_review_loops: max_loops,
+        },
+    );
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     let f = finding(Severity::Blocking, &format!("{msg} at line 3"));
-    expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
+    expect_role(
+        &w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f.clone()]),
+        )),
+        Role::Implementer,
+    );
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     // Same finding, different line number and case: same fingerprint.
     let mut g = f;
     g.message = format!("{} AT LINE 9", msg.to_uppercase());
-    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![g])));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![g]),
+    ));
     (w, c)
 }
 
@@ -154,8 +240,16 @@ fn repeated_implementation_detail_is_settled_for_the_implementer() {
     let (w, c) = repeated("Use a strings.Builder instead of += in the loop", 5);
     assert_eq!(expect_finish(&c), Outcome::Approved);
     assert_eq!(w.review_loops, 1, "no further loop");
-    assert!(w.notes.iter().any(|n| n.kind == "conflict" && n.rationale.contains("ImplementationDetail")));
-    assert!(w.decisions.iter().any(|d| d.by == Role::Implementer && d.why.contains("conflict table")));
+    assert!(
+        w.notes
+            .iter()
+            .any(|n| n.kind == "conflict" && n.rationale.contains("ImplementationDetail"))
+    );
+    assert!(
+        w.decisions
+            .iter()
+            .any(|d| d.by == Role::Implementer && d.why.contains("conflict table"))
+    );
 }
 
 #[test]
@@ -180,11 +274,23 @@ fn repeated_safety_finding_reroutes_to_the_architect_once_then_stands() {
     assert_eq!(h.from, Some(Role::Reviewer));
     assert!(w.notes.iter().any(|n| n.kind == "reroute"));
     // Architect → implementer → verify → reviewer, who still objects.
-    expect_role(&w.handle(done(Role::Architect, design())), Role::Implementer);
-    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    expect_role(
+        &w.handle(done(Role::Architect, design())),
+        Role::Implementer,
+    );
+    assert_eq!(
+        w.handle(done(Role::Implementer, implementation())),
+        Command::Verify
+    );
     expect_role(&w.handle(verified(true)), Role::Reviewer);
-    let f = finding(Severity::Blocking, "User input reaches the SQL query unsanitized: injection at line 12");
-    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f])));
+    let f = finding(
+        Severity::Blocking,
+        "User input reaches the SQL query unsanitized: injection at line 12",
+    );
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![f]),
+    ));
     match c {
         Command::Finish { outcome, reason } => {
             assert_eq!(outcome, Outcome::ReviewLoopsExhausted);
@@ -197,7 +303,11 @@ fn repeated_safety_finding_reroutes_to_the_architect_once_then_stands() {
 #[test]
 fn repeated_architecture_finding_reroutes_only_while_loops_remain() {
     let (_, c) = repeated("This should be an interface in package store", 1);
-    assert_eq!(expect_finish(&c), Outcome::ReviewLoopsExhausted, "no loop left for a re-route");
+    assert_eq!(
+        expect_finish(&c),
+        Outcome::ReviewLoopsExhausted,
+        "no loop left for a re-route"
+    );
 }
 
 #[test]
@@ -207,12 +317,19 @@ fn fingerprint_ignores_numbers_case_and_punctuation() {
     assert_eq!(fingerprint(&a), fingerprint(&b));
     b.file = Some("other.go".into());
     assert_ne!(fingerprint(&a), fingerprint(&b));
-    assert_ne!(fingerprint(&a), fingerprint(&finding(Severity::Blocking, "nil map write")));
+    assert_ne!(
+        fingerprint(&a),
+        fingerprint(&finding(Severity::Blocking, "nil map write"))
+    );
 }
 
 #[test]
 fn failing_verification_goes_back_to_the_implementer_without_a_review() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     let mut c = w.handle(done(Role::Implementer, implementation()));
     let mut retries = 0u32;
@@ -220,8 +337,15 @@ fn failing_verification_goes_back_to_the_implementer_without_a_review() {
         assert_eq!(c, Command::Verify);
         c = w.handle(verified(false));
         match &c {
-            Command::CallRole { role: Role::Implementer, handoff } => {
-                assert_eq!(handoff.verification.as_deref(), Some("passed=false"), "the failures travel with the handoff");
+            Command::CallRole {
+                role: Role::Implementer,
+                handoff,
+            } => {
+                assert_eq!(
+                    handoff.verification.as_deref(),
+                    Some("passed=false"),
+                    "the failures travel with the handoff"
+                );
                 retries += 1;
                 c = w.handle(done(Role::Implementer, implementation()));
             }
@@ -232,67 +356,124 @@ fn failing_verification_goes_back_to_the_implementer_without_a_review() {
             other => panic!("no reviewer call on a failing change: {other:?}"),
         }
     }
-    assert_eq!(retries, Policy::default().max_review_loops, "as many tries as solo");
+    assert_eq!(
+        retries,
+        Policy::default().max_review_loops,
+        "as many tries as solo"
+    );
     assert!(w.notes.iter().any(|n| n.kind == "verification-failed" && n.rationale.contains("reviewer not called")), "{:?}", w.notes);
 }
 
 #[test]
 fn a_change_that_passes_after_a_failure_is_reviewed() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     expect_role(&w.handle(verified(false)), Role::Implementer);
     w.handle(done(Role::Implementer, implementation()));
     let h = expect_role(&w.handle(verified(true)), Role::Reviewer);
     assert_eq!(h.verification.as_deref(), Some("passed=true"));
-    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))), Outcome::Approved);
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))),
+        Outcome::Approved
+    );
 }
 
 #[test]
 fn advisory_findings_do_not_send_work_back() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     let c = w.handle(done(
         Role::Reviewer,
-        review(Verdict::RequestChanges, vec![finding(Severity::Major, "could be faster"), finding(Severity::Info, "fyi")]),
+        review(
+            Verdict::RequestChanges,
+            vec![
+                finding(Severity::Major, "could be faster"),
+                finding(Severity::Info, "fyi"),
+            ],
+        ),
     ));
     assert_eq!(expect_finish(&c), Outcome::Approved);
 }
 
 #[test]
 fn bugfix_starts_with_root_cause_analysis() {
-    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    let (mut w, c) = Workflow::start(
+        task(),
+        &decision(TaskType::Bugfix, BUGFIX),
+        Policy::default(),
+    );
     let h = expect_role(&c, Role::Reviewer);
     assert!(h.goals[0].contains("root cause"));
     let rc = finding(Severity::Blocking, "TotalPages drops the last partial page");
-    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![rc.clone()])));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![rc.clone()]),
+    ));
     let h = expect_role(&c, Role::Architect);
     assert!(h.goals[0].contains("fix strategy"));
-    assert_eq!(h.findings, vec![rc.clone()], "root cause handed to the architect");
+    assert_eq!(
+        h.findings,
+        vec![rc.clone()],
+        "root cause handed to the architect"
+    );
     assert_eq!(h.files_in_scope, vec!["strutil/reverse.go"]);
-    let h = expect_role(&w.handle(done(Role::Architect, design())), Role::Implementer);
+    let h = expect_role(
+        &w.handle(done(Role::Architect, design())),
+        Role::Implementer,
+    );
     assert_eq!(h.findings, vec![rc]);
-    assert_eq!(w.handle(done(Role::Implementer, implementation())), Command::Verify);
+    assert_eq!(
+        w.handle(done(Role::Implementer, implementation())),
+        Command::Verify
+    );
     let h = expect_role(&w.handle(verified(true)), Role::Reviewer);
     assert!(h.goals[0].contains("Review the change"));
-    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))), Outcome::Approved);
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))),
+        Outcome::Approved
+    );
 }
 
 #[test]
 fn escalations() {
     // Reviewer escalates.
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
-    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Escalate, vec![])))), Outcome::Escalated);
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Escalate, vec![])))),
+        Outcome::Escalated
+    );
 
     // Navigator asks a question.
-    let (mut w, c) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    let (mut w, c) = Workflow::start(
+        task(),
+        &decision(TaskType::Unclear, &[Role::Navigator]),
+        Policy::default(),
+    );
     expect_role(&c, Role::Navigator);
-    let nav = Navigation { summary: "vague".into(), next_steps: vec![], blockers: vec![], question: Some("Which package?".into()) };
+    let nav = Navigation {
+        summary: "vague".into(),
+        next_steps: vec![],
+        blockers: vec![],
+        question: Some("Which package?".into()),
+    };
     match w.handle(done(Role::Navigator, RoleOutput::Navigation(nav))) {
         Command::Finish { outcome, reason } => {
             assert_eq!(outcome, Outcome::Escalated);
@@ -302,9 +483,21 @@ fn escalations() {
     }
 
     // Navigator has no question but nothing was implemented: still the user's call.
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
-    let nav = Navigation { summary: "s".into(), next_steps: vec!["x".into()], blockers: vec![], question: None };
-    assert_eq!(expect_finish(&w.handle(done(Role::Navigator, RoleOutput::Navigation(nav)))), Outcome::Escalated);
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Unclear, &[Role::Navigator]),
+        Policy::default(),
+    );
+    let nav = Navigation {
+        summary: "s".into(),
+        next_steps: vec!["x".into()],
+        blockers: vec![],
+        question: None,
+    };
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Navigator, RoleOutput::Navigation(nav)))),
+        Outcome::Escalated
+    );
 }
 
 #[test]
@@ -316,28 +509,69 @@ fn failures_map_to_outcomes() {
         (FailureKind::PluginFault, Outcome::RoleFailed),
         (FailureKind::Denied, Outcome::RoleFailed),
     ] {
-        let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
-        let c = w.handle(Event::RoleFailed { role: Role::Architect, failure: RoleFailure { kind, message: "x".into() } });
+        let (mut w, _) = Workflow::start(
+            task(),
+            &decision(TaskType::Feature, FEATURE),
+            Policy::default(),
+        );
+        let c = w.handle(Event::RoleFailed {
+            role: Role::Architect,
+            failure: RoleFailure {
+                kind,
+                message: "x".into(),
+            },
+        });
         assert_eq!(expect_finish(&c), outcome, "{kind:?}");
     }
 }
 
 #[test]
 fn unexpected_events_are_internal_errors() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
-    assert_eq!(expect_finish(&w.handle(verified(true))), Outcome::InternalError);
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
-    assert_eq!(expect_finish(&w.handle(done(Role::Implementer, implementation()))), Outcome::InternalError);
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
-    assert_eq!(expect_finish(&w.handle(done(Role::Architect, implementation()))), Outcome::RoleFailed);
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    assert_eq!(
+        expect_finish(&w.handle(verified(true))),
+        Outcome::InternalError
+    );
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Implementer, implementation()))),
+        Outcome::InternalError
+    );
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Architect, implementation()))),
+        Outcome::RoleFailed
+    );
     let (_, c) = Workflow::start(task(), &decision(TaskType::Feature, &[]), Policy::default());
     assert_eq!(expect_finish(&c), Outcome::InternalError);
 }
 
 #[test]
 fn state_round_trips_through_json() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
-    w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "x")])));
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Bugfix, BUGFIX),
+        Policy::default(),
+    );
+    w.handle(done(
+        Role::Reviewer,
+        review(
+            Verdict::RequestChanges,
+            vec![finding(Severity::Blocking, "x")],
+        ),
+    ));
     let s = serde_json::to_string(&w).unwrap();
     let back: Workflow = serde_json::from_str(&s).unwrap();
     assert_eq!(back, w);
@@ -425,14 +659,28 @@ fn call_role(c: &Command) -> (Role, Handoff) {
 
 #[test]
 fn solo_runs_only_the_implementer_and_approves_on_passing_verification() {
-    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    let (mut w, c) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Bugfix, BUGFIX),
+        Policy::default(),
+    );
     let (role, h) = call_role(&c);
     assert_eq!(role, Role::Implementer);
     assert_eq!(h.seq, 1);
     assert!(h.goals[0].contains("alone"), "{:?}", h.goals);
     assert_eq!(w.mode, Mode::Solo);
-    assert_eq!(w.task_type, TaskType::Bugfix, "the router's type is kept for the record");
-    assert_eq!(w.handle(Event::RoleDone { role, output: implementation() }), Command::Verify);
+    assert_eq!(
+        w.task_type,
+        TaskType::Bugfix,
+        "the router's type is kept for the record"
+    );
+    assert_eq!(
+        w.handle(Event::RoleDone {
+            role,
+            output: implementation()
+        }),
+        Command::Verify
+    );
     match w.handle(verified(true)) {
         Command::Finish { outcome, .. } => assert_eq!(outcome, Outcome::Approved),
         other => panic!("{other:?}"),
@@ -443,8 +691,13 @@ fn solo_runs_only_the_implementer_and_approves_on_passing_verification() {
 #[test]
 fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
     for loops in 0..4u32 {
-        let (mut w, mut c) =
-            Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: loops });
+        let (mut w, mut c) = Workflow::start_solo(
+            task(),
+            &decision(TaskType::Feature, FEATURE),
+            Policy {
+                max_review_loops: loops,
+            },
+        );
         let mut tries = 0;
         let outcome = loop {
             match c {
@@ -452,11 +705,18 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
                     assert_eq!(role, Role::Implementer);
                     if tries > 0 {
                         assert_eq!(handoff.verification.as_deref(), Some("passed=false"));
-                        assert!(handoff.goals[0].contains("fails verification"), "{:?}", handoff.goals);
+                        assert!(
+                            handoff.goals[0].contains("fails verification"),
+                            "{:?}",
+                            handoff.goals
+                        );
                         assert_eq!(handoff.attempt, tries + 1);
                     }
                     tries += 1;
-                    c = w.handle(Event::RoleDone { role, output: implementation() });
+                    c = w.handle(Event::RoleDone {
+                        role,
+                        output: implementation(),
+                    });
                 }
                 Command::Verify => c = w.handle(verified(false)),
                 Command::Finish { outcome, .. } => break outcome,
@@ -470,48 +730,126 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
 
 #[test]
 fn solo_passes_on_a_later_try_and_reports_role_failures() {
-    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, c) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     let (role, _) = call_role(&c);
-    w.handle(Event::RoleDone { role, output: implementation() });
+    w.handle(Event::RoleDone {
+        role,
+        output: implementation(),
+    });
     let (_, h2) = call_role(&w.handle(verified(false)));
     assert_eq!(h2.seq, 2);
-    w.handle(Event::RoleDone { role, output: implementation() });
-    assert!(matches!(w.handle(verified(true)), Command::Finish { outcome: Outcome::Approved, .. }));
+    w.handle(Event::RoleDone {
+        role,
+        output: implementation(),
+    });
+    assert!(matches!(
+        w.handle(verified(true)),
+        Command::Finish {
+            outcome: Outcome::Approved,
+            ..
+        }
+    ));
 
-    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, c) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     let (role, _) = call_role(&c);
-    let failure = RoleFailure { kind: FailureKind::UnparseableReply, message: "no JSON".into() };
-    assert!(matches!(w.handle(Event::RoleFailed { role, failure }), Command::Finish { outcome: Outcome::RoleFailed, .. }));
+    let failure = RoleFailure {
+        kind: FailureKind::UnparseableReply,
+        message: "no JSON".into(),
+    };
+    assert!(matches!(
+        w.handle(Event::RoleFailed { role, failure }),
+        Command::Finish {
+            outcome: Outcome::RoleFailed,
+            ..
+        }
+    ));
 }
 
 // ---- an empty change never passes ----
 
 fn verified_empty() -> Event {
-    Event::Verified { passed: true, summary: "Verification PASSED.".into(), diff: "  \n".into(), artifacts: vec![] }
+    Event::Verified {
+        passed: true,
+        summary: "Verification PASSED.".into(),
+        diff: "  \n".into(),
+        artifacts: vec![],
+    }
 }
 
 #[test]
 fn an_empty_change_fails_verification_in_solo_and_is_never_approved() {
-    let (mut w, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, c) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     let (role, _) = call_role(&c);
-    w.handle(Event::RoleDone { role, output: implementation() });
+    w.handle(Event::RoleDone {
+        role,
+        output: implementation(),
+    });
     let (_, h) = call_role(&w.handle(verified_empty()));
-    assert!(h.verification.as_deref().unwrap_or("").starts_with(EMPTY_CHANGE), "the model is told why");
+    assert!(
+        h.verification
+            .as_deref()
+            .unwrap_or("")
+            .starts_with(EMPTY_CHANGE),
+        "the model is told why"
+    );
     assert_eq!(w.verification_passed, Some(false));
-    w.handle(Event::RoleDone { role, output: implementation() });
+    w.handle(Event::RoleDone {
+        role,
+        output: implementation(),
+    });
     w.handle(verified_empty());
-    w.handle(Event::RoleDone { role, output: implementation() });
-    assert!(matches!(w.handle(verified_empty()), Command::Finish { outcome: Outcome::VerificationFailed, .. }));
+    w.handle(Event::RoleDone {
+        role,
+        output: implementation(),
+    });
+    assert!(matches!(
+        w.handle(verified_empty()),
+        Command::Finish {
+            outcome: Outcome::VerificationFailed,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn an_empty_change_is_not_approved_even_when_the_reviewer_approves_or_the_conflict_table_settles() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
-    w.handle(Event::RoleDone { role: Role::Architect, output: design() });
-    w.handle(Event::RoleDone { role: Role::Implementer, output: implementation() });
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    w.handle(Event::RoleDone {
+        role: Role::Architect,
+        output: design(),
+    });
+    w.handle(Event::RoleDone {
+        role: Role::Implementer,
+        output: implementation(),
+    });
     // An empty change fails verification: back to the implementer, no review.
     let c = w.handle(verified_empty());
-    assert!(matches!(c, Command::CallRole { role: Role::Implementer, .. }), "{c:?}");
+    assert!(
+        matches!(
+            c,
+            Command::CallRole {
+                role: Role::Implementer,
+                ..
+            }
+        ),
+        "{c:?}"
+    );
     // The same implementation-detail finding twice on an empty change: the
     // table would settle for the implementer, but the change fails verification.
     let detail = Finding {
@@ -525,11 +863,21 @@ fn an_empty_change_is_not_approved_even_when_the_reviewer_approves_or_the_confli
     let mut outcome = None;
     for _ in 0..30 {
         c = match c {
-            Command::CallRole { role: Role::Implementer, .. } => w.handle(Event::RoleDone { role: Role::Implementer, output: implementation() }),
-            Command::CallRole { role, .. } if role == Role::Reviewer => {
-                w.handle(Event::RoleDone { role, output: review(Verdict::RequestChanges, vec![detail.clone()]) })
-            }
-            Command::CallRole { role, .. } => w.handle(Event::RoleDone { role, output: design() }),
+            Command::CallRole {
+                role: Role::Implementer,
+                ..
+            } => w.handle(Event::RoleDone {
+                role: Role::Implementer,
+                output: implementation(),
+            }),
+            Command::CallRole { role, .. } if role == Role::Reviewer => w.handle(Event::RoleDone {
+                role,
+                output: review(Verdict::RequestChanges, vec![detail.clone()]),
+            }),
+            Command::CallRole { role, .. } => w.handle(Event::RoleDone {
+                role,
+                output: design(),
+            }),
             Command::Verify => w.handle(verified_empty()),
             Command::Finish { outcome: o, .. } => {
                 outcome = Some(o);
@@ -556,38 +904,105 @@ fn nav(question: Option<&str>) -> RoleOutput {
 
 #[test]
 fn an_answered_navigator_question_reroutes_an_unclear_request_and_reaches_every_later_role() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Unclear, &[Role::Navigator]),
+        Policy::default(),
+    );
     w.set_answers(vec!["Package strutil, rune-wise.".into()]);
-    let c = w.handle(done(Role::Navigator, nav(Some("Which package, and bytes or runes?"))));
+    let c = w.handle(done(
+        Role::Navigator,
+        nav(Some("Which package, and bytes or runes?")),
+    ));
     let text = match c {
         Command::Route { text } => text,
         other => panic!("expected a re-route, got {other:?}"),
     };
-    assert!(text.starts_with(&task().text), "the task text leads, unchanged");
-    assert!(text.contains("Which package, and bytes or runes?") && text.contains("Package strutil, rune-wise."));
+    assert!(
+        text.starts_with(&task().text),
+        "the task text leads, unchanged"
+    );
+    assert!(
+        text.contains("Which package, and bytes or runes?")
+            && text.contains("Package strutil, rune-wise.")
+    );
     assert_eq!(w.phase, Phase::AwaitRoute);
     // A stray event while waiting for the router is an internal error, not a guess.
     let mut stray = w.clone();
-    assert_eq!(expect_finish(&stray.handle(verified(true))), Outcome::InternalError);
+    assert_eq!(
+        expect_finish(&stray.handle(verified(true))),
+        Outcome::InternalError
+    );
 
-    let routed = decision(TaskType::Feature, &[Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer]);
-    let h = expect_role(&w.handle(Event::Routed { decision: routed }), Role::Architect);
+    let routed = decision(
+        TaskType::Feature,
+        &[
+            Role::Navigator,
+            Role::Architect,
+            Role::Implementer,
+            Role::Reviewer,
+        ],
+    );
+    let h = expect_role(
+        &w.handle(Event::Routed { decision: routed }),
+        Role::Architect,
+    );
     assert_eq!(h.task, task(), "the task itself is never rewritten");
-    assert!(h.constraints.iter().any(|c| c.contains("Package strutil, rune-wise.")), "{:?}", h.constraints);
-    assert!(h.decisions.iter().any(|d| d.by == Role::Navigator && d.what == "the user answered"));
-    assert_eq!(w.plan, vec![Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer], "no second navigator");
+    assert!(
+        h.constraints
+            .iter()
+            .any(|c| c.contains("Package strutil, rune-wise.")),
+        "{:?}",
+        h.constraints
+    );
+    assert!(
+        h.decisions
+            .iter()
+            .any(|d| d.by == Role::Navigator && d.what == "the user answered")
+    );
+    assert_eq!(
+        w.plan,
+        vec![
+            Role::Navigator,
+            Role::Architect,
+            Role::Implementer,
+            Role::Reviewer
+        ],
+        "no second navigator"
+    );
     assert_eq!(w.task_type, TaskType::Feature);
-    assert!(w.notes.iter().any(|n| n.kind == "user-answer") && w.notes.iter().any(|n| n.kind == "reroute"));
-    let h = expect_role(&w.handle(done(Role::Architect, design())), Role::Implementer);
-    assert!(h.constraints.iter().any(|c| c.contains("rune-wise")), "answers travel to every later role");
+    assert!(
+        w.notes.iter().any(|n| n.kind == "user-answer")
+            && w.notes.iter().any(|n| n.kind == "reroute")
+    );
+    let h = expect_role(
+        &w.handle(done(Role::Architect, design())),
+        Role::Implementer,
+    );
+    assert!(
+        h.constraints.iter().any(|c| c.contains("rune-wise")),
+        "answers travel to every later role"
+    );
 }
 
 #[test]
 fn a_navigator_question_with_the_plan_ahead_continues_it_and_a_second_question_waits() {
-    let plan = [Role::Navigator, Role::Architect, Role::Implementer, Role::Reviewer];
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+    let plan = [
+        Role::Navigator,
+        Role::Architect,
+        Role::Implementer,
+        Role::Reviewer,
+    ];
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, &plan),
+        Policy::default(),
+    );
     w.set_answers(vec!["yes".into()]);
-    expect_role(&w.handle(done(Role::Navigator, nav(Some("Keep the old API?")))), Role::Architect);
+    expect_role(
+        &w.handle(done(Role::Navigator, nav(Some("Keep the old API?")))),
+        Role::Architect,
+    );
     assert_eq!(w.answered, 1);
     // No answer left: the next escalation ends the run and waits.
     w.handle(done(Role::Architect, design()));
@@ -604,25 +1019,53 @@ fn a_navigator_question_with_the_plan_ahead_continues_it_and_a_second_question_w
 
 #[test]
 fn an_answered_reviewer_escalation_sends_the_change_back_with_the_answer() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
     w.set_answers(vec!["Empty input returns empty output.".into()]);
     w.handle(done(Role::Architect, design()));
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
-    let r = RoleOutput::Review(Review { verdict: Verdict::Escalate, summary: "Should empty input be an error?\nmore".into(), findings: vec![] });
+    let r = RoleOutput::Review(Review {
+        verdict: Verdict::Escalate,
+        summary: "Should empty input be an error?\nmore".into(),
+        findings: vec![],
+    });
     let h = expect_role(&w.handle(done(Role::Reviewer, r)), Role::Implementer);
-    assert!(h.constraints.iter().any(|c| c.contains("Should empty input be an error?") && c.contains("Empty input returns empty output.")));
-    assert!(h.decisions.iter().any(|d| d.by == Role::Reviewer && d.what == "the user answered"));
+    assert!(
+        h.constraints
+            .iter()
+            .any(|c| c.contains("Should empty input be an error?")
+                && c.contains("Empty input returns empty output."))
+    );
+    assert!(
+        h.decisions
+            .iter()
+            .any(|d| d.by == Role::Reviewer && d.what == "the user answered")
+    );
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
-    assert_eq!(expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))), Outcome::Approved);
+    assert_eq!(
+        expect_finish(&w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])))),
+        Outcome::Approved
+    );
 }
 
 #[test]
 fn an_answered_root_cause_escalation_continues_the_bugfix() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Bugfix, BUGFIX), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Bugfix, BUGFIX),
+        Policy::default(),
+    );
     w.set_answers(vec!["The last page may be partial.".into()]);
-    let r = RoleOutput::Review(Review { verdict: Verdict::Escalate, summary: "Is a partial last page a bug?".into(), findings: vec![] });
+    let r = RoleOutput::Review(Review {
+        verdict: Verdict::Escalate,
+        summary: "Is a partial last page a bug?".into(),
+        findings: vec![],
+    });
     expect_role(&w.handle(done(Role::Reviewer, r)), Role::Architect);
 }
 
@@ -630,7 +1073,13 @@ fn an_answered_root_cause_escalation_continues_the_bugfix() {
 fn an_answered_unclear_requirement_conflict_gets_one_more_revision() {
     let msg = "The requirement is ambiguous about empty input";
     let mut w = {
-        let (mut w, _) = Workflow::start(task(), &decision(TaskType::Feature, FEATURE), Policy { max_review_loops: 3 });
+        let (mut w, _) = Workflow::start(
+            task(),
+            &decision(TaskType::Feature, FEATURE),
+            Policy {
+                max_review_loops: 3,
+            },
+        );
         w.set_answers(vec!["Return an error for empty input.".into()]);
         w
     };
@@ -638,30 +1087,75 @@ fn an_answered_unclear_requirement_conflict_gets_one_more_revision() {
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     let f = finding(Severity::Blocking, msg);
-    expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
+    expect_role(
+        &w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f.clone()]),
+        )),
+        Role::Implementer,
+    );
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     // Repeated: unclear requirements → the answer is used, back to the implementer.
-    let h = expect_role(&w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f.clone()]))), Role::Implementer);
-    assert!(h.constraints.iter().any(|c| c.contains(msg) && c.contains("Return an error")), "{:?}", h.constraints);
+    let h = expect_role(
+        &w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f.clone()]),
+        )),
+        Role::Implementer,
+    );
+    assert!(
+        h.constraints
+            .iter()
+            .any(|c| c.contains(msg) && c.contains("Return an error")),
+        "{:?}",
+        h.constraints
+    );
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
     // The same finding once more is a plain review loop, not an instant repeat.
-    let c = w.handle(done(Role::Reviewer, review(Verdict::RequestChanges, vec![f])));
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![f]),
+    ));
     expect_role(&c, Role::Implementer);
 }
 
 #[test]
 fn a_reroute_that_still_has_nothing_to_change_escalates_and_a_router_failure_is_a_role_failure() {
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Unclear, &[Role::Navigator]),
+        Policy::default(),
+    );
     w.set_answers(vec!["a".into(), "b".into()]);
-    assert!(matches!(w.handle(done(Role::Navigator, nav(None))), Command::Route { .. }), "end of plan without a change uses an answer too");
-    assert_eq!(expect_finish(&w.handle(Event::Routed { decision: decision(TaskType::Unclear, &[Role::Navigator]) })), Outcome::Escalated);
+    assert!(
+        matches!(
+            w.handle(done(Role::Navigator, nav(None))),
+            Command::Route { .. }
+        ),
+        "end of plan without a change uses an answer too"
+    );
+    assert_eq!(
+        expect_finish(&w.handle(Event::Routed {
+            decision: decision(TaskType::Unclear, &[Role::Navigator])
+        })),
+        Outcome::Escalated
+    );
 
-    let (mut w, _) = Workflow::start(task(), &decision(TaskType::Unclear, &[Role::Navigator]), Policy::default());
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Unclear, &[Role::Navigator]),
+        Policy::default(),
+    );
     w.set_answers(vec!["a".into()]);
     w.handle(done(Role::Navigator, nav(Some("q?"))));
-    assert_eq!(expect_finish(&w.handle(Event::RouteFailed { message: "trap".into() })), Outcome::RoleFailed);
+    assert_eq!(
+        expect_finish(&w.handle(Event::RouteFailed {
+            message: "trap".into()
+        })),
+        Outcome::RoleFailed
+    );
 }
 
 proptest! {
@@ -770,8 +1264,19 @@ proptest! {
 
 #[test]
 fn step_text_keeps_every_field_of_an_output() {
-    let t = step_text(&review(Verdict::RequestChanges, vec![finding(Severity::Blocking, "off by one")]));
-    assert_eq!(t, "verdict: request-changes\nreview\n\nfindings:\n- [blocking] strutil/reverse.go:3 off by one\n");
+    let t = step_text(&review(
+        Verdict::RequestChanges,
+        vec![finding(Severity::Blocking, "off by one")],
+    ));
+    assert_eq!(
+        t,
+        "verdict: request-changes\nreview\n\nfindings:\n- [blocking] strutil/reverse.go:3 off by one\n"
+    );
     let t = step_text(&design());
-    assert!(t.contains("Add Reverse") && t.contains("files in scope:\n- strutil/reverse.go") && t.contains("plan:\n- write it"), "{t}");
+    assert!(
+        t.contains("Add Reverse")
+            && t.contains("files in scope:\n- strutil/reverse.go")
+            && t.contains("plan:\n- write it"),
+        "{t}"
+    );
 }

@@ -7,19 +7,28 @@
 //!
 //! Usage: gomap-bench [ROOT]      (goals: cold ≤ 10 s, warm ≤ 200 ms, peak ≤ 1 GiB)
 
-use coop_gomap::{build, select, Query};
+use coop_gomap::{Query, build, select};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn peak_rss_mib() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
 fn goroot_src() -> Option<PathBuf> {
-    let out = std::process::Command::new("go").args(["env", "GOROOT"]).output().ok()?;
+    let out = std::process::Command::new("go")
+        .args(["env", "GOROOT"])
+        .output()
+        .ok()?;
     Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("src"))
 }
 
@@ -51,7 +60,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let p = e.path();
             let name = e.file_name().to_string_lossy().to_string();
             if p.is_dir() {
-                if !(name.starts_with('.') || name.starts_with('_') || name == "testdata" || name == "vendor") {
+                if !(name.starts_with('.')
+                    || name.starts_with('_')
+                    || name == "testdata"
+                    || name == "vendor")
+                {
                     stack.push(p);
                 }
             } else if name.ends_with(".go") {
@@ -87,7 +100,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let est = |b: u64| b.div_ceil(4);
     let mut rows = Vec::new();
     for task in tasks {
-        let q = Query { text: task.into(), files: vec![] };
+        let q = Query {
+            text: task.into(),
+            files: vec![],
+        };
         let mut times = Vec::new();
         let mut ws = None;
         for _ in 0..5 {
@@ -99,11 +115,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let peak = peak_rss_mib();
 
-    println!("module map benchmark on {} ({} Go files, {} lines, {} symbols)", root.display(), cold_stats.files, map.lines(), map.symbols.len());
-    println!("baseline: read + sha256 of every file, one thread: {:.0} ms ({files} files)", ms(baseline));
+    println!(
+        "module map benchmark on {} ({} Go files, {} lines, {} symbols)",
+        root.display(),
+        cold_stats.files,
+        map.lines(),
+        map.symbols.len()
+    );
+    println!(
+        "baseline: read + sha256 of every file, one thread: {:.0} ms ({files} files)",
+        ms(baseline)
+    );
     println!(
         "cold build (no cache; read, hash, parse on {} threads, write the cache): {:.0} ms = {:.2}× baseline; {} parsed; cache {:.1} MiB  [goal ≤ 10 s]",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         ms(cold),
         cold.as_secs_f64() / baseline.as_secs_f64(),
         cold_stats.parsed,
@@ -128,11 +155,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ws.items.len() - whole,
             ws.used,
             ws.dropped.len(),
-            ws.items.first().map(|i| format!("{}{}", i.path, i.decl.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "–".into())
+            ws.items
+                .first()
+                .map(|i| format!(
+                    "{}{}",
+                    i.path,
+                    i.decl
+                        .as_deref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                ))
+                .unwrap_or_else(|| "–".into())
         );
     }
     if let (Some(c), Some(p)) = (peak_cold, peak) {
-        println!("peak memory (VmHWM): {c:.0} MiB after the cold build, {p:.0} MiB at the end  [goal ≤ 1024 MiB]");
+        println!(
+            "peak memory (VmHWM): {c:.0} MiB after the cold build, {p:.0} MiB at the end  [goal ≤ 1024 MiB]"
+        );
     }
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
