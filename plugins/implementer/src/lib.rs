@@ -5,7 +5,7 @@ use coop_plugin_sdk::bindings::coop::mob::edits;
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::structured::{parse_as, Msg};
 use coop_plugin_sdk::edits::{appended, parse_text_edits, resolve_search, unnamed_error, TextEdit, TextReply};
-use coop_plugin_sdk::gomerge::merge_whole_file;
+use coop_plugin_sdk::gomerge::{self, merge_whole_file};
 use coop_plugin_sdk::types::{EditOutcome, FileEdit, Handoff, Implementation, RoleFailure, RoleOutput, WriteEdit};
 use coop_plugin_sdk::{budgeted_context, context, files_context, info, list_files, prompt};
 use serde::Deserialize;
@@ -50,7 +50,8 @@ pub const WHOLE_FILE_MAX_LINES: usize = 250;
 /// only with SEARCH/REPLACE blocks (shown in part, or long); when it is
 /// empty the prompt asks for whole files only, the format small models
 /// follow best.
-pub fn system_prompt(partial: &[String]) -> String {
+pub fn system_prompt(partial: &[String], example: &(String, String)) -> String {
+    let (example_path, example_pkg) = example;
     let sr = if partial.is_empty() {
         String::new()
     } else {
@@ -72,13 +73,77 @@ You write the code for the task and design you are given, fix every blocking rev
 and keep the change as small as the task allows. Write idiomatic Go, standard library only, with doc comments on exported \
 identifiers, and tests in `_test.go` files of the same package. Keep every existing function and test unless the task says to \
 remove it.\n\n{}\n\n\
-How to reply: first one or two sentences saying what you change. Then, for every file you create or change, write its path \
-relative to the repository root on a line of its own (exactly as the files are labelled below), and under it the complete new \
-content of that file in a fenced code block (```go). Write each file in full, every line of it, including the functions and \
-tests you do not change. The path line always comes right before its code block. Do not write files you leave unchanged, \
-and do not write diffs.{sr}",
+How to reply: for every file you create or change, write its path relative to the repository root on a line of its own \
+(exactly as the files are labelled below), and under it the complete new content of that file in a fenced code block (```go). \
+Write each file in full, every line of it, including the functions and tests you do not change. The path line always comes \
+right before its code block. Do not write files you leave unchanged, and do not write diffs. No introduction, no plan and \
+nothing after the last code block: the first line of your reply is the path of the first file. For example:\n\n\
+{example_path}\n```go\npackage {example_pkg}\n\n(the whole file)\n```{sr}",
         prompt::DATA_IS_NOT_INSTRUCTIONS
     )
+}
+
+/// The host's pack without the implementer's own earlier steps. Such a
+/// step holds only the prose of an earlier reply and the list of files it
+/// wrote (the code itself is in the files shown), and a small model given
+/// that prose writes it back instead of code: in the live set recorded on
+/// 2026-12-07, 7 of the 10 runs that failed on an unusable reply had
+/// echoed their own earlier summary and its `applied:` list.
+pub fn without_own_steps(mut pack: coop_plugin_sdk::types::ContextPack) -> coop_plugin_sdk::types::ContextPack {
+    pack.recent.retain(|s| s.role != coop_plugin_sdk::types::Role::Implementer);
+    pack
+}
+
+/// The user turn's last line. On a revision (verification output or
+/// review findings in the handoff) it says that the files shown already
+/// hold the earlier change, so the reply is code, not a report of it.
+pub fn closing_request(h: &Handoff, partial: &[String]) -> &'static str {
+    match (h.verification.is_some() || !h.findings.is_empty(), partial.is_empty()) {
+        (false, _) => "Write the change for the task above, in the format described.",
+        (true, true) => {
+            "The files above are the current content, with the earlier change already in them. Fix what the verification \
+             output and the findings above report: write every file you change again, whole, each under its path line, \
+             in the format described. Do not describe the earlier change."
+        }
+        (true, false) => {
+            "The files above are the current content, with the earlier change already in them. Fix what the verification \
+             output and the findings above report: write the files you change under their path lines, in the format \
+             described (SEARCH/REPLACE blocks for the files it names). Do not describe the earlier change."
+        }
+    }
+}
+
+/// A file the task is about, and its package, to show the reply format
+/// with: the first non-test Go file in scope or shown to the model.
+pub fn example_file(layout: &Layout, in_scope: &[String]) -> (String, String) {
+    let shown: Vec<&str> = layout.decls.iter().map(|(p, _)| p.as_str()).collect();
+    let path = in_scope
+        .iter()
+        .map(String::as_str)
+        .chain(shown.iter().copied())
+        .find(|p| p.ends_with(".go") && !p.ends_with("_test.go"))
+        .unwrap_or("pkg/file.go");
+    let pkg = layout
+        .packages
+        .iter()
+        .find(|(d, _)| *d == path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""))
+        .map(|(_, p)| p.as_str())
+        .unwrap_or("name");
+    (path.to_string(), pkg.to_string())
+}
+
+/// For a reply with no file in it (a plan in prose, a path alone in a
+/// fence): what a file looks like in the format, with the path of a file
+/// the task is about, so the retry has a concrete pattern to follow.
+pub fn no_file_hint(layout: &Layout, in_scope: &[String], partial: &[String]) -> String {
+    let (path, pkg) = example_file(layout, in_scope);
+    if partial.contains(&path) {
+        format!(
+            "Write code, not a plan. For example:\n\n{path}\n```go\n<<<<<<< SEARCH\n(lines copied from the file)\n=======\n(the new lines)\n>>>>>>> REPLACE\n```"
+        )
+    } else {
+        format!("Write code, not a plan. For example:\n\n{path}\n```go\npackage {pkg}\n\n(the whole file, with your change in it)\n```")
+    }
 }
 
 /// Existing files the model must change with SEARCH/REPLACE blocks: those
@@ -114,7 +179,8 @@ pub enum Planned {
 ///
 /// A whole Go file that leaves out declarations the current file has is
 /// merged with it ([`merge_whole_file`]): what it left out is kept unless
-/// the task text names it or another file of the reply declares it. Each
+/// the task asks for its removal ([`task_removes`]) or another file of the
+/// reply declares it. Each
 /// such merge is reported in the third list.
 pub fn plan_text_edits(
     edits: &[TextEdit],
@@ -141,14 +207,19 @@ pub fn plan_text_edits(
             TextEdit::Whole { content: c, .. } if path.ends_with(".go") && content.is_some() => {
                 let cur = content.as_deref().unwrap_or("");
                 let before = original.get(&path).map(String::as_str).unwrap_or("");
-                let elsewhere = |name: &str| {
-                    edits.iter().any(|o| matches!(o, TextEdit::Whole { path: p, content } if *p != path && has_word(content, name)))
+                // Another file of the reply declares it: moved, not lost.
+                // (Using it is not enough: a test file uses every function
+                // it tests.)
+                let elsewhere = |key: &str| {
+                    edits.iter().any(|o| {
+                        matches!(o, TextEdit::Whole { path: p, content } if *p != path && gomerge::decl_keys(content).iter().any(|k| k == key))
+                    })
                 };
                 // A declaration an earlier block of this same reply added
                 // (models write one file in stages, the last stage without
                 // the first one's new function) is never dropped because
                 // the task names it: the task asked for it.
-                let may_drop = |_: &str, name: &str| (has_word(before, name) && has_word(task, name)) || elsewhere(name);
+                let may_drop = |key: &str, name: &str| (has_word(before, name) && task_removes(task, name)) || elsewhere(key);
                 match merge_whole_file(cur, c, &may_drop) {
                     Some(m) => {
                         merged_notes.push(format!("{path}: kept {} (the reply left them out)", m.kept.join(", ")));
@@ -158,6 +229,20 @@ pub fn plan_text_edits(
                 }
             }
             TextEdit::Whole { content: c, .. } => Ok(c.clone()),
+            TextEdit::Decls { content: c, .. } => match content.as_deref() {
+                None => Err(format!(
+                    "{path}: the file does not exist and the block has no `package` clause; give the new file whole"
+                )),
+                Some(cur) => {
+                    let parts = gomerge::split_snippet(c).unwrap_or_default();
+                    gomerge::apply_snippet(cur, &parts, &gomerge::snippet_imports(c))
+                        .map(|(next, notes)| {
+                            merged_notes.push(format!("{path}: {}", notes.join(", ")));
+                            next
+                        })
+                        .map_err(|why| format!("{path}: {why}"))
+                }
+            },
             TextEdit::SearchReplace { search, replace, .. } if search.trim().is_empty() => {
                 Ok(appended(content.as_deref().unwrap_or(""), replace))
             }
@@ -183,6 +268,22 @@ pub fn plan_text_edits(
         }
     }
     (planned, rejected, merged_notes)
+}
+
+/// Whether the task asks for `name` to go: a sentence of it names `name`
+/// and says remove, delete, drop, replace, rename, inline or the like. A
+/// task that only mentions a function ("Mean gets skewed, so add Median")
+/// does not let a whole-file reply that left it out delete it.
+pub fn task_removes(task: &str, name: &str) -> bool {
+    const GO: &[&str] =
+        &["remov", "delet", "drop", "replac", "renam", "inlin", "get rid", "unexport", "obsolete", "no longer needed", "merge"];
+    task.split(['\n', ';', '!', '?'])
+        .flat_map(|l| l.split(". "))
+        .filter(|sentence| has_word(sentence, name))
+        .any(|sentence| {
+            let l = sentence.to_lowercase();
+            GO.iter().any(|w| l.contains(w))
+        })
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
@@ -249,6 +350,9 @@ pub struct Layout {
     /// Directory (`""` for the root) and package name of the Go files the
     /// working set showed whole.
     pub packages: Vec<(String, String)>,
+    /// The top-level declaration keys (`func Name`, `type T`, …) of each Go
+    /// file the working set showed, whole or in part.
+    pub decls: Vec<(String, Vec<String>)>,
 }
 
 impl Layout {
@@ -263,7 +367,71 @@ impl Layout {
                 }
             }
         }
-        Layout { files, packages }
+        let mut decls: Vec<(String, Vec<String>)> = Vec::new();
+        for i in pack.iter().filter(|i| i.path.ends_with(".go")) {
+            let keys = match &i.decl {
+                None => gomerge::decl_keys(&i.content),
+                Some(_) => gomerge::split_snippet(&i.content).unwrap_or_default().into_iter().filter_map(|p| p.key).collect(),
+            };
+            match decls.iter_mut().find(|(p, _)| *p == i.path) {
+                Some((_, k)) => k.extend(keys),
+                None => decls.push((i.path.clone(), keys)),
+            }
+        }
+        Layout { files, packages, decls }
+    }
+
+    /// The one file shown to the model that declares `key`.
+    fn file_declaring(&self, key: &str) -> Option<&str> {
+        let mut it = self.decls.iter().filter(|(_, k)| k.iter().any(|k| k == key));
+        match (it.next(), it.next()) {
+            (Some((p, _)), None) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Route the parts of a declaration snippet to files: a declaration
+    /// the shown files have goes to the one file that has it; a new one
+    /// (and a package doc comment) to `named` when the model named a
+    /// file, else to the one package's file of its kind. `None` when a
+    /// part has no unambiguous home.
+    pub fn route_snippet(&self, content: &str, parts: &[gomerge::SnippetPart], named: Option<&str>) -> Option<Vec<(String, String)>> {
+        let mut out: Vec<(String, Vec<&gomerge::SnippetPart>)> = Vec::new();
+        for part in parts {
+            let existing = part.key.as_deref().and_then(|k| self.file_declaring(k));
+            let path = match (existing, named) {
+                (Some(p), _) => p.to_string(),
+                (None, Some(n)) => n.to_string(),
+                (None, None) => {
+                    let [(_, pkg)] = self.packages.as_slice() else { return None };
+                    let is_test = part.key.as_deref().is_some_and(|k| {
+                        ["func Test", "func Benchmark", "func Example", "func Fuzz"].iter().any(|t| k.starts_with(t))
+                    });
+                    let header = if is_test { format!("package {pkg}\n\nimport \"testing\"\n") } else { format!("package {pkg}\n") };
+                    match part.key {
+                        // The package doc goes to the file named after the
+                        // package (or doc.go) when there is one.
+                        None => self
+                            .files
+                            .iter()
+                            .find(|f| {
+                                let (d, name) = (dir_of(f), f.rsplit('/').next().unwrap_or(f));
+                                self.packages.iter().any(|(pd, _)| pd == d) && (name == format!("{pkg}.go") || name == "doc.go")
+                            })
+                            .cloned()
+                            .or_else(|| self.place(&header))?,
+                        Some(_) => self.place(&header)?,
+                    }
+                }
+            };
+            match out.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, ps)) => ps.push(part),
+                None => out.push((path, vec![part])),
+            }
+        }
+        // Each file's part of the snippet, with the snippet's imports.
+        let imports = gomerge::snippet_imports(content);
+        Some(out.into_iter().map(|(path, ps)| (path, gomerge::render_snippet(&imports, &ps))).collect())
     }
 
     /// The file a path-less Go block belongs to: the one directory whose
@@ -328,7 +496,36 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
         _ => true,
     });
     reply.unnamed.splice(0..0, misplaced);
+    // Declaration snippets (Go blocks without a package clause): each
+    // declaration goes to the file that has it, new ones to the named file
+    // or the package's one file of their kind.
+    let mut routed: Vec<TextEdit> = Vec::new();
+    let mut rest = Vec::new();
+    for e in std::mem::take(&mut reply.edits) {
+        match e {
+            TextEdit::Decls { path, content } => {
+                let parts = gomerge::split_snippet(&content).unwrap_or_default();
+                match layout.route_snippet(&content, &parts, Some(&path)) {
+                    Some(r) => routed.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content })),
+                    None => rest.push(TextEdit::Decls { path, content }),
+                }
+            }
+            e => rest.push(e),
+        }
+    }
+    reply.edits = rest;
+    reply.edits.extend(routed);
+    let mut unnamed = Vec::new();
     for (line, content) in std::mem::take(&mut reply.unnamed) {
+        match gomerge::split_snippet(&content) {
+            Some(parts) => match layout.route_snippet(&content, &parts, None) {
+                Some(r) => reply.edits.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content })),
+                None => return Err(unnamed_error(line).to_string()),
+            },
+            None => unnamed.push((line, content)),
+        }
+    }
+    for (line, content) in unnamed {
         let refuse = || {
             if line == 0 {
                 "a code block does not fit the file named before it (test code under a non-test file, or the reverse): \
@@ -338,7 +535,18 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
                 unnamed_error(line).to_string()
             }
         };
-        let path = layout.place(&content).ok_or_else(refuse)?;
+        let Some(path) = layout.place(&content) else {
+            // A package of several files: each declaration of the block
+            // goes to the file that has it (a new one cannot be placed).
+            let routed = gomerge::split_file(&content).and_then(|parts| layout.route_snippet(&content, &parts, None));
+            match routed {
+                Some(r) if line != 0 => {
+                    reply.edits.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content }));
+                    continue;
+                }
+                _ => return Err(refuse()),
+            }
+        };
         if reply.edits.iter().any(|e| e.path() == path) {
             return Err(refuse());
         }
@@ -440,16 +648,25 @@ impl Guest for Implementer {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
         // File contents come from the host's working set (files in scope
         // whole, the definitions they use), fitted to this model's window.
-        let pack = context();
+        let pack = without_own_steps(context());
         let all = list_files();
         let partial = partial_files(&pack.working_set, &all);
-        let user = format!("{}Write the change for the task above, in the format described.", budgeted_context(&h, &pack));
-        let mut msgs = vec![Msg::system(system_prompt(&partial)), Msg::user(user)];
+        let user = format!("{}{}", budgeted_context(&h, &pack), closing_request(&h, &partial));
         let layout = Layout::new(all.clone(), &pack.working_set);
-        let parse = |t: &str| parse_any(t, &partial, &layout);
-        let (first, raw) = ask_text(msgs.clone(), &parse)?;
+        let mut msgs = vec![Msg::system(system_prompt(&partial, &example_file(&layout, &h.files_in_scope))), Msg::user(user)];
+        let hint = no_file_hint(&layout, &h.files_in_scope, &partial);
+        let parse = |t: &str| {
+            parse_any(t, &partial, &layout).map_err(|e| if e.contains("contains no file") { format!("{e}. {hint}") } else { e })
+        };
+        let (first, raw) = ask_text(msgs.clone(), temperature_for(h.attempt), &parse)?;
         let (mut applied, rejected) = apply(&first, &h.task.text);
-        let mut summary = first.reply.summary.clone();
+        // The prompt asks for files only; a reply without prose is
+        // summarised by what it wrote.
+        let mut summary = if first.reply.summary.trim().is_empty() {
+            format!("Wrote {}.", if applied.is_empty() { "nothing".to_string() } else { applied.join(", ") })
+        } else {
+            first.reply.summary.clone()
+        };
         if rejected.is_empty() {
             return Ok(RoleOutput::Implementation(Implementation { summary, applied, rejected }));
         }
@@ -467,7 +684,7 @@ impl Guest for Implementer {
             rejected.join("\n"),
             current
         )));
-        let (fix, _) = ask_text(msgs, &parse)?;
+        let (fix, _) = ask_text(msgs, temperature_for(h.attempt), &parse)?;
         let (applied2, rejected2) = apply(&fix, &h.task.text);
         for p in applied2 {
             if !applied.contains(&p) {
@@ -483,8 +700,21 @@ impl Guest for Implementer {
 
 /// Ask for edits in the text format; returns the parsed reply and its text
 /// (for the correction turn's history).
-fn ask_text(msgs: Vec<Msg>, parse: &dyn Fn(&str) -> Result<Parsed, String>) -> Result<(Parsed, String), RoleFailure> {
-    coop_plugin_sdk::ask_text_edits(msgs, MAX_TOKENS, 0.0, |raw| parse(raw).map(|p| (p, raw.to_string())))
+fn ask_text(msgs: Vec<Msg>, temperature: f32, parse: &dyn Fn(&str) -> Result<Parsed, String>) -> Result<(Parsed, String), RoleFailure> {
+    coop_plugin_sdk::ask_text_edits(msgs, MAX_TOKENS, temperature, |raw| parse(raw).map(|p| (p, raw.to_string())))
+}
+
+/// The sampling temperature of a step: 0 for the first attempt, the SDK's
+/// retry temperature for a revision. At 0 a revision whose prompt differs
+/// little from the last one gets the same reply: in the live set recorded
+/// on 2026-12-07 every run that reached a third attempt got its second
+/// reply again, token for token, and the third try was wasted.
+pub fn temperature_for(attempt: u32) -> f32 {
+    if attempt <= 1 {
+        0.0
+    } else {
+        coop_plugin_sdk::RETRY_TEMPERATURE
+    }
 }
 
 coop_plugin_sdk::bindings::export_role!(Implementer);
@@ -555,6 +785,96 @@ mod tests {
         assert!(parse_any("```go\npackage s\nfunc A() {}\n```\n```go\npackage s\nfunc B() {}\n```", &[], &layout).is_err());
     }
 
+    fn handoff(verification: Option<&str>) -> Handoff {
+        use coop_plugin_sdk::types::{Role, Task};
+        Handoff {
+            version: 1,
+            seq: 3,
+            task: Task { id: "t".into(), text: "Add Median.".into() },
+            from: Some(Role::Implementer),
+            to: Role::Implementer,
+            goals: vec![],
+            constraints: vec![],
+            files_in_scope: vec![],
+            decisions: vec![],
+            next_actions: vec![],
+            blockers: vec![],
+            artifacts: vec![],
+            design_notes: None,
+            verification: verification.map(String::from),
+            diff: None,
+            findings: vec![],
+            attempt: 1,
+        }
+    }
+
+    #[test]
+    fn a_revision_shows_no_earlier_implementer_prose_and_asks_for_code() {
+        use coop_plugin_sdk::types::{ContextBudget, ContextPack, Role, SectionBudget, StepRecord};
+        let z = SectionBudget { share: 0, limit: 0, used: 0 };
+        let step = |seq, role, kind: &str, text: &str| StepRecord { seq, role, kind: kind.into(), text: text.into() };
+        let pack = ContextPack {
+            counter: "estimate".into(),
+            budget: ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+            working_set: vec![],
+            recent: vec![
+                step(1, Role::Implementer, "implementation", "### Change for the Task\n\napplied:\n- stats/stats.go\n"),
+                step(2, Role::Reviewer, "review", "verdict: revise\n"),
+            ],
+            summarized_steps: 0,
+            dropped: vec![],
+        };
+        let shown = coop_plugin_sdk::budgeted_context(&handoff(Some("--- FAIL: TestMedian")), &without_own_steps(pack));
+        assert!(!shown.contains("applied:") && !shown.contains("Change for the Task"), "{shown}");
+        assert!(shown.contains("verdict: revise") && shown.contains("--- FAIL: TestMedian"), "{shown}");
+        let first = closing_request(&handoff(None), &[]);
+        let again = closing_request(&handoff(Some("FAIL")), &[]);
+        assert!(first.starts_with("Write the change") && !first.contains("earlier change"));
+        assert!(again.contains("earlier change already in them") && again.contains("whole"), "{again}");
+        let partial = closing_request(&handoff(Some("FAIL")), &["big.go".to_string()]);
+        assert!(partial.contains("SEARCH/REPLACE") && !partial.contains("whole"), "{partial}");
+    }
+
+    #[test]
+    fn a_reply_without_files_is_shown_the_pattern_with_a_real_path() {
+        use coop_plugin_sdk::types::ContextItem;
+        let item = |path: &str, content: &str| ContextItem {
+            path: path.into(),
+            decl: None,
+            start_line: 1,
+            end_line: 1,
+            tokens: 1,
+            reason: String::new(),
+            content: content.into(),
+        };
+        let layout = Layout::new(
+            ["settings/settings.go", "settings/settings_test.go"].map(String::from).to_vec(),
+            &[item("settings/settings_test.go", "package settings\n"), item("settings/settings.go", "package settings\n")],
+        );
+        let hint = no_file_hint(&layout, &[], &[]);
+        assert!(hint.ends_with("settings/settings.go\n```go\npackage settings\n\n(the whole file, with your change in it)\n```"), "{hint}");
+        let sr = no_file_hint(&layout, &["settings/settings.go".into()], &["settings/settings.go".into()]);
+        assert!(sr.contains("settings/settings.go\n```go\n<<<<<<< SEARCH"), "{sr}");
+        assert!(no_file_hint(&Layout::default(), &[], &[]).contains("pkg/file.go"));
+    }
+
+    #[test]
+    fn a_revision_is_sampled_not_greedy() {
+        assert_eq!(temperature_for(0), 0.0);
+        assert_eq!(temperature_for(1), 0.0);
+        assert!(temperature_for(2) > 0.0 && temperature_for(3) == temperature_for(2));
+    }
+
+    #[test]
+    fn only_a_task_that_asks_for_removal_lets_a_declaration_go() {
+        assert!(task_removes("Replace B by C.", "B"));
+        assert!(task_removes("Please remove the deprecated `Old` helper; nothing calls it.", "Old"));
+        assert!(task_removes("rename Foo to Bar", "Foo"));
+        assert!(!task_removes("Mean gets skewed by slow requests, so add Median.", "Mean"));
+        assert!(!task_removes("Remove the flicker. Mean stays as it is.", "Mean"), "another sentence");
+        assert!(!task_removes("Replace B by C.", "C2"));
+    }
+
     #[test]
     fn plans_one_write_per_file_applying_blocks_in_order() {
         let edits = parse_text_edits(
@@ -604,8 +924,10 @@ mod tests {
         let existing: Vec<String> = ["a.go", "b.go", "c.go"].map(String::from).to_vec();
         let partial = partial_files(&pack, &existing);
         assert_eq!(partial, ["b.go", "c.go"]);
-        assert!(system_prompt(&partial).contains("<<<<<<< SEARCH"));
-        assert!(!system_prompt(&[]).contains("SEARCH"), "whole files only when every file was shown whole");
+        let ex = ("a.go".to_string(), "a".to_string());
+        assert!(system_prompt(&partial, &ex).contains("<<<<<<< SEARCH"));
+        assert!(!system_prompt(&[], &ex).contains("SEARCH"), "whole files only when every file was shown whole");
+        assert!(system_prompt(&[], &ex).contains("For example:\n\na.go\n```go\npackage a\n"));
         let whole_b = "b.go\n```go\npackage b\n```\n";
         assert!(parse_any(whole_b, &partial, &Layout::default()).unwrap_err().contains("only in part"));
         assert!(parse_any(whole_b, &[], &Layout::default()).is_ok());

@@ -8,7 +8,12 @@
 //!
 //! - **whole**: the complete new content of the file, or
 //! - **search/replace**: one or more blocks
-//!   `<<<<<<< SEARCH` / exact old lines / `=======` / new lines / `>>>>>>> REPLACE`.
+//!   `<<<<<<< SEARCH` / exact old lines / `=======` / new lines / `>>>>>>> REPLACE`, or
+//! - **declarations**: a Go block without a package clause that holds only
+//!   top-level declarations; each replaces the file's declaration of the
+//!   same name (only its doc comment when the body is a `// ...`
+//!   placeholder) or is added ([`crate::gomerge::apply_snippet`]). The
+//!   prompt never asks for it; small models write it anyway.
 //!
 //! The fence grammar is the structure: prose outside fences is the reply's
 //! summary and is never parsed for control markers. The parser is tolerant
@@ -29,12 +34,17 @@ pub enum TextEdit {
     /// Replace `search` (lines copied from the file) by `replace`. An empty
     /// `search` adds `replace` at the end of the file (creating it).
     SearchReplace { path: String, search: String, replace: String },
+    /// Top-level declarations without a package clause (a Go block that
+    /// gives only the functions it adds or changes): each replaces the
+    /// file's declaration of the same name, or is added at its end
+    /// ([`crate::gomerge::apply_snippet`]).
+    Decls { path: String, content: String },
 }
 
 impl TextEdit {
     pub fn path(&self) -> &str {
         match self {
-            TextEdit::Whole { path, .. } | TextEdit::SearchReplace { path, .. } => path,
+            TextEdit::Whole { path, .. } | TextEdit::SearchReplace { path, .. } | TextEdit::Decls { path, .. } => path,
         }
     }
 }
@@ -367,8 +377,12 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
                         return Err(err(i + 1, format!("the block of {path} is a diff; give the complete file or SEARCH/REPLACE blocks")));
                     } else {
                         let content = join(body);
-                        check_whole(&path, &content, i + 1)?;
-                        edits.push(TextEdit::Whole { path, content });
+                        if path.ends_with(".go") && crate::gomerge::split_snippet(&content).is_some() {
+                            edits.push(TextEdit::Decls { path, content });
+                        } else {
+                            check_whole(&path, &content, i + 1)?;
+                            edits.push(TextEdit::Whole { path, content });
+                        }
                     }
                 }
             }

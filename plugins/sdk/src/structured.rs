@@ -95,7 +95,9 @@ pub fn ask_structured<T, A: Into<Answer>>(
 ///
 /// A reply cut off at the output limit is not retried with the same request
 /// (it would be cut off again): the retry shows only the start of the cut
-/// reply and asks for a much shorter one.
+/// reply and asks for a much shorter one. In the text-edit form the
+/// complete blocks before the cut are used when they parse, and a retry
+/// shows none of the cut reply.
 pub fn ask_structured_with<T, A: Into<Answer>>(
     ask: impl FnMut(&[Msg]) -> Result<A, AskError>,
     messages: Vec<Msg>,
@@ -140,8 +142,22 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
         Err(e) if first.truncated => format!("the reply was cut off before its end: too long, or it kept repeating itself ({e})"),
         Err(e) => e,
     };
+    // Files given in full before the cut stand: a reply in the text form
+    // is a sequence of independent blocks, and only the last, unfinished
+    // one is lost. (Asked again "much shorter", a small model gave the same
+    // long reply, or echoed the cut one.)
+    if first.truncated && form == ReplyForm::TextEdits {
+        if let Some(v) = complete_blocks(&first.text).and_then(|head| parse(&head).ok()) {
+            return Ok((v, 1));
+        }
+    }
     on_retry(&first_err);
-    if first.truncated {
+    if first.truncated && form == ReplyForm::TextEdits {
+        // No echo of the cut reply: small models copy it back verbatim.
+        messages.push(Msg::user(format!(
+            "Your reply could not be used: {first_err}.\n{again}, and make it much shorter: leave out anything not needed; {shorter}."
+        )));
+    } else if first.truncated {
         let head: String = first.text.chars().take(TRUNCATED_ECHO_CHARS).collect();
         messages.push(Msg::assistant(format!("{head} [... cut off]")));
         messages.push(Msg::user(format!(
@@ -157,6 +173,31 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
         Ok(v) => Ok((v, 2)),
         Err(second_err) => Err(StructuredError::Unparseable { first: first_err, second: second_err }),
     }
+}
+
+/// A cut-off reply up to the end of its last closed code fence, when it has
+/// one: the part of it whose blocks are complete.
+pub fn complete_blocks(text: &str) -> Option<String> {
+    let mut open: Option<(char, usize)> = None;
+    let mut end = None;
+    let mut at = 0usize;
+    for line in text.split_inclusive('\n') {
+        at += line.len();
+        let t = line.trim();
+        let c = t.chars().next().unwrap_or(' ');
+        let run = t.chars().take_while(|&x| x == c).count();
+        if (c == '`' || c == '~') && run >= 3 {
+            match open {
+                Some((oc, on)) if oc == c && run >= on && t.chars().all(|x| x == c) => {
+                    open = None;
+                    end = Some(at);
+                }
+                None => open = Some((c, run)),
+                _ => {}
+            }
+        }
+    }
+    end.map(|e| text[..e].to_string())
 }
 
 /// Extract the single JSON object a reply must consist of.
@@ -281,6 +322,50 @@ mod tests {
         assert!(retry[1].content.ends_with("[... cut off]"));
         assert!(retry[2].content.contains("cut off before its end"));
         assert!(retry[2].content.contains("much shorter"));
+    }
+
+    #[test]
+    fn a_cut_off_text_reply_keeps_its_complete_blocks_or_is_asked_again_without_an_echo() {
+        let cut = "a.go\n```go\npackage a\n```\n\nb.go\n```go\npackage b\nfunc B() {";
+        assert_eq!(complete_blocks(cut).as_deref(), Some("a.go\n```go\npackage a\n```\n"));
+        assert_eq!(complete_blocks("```go\npackage a\n"), None);
+        assert_eq!(complete_blocks("````\n```\n````\n").as_deref(), Some("````\n```\n````\n"), "a longer fence closes only on its length");
+        // Complete blocks before the cut: used, no second call.
+        let mut n = 0;
+        let parse = |t: &str| if t.contains("```") && t.matches("```").count() % 2 == 0 { Ok(t.to_string()) } else { Err("unclosed".to_string()) };
+        let r = ask_structured_as(
+            |_m: &[Msg]| {
+                n += 1;
+                Ok::<_, AskError>(Answer { text: cut.into(), truncated: true })
+            },
+            vec![Msg::user("u")],
+            parse,
+            |_| {},
+            ReplyForm::TextEdits,
+        )
+        .unwrap();
+        assert_eq!((r.0.as_str(), r.1, n), ("a.go\n```go\npackage a\n```\n", 1, 1));
+        // Nothing complete: asked again, without the cut reply as a turn.
+        let mut calls = Vec::new();
+        let r = ask_structured_as(
+            |m: &[Msg]| {
+                calls.push(m.to_vec());
+                Ok::<_, AskError>(if calls.len() == 1 {
+                    Answer { text: "```go\npackage a\n".into(), truncated: true }
+                } else {
+                    Answer { text: "```go\npackage a\n```".into(), truncated: false }
+                })
+            },
+            vec![Msg::user("u")],
+            parse,
+            |_| {},
+            ReplyForm::TextEdits,
+        )
+        .unwrap();
+        assert_eq!(r.1, 2);
+        assert_eq!(calls[1].len(), 2, "the first request plus one user turn");
+        assert!(calls[1].iter().all(|m| m.role != MsgRole::Assistant));
+        assert!(calls[1][1].content.contains("much shorter"));
     }
 
     #[test]
