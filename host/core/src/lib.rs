@@ -7,6 +7,7 @@ pub mod conflict;
 pub mod context;
 pub mod exit;
 pub mod hash;
+pub mod path;
 pub mod requested;
 pub mod types;
 pub mod verify;

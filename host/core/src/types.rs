@@ -207,6 +207,15 @@ impl FileEdit {
             | FileEdit::Delete { path } => path,
         }
     }
+
+    /// The same edit of another path (the canonical spelling of its own).
+    pub fn with_path(self, p: String) -> FileEdit {
+        match self {
+            FileEdit::Write { content, .. } => FileEdit::Write { path: p, content },
+            FileEdit::Replace { old, new, .. } => FileEdit::Replace { path: p, old, new },
+            FileEdit::Delete { .. } => FileEdit::Delete { path: p },
+        }
+    }
 }
 
 /// What happened to one proposed edit.

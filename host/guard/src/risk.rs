@@ -144,8 +144,11 @@ fn dir_of(path: &str) -> &str {
     path.rfind('/').map(|i| &path[..i]).unwrap_or("")
 }
 
+/// Compared without case: on a case-folding file system (macOS, Windows)
+/// `GO.MOD` is `go.mod`.
 fn is_deps_path(path: &str) -> bool {
-    let name = file_name(path);
+    let path = path.to_ascii_lowercase();
+    let name = file_name(&path);
     matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum")
         || path.starts_with("vendor/")
         || path.contains("/vendor/")
@@ -206,12 +209,14 @@ const SCRIPT_EXTENSIONS: &[&str] = &[
     ".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd", ".mk", ".py", ".pl", ".rb",
 ];
 
+/// Compared without case, like [`is_deps_path`] (`.GITHUB/`, `MAKEFILE`).
 fn is_ci_path(path: &str) -> bool {
-    let name = file_name(path);
+    let path = path.to_ascii_lowercase();
+    let name = file_name(&path);
     let first = path.split('/').next().unwrap_or("");
-    CI_DIRS.contains(&first)
-        || CI_FILES.contains(&name)
-        || name.starts_with("Dockerfile.")
+    CI_DIRS.iter().any(|d| d.eq_ignore_ascii_case(first))
+        || CI_FILES.iter().any(|f| f.eq_ignore_ascii_case(name))
+        || name.starts_with("dockerfile.")
         || SCRIPT_EXTENSIONS.iter().any(|e| name.ends_with(e))
 }
 
@@ -389,6 +394,24 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn names_a_case_folding_file_system_opens_alike_are_classified_alike() {
+        for p in ["GO.MOD", "Go.Sum", "sub/GO.WORK", "Vendor/x/y.go"] {
+            assert_eq!(
+                classify(&write(p, ""), None, &[], "example.com/m"),
+                [RiskClass::Deps],
+                "{p}"
+            );
+        }
+        for p in [".GITHUB/workflows/x.yml", ".GitLab-CI.yml", "MAKEFILE", "DOCKERFILE.dev", "x/RUN.SH"] {
+            assert_eq!(
+                classify(&write(p, ""), None, &[], "example.com/m"),
+                [RiskClass::Ci],
+                "{p}"
+            );
+        }
     }
 
     #[test]

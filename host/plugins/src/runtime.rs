@@ -911,6 +911,16 @@ impl workspace::Host for State {
                     "workspace read is not granted".into(),
                 ));
             };
+            // Every check below sees the canonical spelling.
+            let path = match coop_core::path::canonical_path(&path) {
+                Ok(p) => p,
+                Err(e) => {
+                    // A forbidden path, in the contract's words: `denied`.
+                    let msg = format!("invalid path: {e}");
+                    s.services.denied(&s.plugin, "workspace.read", &msg);
+                    return Err(workspace::WorkspaceError::Denied(msg));
+                }
+            };
             if !read.allows(&path) {
                 let msg = format!("{path} is outside the granted read globs");
                 s.services.denied(&s.plugin, "workspace.read", &msg);
@@ -955,6 +965,20 @@ impl edits::Host for State {
             let mut allowed = Vec::new();
             for e in proposed {
                 let e = convert::edit_from_wit(e);
+                // The grant, the risk classifier, the secret rule, the
+                // confirmation prompt and confinement all see one spelling.
+                let e = match coop_core::path::canonical_path(e.path()) {
+                    Ok(p) => e.with_path(p),
+                    Err(why) => {
+                        let reason = format!("invalid path: {why}");
+                        s.services.denied(&s.plugin, "edits", &reason);
+                        slots.push(Some(types::EditOutcome::Rejected(types::EditRejection {
+                            path: e.path().escape_debug().to_string(),
+                            reason,
+                        })));
+                        continue;
+                    }
+                };
                 if grant.allows(e.path()) {
                     slots.push(None);
                     allowed.push(e);
