@@ -8,6 +8,19 @@ use coop_implementer::{Layout, parse_any};
 use coop_plugin_sdk::edits::TextEdit;
 use coop_plugin_sdk::types::ContextItem;
 
+/// A working-set item showing `path` whole.
+fn whole(path: &str, content: &str) -> ContextItem {
+    ContextItem {
+        path: path.into(),
+        decl: None,
+        start_line: 1,
+        end_line: 1,
+        tokens: 1,
+        reason: String::new(),
+        content: content.into(),
+    }
+}
+
 fn reply(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/replies")
@@ -16,15 +29,7 @@ fn reply(name: &str) -> String {
 }
 
 fn layout() -> Layout {
-    let item = |path: &str| ContextItem {
-        path: path.into(),
-        decl: None,
-        start_line: 1,
-        end_line: 1,
-        tokens: 1,
-        reason: String::new(),
-        content: "// Package strutil provides small string helpers.\npackage strutil\n".into(),
-    };
+    let item = |path: &str| whole(path, "// Package strutil provides small string helpers.\npackage strutil\n");
     Layout::new(
         ["go.mod", "strutil/strutil.go", "strutil/strutil_test.go"]
             .map(String::from)
@@ -114,15 +119,7 @@ fn a_file_written_in_stages_keeps_what_the_first_stage_added() {
     let base = std::fs::read_to_string(example.join("repo/account/account.go")).unwrap();
     let task = std::fs::read_to_string(example.join("task.md")).unwrap();
     assert!(task.contains("NormalizeEmail"));
-    let item = |path: &str| ContextItem {
-        path: path.into(),
-        decl: None,
-        start_line: 1,
-        end_line: 1,
-        tokens: 1,
-        reason: String::new(),
-        content: "package account\n".into(),
-    };
+    let item = |path: &str| whole(path, "package account\n");
     let layout = Layout::new(
         ["go.mod", "account/account.go", "account/account_test.go"]
             .map(String::from)
@@ -174,15 +171,7 @@ fn plan_on_semver(reply_name: &str) -> (Vec<(String, String)>, Vec<coop_implemen
         .collect();
     let items: Vec<ContextItem> = files
         .iter()
-        .map(|(path, content)| ContextItem {
-            path: path.clone(),
-            decl: None,
-            start_line: 1,
-            end_line: 1,
-            tokens: 1,
-            reason: String::new(),
-            content: content.clone(),
-        })
+        .map(|(path, content)| whole(path, content))
         .collect();
     let mut all: Vec<String> = names.map(String::from).to_vec();
     all.push("go.mod".into());
@@ -209,17 +198,8 @@ fn written(planned: &[coop_implementer::Planned], path: &str) -> String {
 fn declaration_blocks_with_placeholder_bodies_document_the_code_they_name() {
     use coop_implementer::Planned;
     let (files, planned) = plan_on_semver("qwen-08-docs-as-declarations.txt");
-    let written = |path: &str| {
-        planned
-            .iter()
-            .find_map(|p| match p {
-                Planned::Write { path: q, content } if q == path => Some(content.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{path} written"))
-    };
-    let semver = written("semver/semver.go");
-    let compare = written("semver/compare.go");
+    let semver = written(&planned, "semver/semver.go");
+    let compare = written(&planned, "semver/compare.go");
     assert!(semver.starts_with("// Package semver provides functions for parsing"), "{semver}");
     assert!(semver.contains("// MustParse parses a semantic version string and returns a Version object.\n// It panics on bad input.\nfunc MustParse("), "{semver}");
     assert!(compare.contains("// Compare compares two Version objects and returns -1, 0, or +1.\n"), "{compare}");
@@ -250,15 +230,7 @@ fn a_whole_file_with_only_the_new_function_keeps_what_the_tests_use_and_the_task
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/04-stats-median");
     let task = std::fs::read_to_string(example.join("task.md")).unwrap();
     let base = |p: &str| std::fs::read_to_string(example.join("repo").join(p)).ok();
-    let item = |path: &str| ContextItem {
-        path: path.into(),
-        decl: None,
-        start_line: 1,
-        end_line: 1,
-        tokens: 1,
-        reason: String::new(),
-        content: base(path).unwrap(),
-    };
+    let item = |path: &str| whole(path, &base(path).unwrap());
     let layout = Layout::new(
         ["go.mod", "stats/stats.go", "stats/stats_test.go"].map(String::from).to_vec(),
         &[item("stats/stats.go"), item("stats/stats_test.go")],
