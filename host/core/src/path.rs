@@ -22,7 +22,9 @@ pub enum PathRefusal {
     DrivePrefix(String),
     #[error("{0:?}: '..' components are not allowed")]
     Parent(String),
-    #[error("{0:?}: control characters and invisible formatting characters are not allowed in paths")]
+    #[error(
+        "{0:?}: control characters and invisible formatting characters are not allowed in paths"
+    )]
     Control(String),
     #[error("path is {0} bytes long; at most 4096 are allowed")]
     TooLong(usize),
@@ -91,27 +93,61 @@ mod tests {
             assert_eq!(canonical_path(raw).as_deref(), Ok(".env"), "{raw:?}");
         }
         for raw in ["./.github/workflows/x.yml", ".github//workflows/./x.yml/"] {
-            assert_eq!(canonical_path(raw).as_deref(), Ok(".github/workflows/x.yml"), "{raw:?}");
+            assert_eq!(
+                canonical_path(raw).as_deref(),
+                Ok(".github/workflows/x.yml"),
+                "{raw:?}"
+            );
         }
         assert_eq!(canonical_path("go.mod/").as_deref(), Ok("go.mod"));
-        assert_eq!(canonical_path("GO.MOD").as_deref(), Ok("GO.MOD"), "case is kept");
+        assert_eq!(
+            canonical_path("GO.MOD").as_deref(),
+            Ok("GO.MOD"),
+            "case is kept"
+        );
     }
 
     #[test]
     fn paths_without_a_canonical_form_are_refused() {
         assert_eq!(canonical_path(""), Err(PathRefusal::Empty));
         assert_eq!(canonical_path("./"), Err(PathRefusal::Empty));
-        assert!(matches!(canonical_path("/etc/passwd"), Err(PathRefusal::Absolute(_))));
-        assert!(matches!(canonical_path("a/../../b"), Err(PathRefusal::Parent(_))));
-        assert!(matches!(canonical_path("a\\b"), Err(PathRefusal::Backslash(_))));
-        assert!(matches!(canonical_path("C:/x"), Err(PathRefusal::DrivePrefix(_))));
-        for raw in ["a\nb.go", "a\u{1b}[2Kb.go", "x\u{7f}", "a\u{202E}og.txt", "a\u{200B}.go", "\u{85}x", "a\0b"] {
-            assert!(matches!(canonical_path(raw), Err(PathRefusal::Control(_))), "{raw:?}");
+        assert!(matches!(
+            canonical_path("/etc/passwd"),
+            Err(PathRefusal::Absolute(_))
+        ));
+        assert!(matches!(
+            canonical_path("a/../../b"),
+            Err(PathRefusal::Parent(_))
+        ));
+        assert!(matches!(
+            canonical_path("a\\b"),
+            Err(PathRefusal::Backslash(_))
+        ));
+        assert!(matches!(
+            canonical_path("C:/x"),
+            Err(PathRefusal::DrivePrefix(_))
+        ));
+        for raw in [
+            "a\nb.go",
+            "a\u{1b}[2Kb.go",
+            "x\u{7f}",
+            "a\u{202E}og.txt",
+            "a\u{200B}.go",
+            "\u{85}x",
+            "a\0b",
+        ] {
+            assert!(
+                matches!(canonical_path(raw), Err(PathRefusal::Control(_))),
+                "{raw:?}"
+            );
         }
         // The message shows the path escaped, never raw.
         let m = canonical_path("a\u{1b}[31mred").unwrap_err().to_string();
         assert!(!m.contains('\u{1b}') && m.contains("\\u{1b}"), "{m}");
-        assert!(matches!(canonical_path(&"a/".repeat(3000)), Err(PathRefusal::TooLong(_))));
+        assert!(matches!(
+            canonical_path(&"a/".repeat(3000)),
+            Err(PathRefusal::TooLong(_))
+        ));
     }
 
     proptest! {

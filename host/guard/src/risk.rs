@@ -405,7 +405,13 @@ mod tests {
                 "{p}"
             );
         }
-        for p in [".GITHUB/workflows/x.yml", ".GitLab-CI.yml", "MAKEFILE", "DOCKERFILE.dev", "x/RUN.SH"] {
+        for p in [
+            ".GITHUB/workflows/x.yml",
+            ".GitLab-CI.yml",
+            "MAKEFILE",
+            "DOCKERFILE.dev",
+            "x/RUN.SH",
+        ] {
             assert_eq!(
                 classify(&write(p, ""), None, &[], "example.com/m"),
                 [RiskClass::Ci],

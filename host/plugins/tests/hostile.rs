@@ -441,10 +441,7 @@ fn reads_outside_the_granted_globs_are_denied_and_audited() {
     let (out, _) = f.attack(&grants(), "read:.env");
     assert_eq!(report(out), "ok:API_KEY=hunter2\n");
     // ... and a grant that leaves it out denies it, with a `denied` audit.
-    for (goal, path) in [
-        ("read:.env", ".env"),
-        ("read:link", "link"),
-    ] {
+    for (goal, path) in [("read:.env", ".env"), ("read:link", "link")] {
         let (out, rec) = f.attack(&narrow_read(), goal);
         let msg = format!("{path} is outside the granted read globs");
         assert_eq!(report(out), format!("denied:{msg}"), "{goal}");
@@ -499,18 +496,35 @@ fn edits_outside_the_edit_globs_are_denied_before_the_worktree() {
 #[test]
 fn paths_without_a_canonical_form_are_refused_where_they_enter() {
     let f = Fixture::new();
-    for path in ["../pwned", "src/../../pwned", "/tmp/pwned", "src/a\nb.go", "src/\u{1b}[2Ka.go", "src/a\u{202E}og.go", "src\\a.go"] {
+    for path in [
+        "../pwned",
+        "src/../../pwned",
+        "/tmp/pwned",
+        "src/a\nb.go",
+        "src/\u{1b}[2Ka.go",
+        "src/a\u{202E}og.go",
+        "src\\a.go",
+    ] {
         for grants in [grants(), wide_edits()] {
             let (out, rec) = f.attack(&grants, &format!("write:{path}"));
             let shown = report(out);
-            assert!(shown.starts_with(&format!("rejected:{}:invalid path: ", path.escape_debug())), "{path:?}: {shown}");
-            assert!(!shown.contains('\u{1b}') && !shown.contains('\n'), "{path:?}: shown raw: {shown:?}");
+            assert!(
+                shown.starts_with(&format!("rejected:{}:invalid path: ", path.escape_debug())),
+                "{path:?}: {shown}"
+            );
+            assert!(
+                !shown.contains('\u{1b}') && !shown.contains('\n'),
+                "{path:?}: shown raw: {shown:?}"
+            );
             assert!(rec.edits_reaching_worktree.is_empty(), "{path:?}");
             assert_eq!(rec.denied.len(), 1, "{path:?}: {:?}", rec.denied);
             assert_eq!(rec.denied[0].1, "edits");
             let (out, rec) = f.attack(&grants, &format!("read:{path}"));
             let shown = report(out);
-            assert!(shown.starts_with("denied:invalid path: "), "{path:?}: {shown}");
+            assert!(
+                shown.starts_with("denied:invalid path: "),
+                "{path:?}: {shown}"
+            );
             assert_eq!(rec.denied.len(), 1, "{path:?}");
             assert_eq!(rec.denied[0].1, "workspace.read");
         }
@@ -526,13 +540,33 @@ fn every_check_sees_the_canonical_spelling_of_a_path() {
     let f = Fixture::new();
     let (out, rec) = f.run(&grants(), "write:./src//a.go/");
     assert_eq!(report(out), "applied:src/a.go");
-    assert_eq!(rec.edits_reaching_worktree.iter().map(|e| e.path()).collect::<Vec<_>>(), ["src/a.go"]);
-    for (raw, canonical) in [("go.mod/", "go.mod"), ("./.github/workflows/x.yml", ".github/workflows/x.yml"), (".env/", ".env")] {
+    assert_eq!(
+        rec.edits_reaching_worktree
+            .iter()
+            .map(|e| e.path())
+            .collect::<Vec<_>>(),
+        ["src/a.go"]
+    );
+    for (raw, canonical) in [
+        ("go.mod/", "go.mod"),
+        ("./.github/workflows/x.yml", ".github/workflows/x.yml"),
+        (".env/", ".env"),
+    ] {
         let (_, rec) = f.run(&wide_edits(), &format!("write:{raw}"));
-        assert_eq!(rec.edits_reaching_worktree.iter().map(|e| e.path()).collect::<Vec<_>>(), [canonical], "{raw}");
+        assert_eq!(
+            rec.edits_reaching_worktree
+                .iter()
+                .map(|e| e.path())
+                .collect::<Vec<_>>(),
+            [canonical],
+            "{raw}"
+        );
     }
     let (out, _) = f.attack(&narrow_read(), "read:./src/lib.go");
-    assert!(report(out).starts_with("ok:package"), "the read grant sees src/lib.go");
+    assert!(
+        report(out).starts_with("ok:package"),
+        "the read grant sees src/lib.go"
+    );
     let (out, _) = f.attack(&narrow_read(), "read:.env/");
     assert_eq!(report(out), "denied:.env is outside the granted read globs");
 }

@@ -2,7 +2,7 @@
 //! files in scope and an ordered plan. It never edits.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{parse_as, Msg};
+use coop_plugin_sdk::structured::{Msg, parse_as};
 use coop_plugin_sdk::types::{Design, Handoff, RoleFailure, RoleOutput};
 use coop_plugin_sdk::{budgeted_context, context, list_files, path_listing, prompt};
 use serde::Deserialize;
@@ -57,7 +57,9 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
     }
     for f in &r.files_in_scope {
         if f.trim().is_empty() || f.starts_with('/') || f.split('/').any(|c| c == "..") {
-            return Err(format!("\"files_in_scope\" entry {f:?} must be a relative path inside the repository"));
+            return Err(format!(
+                "\"files_in_scope\" entry {f:?} must be a relative path inside the repository"
+            ));
         }
     }
     if r.plan.is_empty() {
@@ -79,8 +81,13 @@ impl Guest for Architect {
             path_listing(&list_files(), LISTING_BUDGET),
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let r = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
-        Ok(RoleOutput::Design(Design { notes: r.notes, files_in_scope: r.files_in_scope, plan: r.plan }))
+        let r =
+            coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
+        Ok(RoleOutput::Design(Design {
+            notes: r.notes,
+            files_in_scope: r.files_in_scope,
+            plan: r.plan,
+        }))
     }
 }
 
@@ -98,10 +105,29 @@ mod tests {
 
     #[test]
     fn invalid_replies_say_why() {
-        assert!(parse_reply(r#"{"notes":"","files_in_scope":["a.go"],"plan":["x"]}"#).unwrap_err().contains("notes"));
-        assert!(parse_reply(r#"{"notes":"n","files_in_scope":[],"plan":["x"]}"#).unwrap_err().contains("files_in_scope"));
-        assert!(parse_reply(r#"{"notes":"n","files_in_scope":["../x.go"],"plan":["x"]}"#).unwrap_err().contains("relative"));
-        assert!(parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":[]}"#).unwrap_err().contains("plan"));
-        assert!(parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":["x"],"extra":1}"#).is_err());
+        assert!(
+            parse_reply(r#"{"notes":"","files_in_scope":["a.go"],"plan":["x"]}"#)
+                .unwrap_err()
+                .contains("notes")
+        );
+        assert!(
+            parse_reply(r#"{"notes":"n","files_in_scope":[],"plan":["x"]}"#)
+                .unwrap_err()
+                .contains("files_in_scope")
+        );
+        assert!(
+            parse_reply(r#"{"notes":"n","files_in_scope":["../x.go"],"plan":["x"]}"#)
+                .unwrap_err()
+                .contains("relative")
+        );
+        assert!(
+            parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":[]}"#)
+                .unwrap_err()
+                .contains("plan")
+        );
+        assert!(
+            parse_reply(r#"{"notes":"n","files_in_scope":["a.go"],"plan":["x"],"extra":1}"#)
+                .is_err()
+        );
     }
 }

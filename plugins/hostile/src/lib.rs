@@ -19,10 +19,11 @@
 //! - `context` — ask for the host's context pack; one line per working-set
 //!   item (`item:<path>:<decl>:<tokens>`) and recent step, then the budget.
 
-use coop_plugin_sdk::bindings::coop::mob::{edits, model, workspace};
 use coop_plugin_sdk::bindings::Guest;
+use coop_plugin_sdk::bindings::coop::mob::{edits, model, workspace};
 use coop_plugin_sdk::types::{
-    FailureKind, FileEdit, Handoff, Navigation, ReplaceEdit, RoleFailure, RoleOutput, WriteEdit, EditOutcome,
+    EditOutcome, FailureKind, FileEdit, Handoff, Navigation, ReplaceEdit, RoleFailure, RoleOutput,
+    WriteEdit,
 };
 use std::hint::black_box;
 
@@ -51,7 +52,10 @@ fn ws(r: Result<String, workspace::WorkspaceError>) -> String {
 
 fn ask(max_tokens: u32) -> String {
     let req = model::CompletionRequest {
-        messages: vec![model::Message { role: model::MessageRole::User, content: "hi".into() }],
+        messages: vec![model::Message {
+            role: model::MessageRole::User,
+            content: "hi".into(),
+        }],
         max_tokens,
         temperature: None,
         json: false,
@@ -83,7 +87,10 @@ fn recurse(n: u64) -> u64 {
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Result<T, RoleFailure> {
-    s.parse().map_err(|_| RoleFailure { kind: FailureKind::InvalidInput, message: format!("bad number {s:?}") })
+    s.parse().map_err(|_| RoleFailure {
+        kind: FailureKind::InvalidInput,
+        message: format!("bad number {s:?}"),
+    })
 }
 
 impl Guest for Hostile {
@@ -99,10 +106,16 @@ impl Guest for Hostile {
             }
             "read" => Ok(out(vec![ws(workspace::read_file(arg))])),
             "list" => Ok(out(match workspace::list_files() {
-                Ok(files) => files.into_iter().map(|f| format!("file:{}", f.path)).collect(),
+                Ok(files) => files
+                    .into_iter()
+                    .map(|f| format!("file:{}", f.path))
+                    .collect(),
                 Err(e) => vec![ws(Err(e))],
             })),
-            "write" => Ok(out(propose(FileEdit::Write(WriteEdit { path: arg.into(), content: "pwned\n".into() })))),
+            "write" => Ok(out(propose(FileEdit::Write(WriteEdit {
+                path: arg.into(),
+                content: "pwned\n".into(),
+            })))),
             "replace" => Ok(out(propose(FileEdit::Replace(ReplaceEdit {
                 path: arg.into(),
                 old: "[core]".into(),
@@ -142,13 +155,30 @@ impl Guest for Hostile {
                 let mut lines: Vec<String> = p
                     .working_set
                     .iter()
-                    .map(|i| format!("item:{}:{}:{}", i.path, i.decl.clone().unwrap_or_default(), i.tokens))
+                    .map(|i| {
+                        format!(
+                            "item:{}:{}:{}",
+                            i.path,
+                            i.decl.clone().unwrap_or_default(),
+                            i.tokens
+                        )
+                    })
                     .collect();
-                lines.extend(p.recent.iter().map(|r| format!("recent:{}:{}", r.seq, r.kind)));
-                lines.push(format!("ok:input={} working-used={} summarized={}", p.budget.input, p.budget.working.used, p.summarized_steps));
+                lines.extend(
+                    p.recent
+                        .iter()
+                        .map(|r| format!("recent:{}:{}", r.seq, r.kind)),
+                );
+                lines.push(format!(
+                    "ok:input={} working-used={} summarized={}",
+                    p.budget.input, p.budget.working.used, p.summarized_steps
+                ));
                 Ok(out(lines))
             }
-            _ => Err(RoleFailure { kind: FailureKind::InvalidInput, message: format!("unknown attack {goal:?}") }),
+            _ => Err(RoleFailure {
+                kind: FailureKind::InvalidInput,
+                message: format!("unknown attack {goal:?}"),
+            }),
         }
     }
 }

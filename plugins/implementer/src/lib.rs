@@ -1,12 +1,16 @@
 //! The Implementer: turns the design (and review findings, and verification
 //! failures) into concrete file edits, proposed through the host.
 
-use coop_plugin_sdk::bindings::coop::mob::edits;
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{parse_as, Msg};
-use coop_plugin_sdk::edits::{appended, parse_text_edits, resolve_search, unnamed_error, TextEdit, TextReply};
+use coop_plugin_sdk::bindings::coop::mob::edits;
+use coop_plugin_sdk::edits::{
+    TextEdit, TextReply, appended, parse_text_edits, resolve_search, unnamed_error,
+};
 use coop_plugin_sdk::gomerge::{self, merge_whole_file};
-use coop_plugin_sdk::types::{EditOutcome, FileEdit, Handoff, Implementation, RoleFailure, RoleOutput, WriteEdit};
+use coop_plugin_sdk::structured::{Msg, parse_as};
+use coop_plugin_sdk::types::{
+    EditOutcome, FileEdit, Handoff, Implementation, RoleFailure, RoleOutput, WriteEdit,
+};
 use coop_plugin_sdk::{budgeted_context, context, files_context, info, list_files, prompt};
 use serde::Deserialize;
 
@@ -24,13 +28,25 @@ const MAX_TOKENS: u32 = 3072;
 #[derive(Debug, Deserialize, PartialEq, Clone)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum EditReply {
-    Write { path: String, content: String },
-    Replace { path: String, old: String, new: String },
+    Write {
+        path: String,
+        content: String,
+    },
+    Replace {
+        path: String,
+        old: String,
+        new: String,
+    },
     /// Add `content` at the end of a file (created when missing). Needs no
     /// anchor text, so it is the reliable way for a model to add a new
     /// function or test to an existing file.
-    Append { path: String, content: String },
-    Delete { path: String },
+    Append {
+        path: String,
+        content: String,
+    },
+    Delete {
+        path: String,
+    },
 }
 
 /// The earlier JSON form of a reply (see [`parse_any`]).
@@ -89,8 +105,11 @@ nothing after the last code block: the first line of your reply is the path of t
 /// that prose writes it back instead of code: in the live set recorded on
 /// 2026-12-07, 7 of the 10 runs that failed on an unusable reply had
 /// echoed their own earlier summary and its `applied:` list.
-pub fn without_own_steps(mut pack: coop_plugin_sdk::types::ContextPack) -> coop_plugin_sdk::types::ContextPack {
-    pack.recent.retain(|s| s.role != coop_plugin_sdk::types::Role::Implementer);
+pub fn without_own_steps(
+    mut pack: coop_plugin_sdk::types::ContextPack,
+) -> coop_plugin_sdk::types::ContextPack {
+    pack.recent
+        .retain(|s| s.role != coop_plugin_sdk::types::Role::Implementer);
     pack
 }
 
@@ -98,7 +117,10 @@ pub fn without_own_steps(mut pack: coop_plugin_sdk::types::ContextPack) -> coop_
 /// review findings in the handoff) it says that the files shown already
 /// hold the earlier change, so the reply is code, not a report of it.
 pub fn closing_request(h: &Handoff, partial: &[String]) -> &'static str {
-    match (h.verification.is_some() || !h.findings.is_empty(), partial.is_empty()) {
+    match (
+        h.verification.is_some() || !h.findings.is_empty(),
+        partial.is_empty(),
+    ) {
         (false, _) => "Write the change for the task above, in the format described.",
         (true, true) => {
             "The files above are the current content, with the earlier change already in them. Fix what the verification \
@@ -142,13 +164,18 @@ pub fn no_file_hint(layout: &Layout, in_scope: &[String], partial: &[String]) ->
             "Write code, not a plan. For example:\n\n{path}\n```go\n<<<<<<< SEARCH\n(lines copied from the file)\n=======\n(the new lines)\n>>>>>>> REPLACE\n```"
         )
     } else {
-        format!("Write code, not a plan. For example:\n\n{path}\n```go\npackage {pkg}\n\n(the whole file, with your change in it)\n```")
+        format!(
+            "Write code, not a plan. For example:\n\n{path}\n```go\npackage {pkg}\n\n(the whole file, with your change in it)\n```"
+        )
     }
 }
 
 /// Existing files the model must change with SEARCH/REPLACE blocks: those
 /// the working set shows only as declarations, and long ones.
-pub fn partial_files(pack: &[coop_plugin_sdk::types::ContextItem], existing: &[String]) -> Vec<String> {
+pub fn partial_files(
+    pack: &[coop_plugin_sdk::types::ContextItem],
+    existing: &[String],
+) -> Vec<String> {
     let mut whole: Vec<&str> = Vec::new();
     let mut partial: Vec<String> = Vec::new();
     for i in pack {
@@ -157,7 +184,10 @@ pub fn partial_files(pack: &[coop_plugin_sdk::types::ContextItem], existing: &[S
         }
     }
     for i in pack {
-        if !whole.contains(&i.path.as_str()) && existing.contains(&i.path) && !partial.contains(&i.path) {
+        if !whole.contains(&i.path.as_str())
+            && existing.contains(&i.path)
+            && !partial.contains(&i.path)
+        {
             partial.push(i.path.clone());
         }
     }
@@ -189,7 +219,8 @@ pub fn plan_text_edits(
 ) -> (Vec<Planned>, Vec<String>, Vec<String>) {
     let mut merged_notes = Vec::new();
     let mut order: Vec<String> = Vec::new();
-    let mut state: std::collections::BTreeMap<String, Result<Option<String>, String>> = Default::default();
+    let mut state: std::collections::BTreeMap<String, Result<Option<String>, String>> =
+        Default::default();
     // Each file as it was before this reply: only what it already declared
     // may be dropped because the task names it.
     let mut original: std::collections::BTreeMap<String, String> = Default::default();
@@ -201,7 +232,9 @@ pub fn plan_text_edits(
             original.insert(path.clone(), current.clone().unwrap_or_default());
             state.insert(path.clone(), Ok(current));
         }
-        let Some(slot) = state.get_mut(&path) else { continue };
+        let Some(slot) = state.get_mut(&path) else {
+            continue;
+        };
         let Ok(content) = slot else { continue };
         let next = match e {
             TextEdit::Whole { content: c, .. } if path.ends_with(".go") && content.is_some() => {
@@ -219,10 +252,15 @@ pub fn plan_text_edits(
                 // (models write one file in stages, the last stage without
                 // the first one's new function) is never dropped because
                 // the task names it: the task asked for it.
-                let may_drop = |key: &str, name: &str| (has_word(before, name) && task_removes(task, name)) || elsewhere(key);
+                let may_drop = |key: &str, name: &str| {
+                    (has_word(before, name) && task_removes(task, name)) || elsewhere(key)
+                };
                 match merge_whole_file(cur, c, &may_drop) {
                     Some(m) => {
-                        merged_notes.push(format!("{path}: kept {} (the reply left them out)", m.kept.join(", ")));
+                        merged_notes.push(format!(
+                            "{path}: kept {} (the reply left them out)",
+                            m.kept.join(", ")
+                        ));
                         Ok(m.content)
                     }
                     None => Ok(c.clone()),
@@ -243,11 +281,17 @@ pub fn plan_text_edits(
                         .map_err(|why| format!("{path}: {why}"))
                 }
             },
-            TextEdit::SearchReplace { search, replace, .. } if search.trim().is_empty() => {
+            TextEdit::SearchReplace {
+                search, replace, ..
+            } if search.trim().is_empty() => {
                 Ok(appended(content.as_deref().unwrap_or(""), replace))
             }
-            TextEdit::SearchReplace { search, replace, .. } => match content.as_deref() {
-                None => Err(format!("{path}: the file does not exist, so there is nothing to SEARCH in; give the new file whole")),
+            TextEdit::SearchReplace {
+                search, replace, ..
+            } => match content.as_deref() {
+                None => Err(format!(
+                    "{path}: the file does not exist, so there is nothing to SEARCH in; give the new file whole"
+                )),
                 Some(cur) => resolve_search(cur, search, replace)
                     .map(|(old, new)| cur.replacen(&old, &new, 1))
                     .map_err(|why| format!("{path}: {why}")),
@@ -260,7 +304,11 @@ pub fn plan_text_edits(
     for path in order {
         match state.remove(&path) {
             Some(Ok(Some(content))) => {
-                let content = if content.ends_with('\n') { content } else { format!("{content}\n") };
+                let content = if content.ends_with('\n') {
+                    content
+                } else {
+                    format!("{content}\n")
+                };
                 planned.push(Planned::Write { path, content });
             }
             Some(Err(why)) => rejected.push(why),
@@ -275,8 +323,19 @@ pub fn plan_text_edits(
 /// task that only mentions a function ("Mean gets skewed, so add Median")
 /// does not let a whole-file reply that left it out delete it.
 pub fn task_removes(task: &str, name: &str) -> bool {
-    const GO: &[&str] =
-        &["remov", "delet", "drop", "replac", "renam", "inlin", "get rid", "unexport", "obsolete", "no longer needed", "merge"];
+    const GO: &[&str] = &[
+        "remov",
+        "delet",
+        "drop",
+        "replac",
+        "renam",
+        "inlin",
+        "get rid",
+        "unexport",
+        "obsolete",
+        "no longer needed",
+        "merge",
+    ];
     task.split(['\n', ';', '!', '?'])
         .flat_map(|l| l.split(". "))
         .filter(|sentence| has_word(sentence, name))
@@ -292,7 +351,8 @@ fn has_word(text: &str, word: &str) -> bool {
         && text.match_indices(word).any(|(i, _)| {
             let before = text[..i].chars().next_back();
             let after = text[i + word.len()..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
         })
 }
 
@@ -322,15 +382,30 @@ pub fn from_json(r: Reply) -> (TextReply, Vec<String>) {
         .into_iter()
         .filter_map(|e| match e {
             EditReply::Write { path, content } => Some(TextEdit::Whole { path, content }),
-            EditReply::Replace { path, old, new } => Some(TextEdit::SearchReplace { path, search: old, replace: new }),
-            EditReply::Append { path, content } => Some(TextEdit::SearchReplace { path, search: String::new(), replace: content }),
+            EditReply::Replace { path, old, new } => Some(TextEdit::SearchReplace {
+                path,
+                search: old,
+                replace: new,
+            }),
+            EditReply::Append { path, content } => Some(TextEdit::SearchReplace {
+                path,
+                search: String::new(),
+                replace: content,
+            }),
             EditReply::Delete { path } => {
                 deletes.push(path);
                 None
             }
         })
         .collect();
-    (TextReply { summary: r.summary, edits, unnamed: Vec::new() }, deletes)
+    (
+        TextReply {
+            summary: r.summary,
+            edits,
+            unnamed: Vec::new(),
+        },
+        deletes,
+    )
 }
 
 /// A reply in the text format, or in the earlier JSON form (a reply that
@@ -358,7 +433,10 @@ pub struct Layout {
 impl Layout {
     pub fn new(files: Vec<String>, pack: &[coop_plugin_sdk::types::ContextItem]) -> Layout {
         let mut packages: Vec<(String, String)> = Vec::new();
-        for i in pack.iter().filter(|i| i.decl.is_none() && i.path.ends_with(".go")) {
+        for i in pack
+            .iter()
+            .filter(|i| i.decl.is_none() && i.path.ends_with(".go"))
+        {
             if let Some(p) = package_of(&i.content) {
                 let p = p.trim_end_matches("_test").to_string();
                 let d = dir_of(&i.path).to_string();
@@ -371,19 +449,30 @@ impl Layout {
         for i in pack.iter().filter(|i| i.path.ends_with(".go")) {
             let keys = match &i.decl {
                 None => gomerge::decl_keys(&i.content),
-                Some(_) => gomerge::split_snippet(&i.content).unwrap_or_default().into_iter().filter_map(|p| p.key).collect(),
+                Some(_) => gomerge::split_snippet(&i.content)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| p.key)
+                    .collect(),
             };
             match decls.iter_mut().find(|(p, _)| *p == i.path) {
                 Some((_, k)) => k.extend(keys),
                 None => decls.push((i.path.clone(), keys)),
             }
         }
-        Layout { files, packages, decls }
+        Layout {
+            files,
+            packages,
+            decls,
+        }
     }
 
     /// The one file shown to the model that declares `key`.
     fn file_declaring(&self, key: &str) -> Option<&str> {
-        let mut it = self.decls.iter().filter(|(_, k)| k.iter().any(|k| k == key));
+        let mut it = self
+            .decls
+            .iter()
+            .filter(|(_, k)| k.iter().any(|k| k == key));
         match (it.next(), it.next()) {
             (Some((p, _)), None) => Some(p),
             _ => None,
@@ -395,7 +484,12 @@ impl Layout {
     /// (and a package doc comment) to `named` when the model named a
     /// file, else to the one package's file of its kind. `None` when a
     /// part has no unambiguous home.
-    pub fn route_snippet(&self, content: &str, parts: &[gomerge::SnippetPart], named: Option<&str>) -> Option<Vec<(String, String)>> {
+    pub fn route_snippet(
+        &self,
+        content: &str,
+        parts: &[gomerge::SnippetPart],
+        named: Option<&str>,
+    ) -> Option<Vec<(String, String)>> {
         let mut out: Vec<(String, Vec<&gomerge::SnippetPart>)> = Vec::new();
         for part in parts {
             let existing = part.key.as_deref().and_then(|k| self.file_declaring(k));
@@ -403,11 +497,19 @@ impl Layout {
                 (Some(p), _) => p.to_string(),
                 (None, Some(n)) => n.to_string(),
                 (None, None) => {
-                    let [(_, pkg)] = self.packages.as_slice() else { return None };
+                    let [(_, pkg)] = self.packages.as_slice() else {
+                        return None;
+                    };
                     let is_test = part.key.as_deref().is_some_and(|k| {
-                        ["func Test", "func Benchmark", "func Example", "func Fuzz"].iter().any(|t| k.starts_with(t))
+                        ["func Test", "func Benchmark", "func Example", "func Fuzz"]
+                            .iter()
+                            .any(|t| k.starts_with(t))
                     });
-                    let header = if is_test { format!("package {pkg}\n\nimport \"testing\"\n") } else { format!("package {pkg}\n") };
+                    let header = if is_test {
+                        format!("package {pkg}\n\nimport \"testing\"\n")
+                    } else {
+                        format!("package {pkg}\n")
+                    };
                     match part.key {
                         // The package doc goes to the file named after the
                         // package (or doc.go) when there is one.
@@ -416,7 +518,8 @@ impl Layout {
                             .iter()
                             .find(|f| {
                                 let (d, name) = (dir_of(f), f.rsplit('/').next().unwrap_or(f));
-                                self.packages.iter().any(|(pd, _)| pd == d) && (name == format!("{pkg}.go") || name == "doc.go")
+                                self.packages.iter().any(|(pd, _)| pd == d)
+                                    && (name == format!("{pkg}.go") || name == "doc.go")
                             })
                             .cloned()
                             .or_else(|| self.place(&header))?,
@@ -431,7 +534,11 @@ impl Layout {
         }
         // Each file's part of the snippet, with the snippet's imports.
         let imports = gomerge::snippet_imports(content);
-        Some(out.into_iter().map(|(path, ps)| (path, gomerge::render_snippet(&imports, &ps))).collect())
+        Some(
+            out.into_iter()
+                .map(|(path, ps)| (path, gomerge::render_snippet(&imports, &ps)))
+                .collect(),
+        )
     }
 
     /// The file a path-less Go block belongs to: the one directory whose
@@ -442,15 +549,27 @@ impl Layout {
     pub fn place(&self, content: &str) -> Option<String> {
         let pkg = package_of(content)?;
         let base = pkg.trim_end_matches("_test");
-        let dirs: Vec<&str> = self.packages.iter().filter(|(_, p)| p == base).map(|(d, _)| d.as_str()).collect();
+        let dirs: Vec<&str> = self
+            .packages
+            .iter()
+            .filter(|(_, p)| p == base)
+            .map(|(d, _)| d.as_str())
+            .collect();
         let [dir] = dirs.as_slice() else { return None };
         let is_test = pkg.ends_with("_test") || looks_like_test(content);
         let mut kind = self.files.iter().filter(|f| {
-            dir_of(f) == *dir && f.ends_with(".go") && f.ends_with("_test.go") == is_test && f.rsplit('/').next() != Some("doc.go")
+            dir_of(f) == *dir
+                && f.ends_with(".go")
+                && f.ends_with("_test.go") == is_test
+                && f.rsplit('/').next() != Some("doc.go")
         });
         match (kind.next(), kind.next()) {
             (Some(f), None) => Some(f.clone()),
-            (None, _) if is_test => Some(if dir.is_empty() { format!("{base}_test.go") } else { format!("{dir}/{base}_test.go") }),
+            (None, _) if is_test => Some(if dir.is_empty() {
+                format!("{base}_test.go")
+            } else {
+                format!("{dir}/{base}_test.go")
+            }),
             _ => None,
         }
     }
@@ -458,7 +577,10 @@ impl Layout {
 
 /// Go source that is a test file: it imports "testing" or declares a test.
 fn looks_like_test(content: &str) -> bool {
-    content.contains("\"testing\"") || content.lines().any(|l| l.starts_with("func Test") || l.starts_with("func Benchmark"))
+    content.contains("\"testing\"")
+        || content
+            .lines()
+            .any(|l| l.starts_with("func Test") || l.starts_with("func Benchmark"))
 }
 
 fn dir_of(path: &str) -> &str {
@@ -467,8 +589,15 @@ fn dir_of(path: &str) -> &str {
 
 /// The package name of Go source's package clause.
 fn package_of(content: &str) -> Option<String> {
-    let l = content.lines().map(str::trim_start).find(|l| l.starts_with("package "))?;
-    let name: String = l[8..].trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let l = content
+        .lines()
+        .map(str::trim_start)
+        .find(|l| l.starts_with("package "))?;
+    let name: String = l[8..]
+        .trim()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     (!name.is_empty()).then_some(name)
 }
 
@@ -480,7 +609,10 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
     if text.trim_start().starts_with('{') {
         if let Ok(r) = parse_reply(text) {
             let (reply, deletes) = from_json(r);
-            return Ok(Parsed { reply: check_reply(reply, &[])?, deletes });
+            return Ok(Parsed {
+                reply: check_reply(reply, &[])?,
+                deletes,
+            });
         }
     }
     let mut reply = parse_text_edits(text).map_err(|e| e.to_string())?;
@@ -489,7 +621,9 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
     // name both files in prose, then give one block): placed by content.
     let mut misplaced = Vec::new();
     reply.edits.retain(|e| match e {
-        TextEdit::Whole { path, content } if path.ends_with(".go") && looks_like_test(content) != path.ends_with("_test.go") => {
+        TextEdit::Whole { path, content }
+            if path.ends_with(".go") && looks_like_test(content) != path.ends_with("_test.go") =>
+        {
             misplaced.push((0, content.clone()));
             false
         }
@@ -506,7 +640,10 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
             TextEdit::Decls { path, content } => {
                 let parts = gomerge::split_snippet(&content).unwrap_or_default();
                 match layout.route_snippet(&content, &parts, Some(&path)) {
-                    Some(r) => routed.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content })),
+                    Some(r) => routed.extend(
+                        r.into_iter()
+                            .map(|(path, content)| TextEdit::Decls { path, content }),
+                    ),
                     None => rest.push(TextEdit::Decls { path, content }),
                 }
             }
@@ -519,7 +656,10 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
     for (line, content) in std::mem::take(&mut reply.unnamed) {
         match gomerge::split_snippet(&content) {
             Some(parts) => match layout.route_snippet(&content, &parts, None) {
-                Some(r) => reply.edits.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content })),
+                Some(r) => reply.edits.extend(
+                    r.into_iter()
+                        .map(|(path, content)| TextEdit::Decls { path, content }),
+                ),
                 None => return Err(unnamed_error(line).to_string()),
             },
             None => unnamed.push((line, content)),
@@ -538,10 +678,14 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
         let Some(path) = layout.place(&content) else {
             // A package of several files: each declaration of the block
             // goes to the file that has it (a new one cannot be placed).
-            let routed = gomerge::split_file(&content).and_then(|parts| layout.route_snippet(&content, &parts, None));
+            let routed = gomerge::split_file(&content)
+                .and_then(|parts| layout.route_snippet(&content, &parts, None));
             match routed {
                 Some(r) if line != 0 => {
-                    reply.edits.extend(r.into_iter().map(|(path, content)| TextEdit::Decls { path, content }));
+                    reply.edits.extend(
+                        r.into_iter()
+                            .map(|(path, content)| TextEdit::Decls { path, content }),
+                    );
                     continue;
                 }
                 _ => return Err(refuse()),
@@ -552,7 +696,10 @@ pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Pars
         }
         reply.edits.push(TextEdit::Whole { path, content });
     }
-    Ok(Parsed { reply: check_reply(reply, partial)?, deletes: Vec::new() })
+    Ok(Parsed {
+        reply: check_reply(reply, partial)?,
+        deletes: Vec::new(),
+    })
 }
 
 pub fn parse_reply(reply: &str) -> Result<Reply, String> {
@@ -575,7 +722,9 @@ pub fn parse_reply(reply: &str) -> Result<Reply, String> {
                 return Err(format!("the replace edit of {p} has an empty \"old\" text"));
             }
             if old == new {
-                return Err(format!("the replace edit of {p} changes nothing (\"old\" equals \"new\")"));
+                return Err(format!(
+                    "the replace edit of {p} changes nothing (\"old\" equals \"new\")"
+                ));
             }
         }
     }
@@ -596,13 +745,23 @@ fn read_current(path: &str) -> Option<String> {
 /// Plan a parsed reply against the workspace and propose it: returns the
 /// applied paths and the rejections (the plugin's own, then the host's).
 fn apply(parsed: &Parsed, task: &str) -> (Vec<String>, Vec<String>) {
-    let (mut planned, mut rejected, merged) = plan_text_edits(&parsed.reply.edits, &mut read_current, task);
+    let (mut planned, mut rejected, merged) =
+        plan_text_edits(&parsed.reply.edits, &mut read_current, task);
     for m in merged {
         info(&m);
     }
-    planned.extend(parsed.deletes.iter().map(|p| Planned::Delete { path: p.clone() }));
+    planned.extend(
+        parsed
+            .deletes
+            .iter()
+            .map(|p| Planned::Delete { path: p.clone() }),
+    );
     let wit: Vec<FileEdit> = planned.iter().map(to_wit).collect();
-    let (applied, host_rejected) = split(if wit.is_empty() { Vec::new() } else { edits::propose(&wit) });
+    let (applied, host_rejected) = split(if wit.is_empty() {
+        Vec::new()
+    } else {
+        edits::propose(&wit)
+    });
     rejected.extend(host_rejected);
     (applied, rejected)
 }
@@ -614,7 +773,9 @@ fn apply(parsed: &Parsed, task: &str) -> (Vec<String>, Vec<String>) {
 pub fn correction_room(b: &coop_plugin_sdk::types::ContextBudget) -> usize {
     let used = b.persistent.used + b.working.used + b.recent.used;
     let room = b.input.saturating_sub(used).saturating_mul(3);
-    usize::try_from(room).unwrap_or(usize::MAX).min(REJECTED_FILES_BUDGET)
+    usize::try_from(room)
+        .unwrap_or(usize::MAX)
+        .min(REJECTED_FILES_BUDGET)
 }
 
 /// Paths of rejected edits (the part before the first `": "`).
@@ -651,29 +812,59 @@ impl Guest for Implementer {
         let pack = without_own_steps(context());
         let all = list_files();
         let partial = partial_files(&pack.working_set, &all);
-        let user = format!("{}{}", budgeted_context(&h, &pack), closing_request(&h, &partial));
+        let user = format!(
+            "{}{}",
+            budgeted_context(&h, &pack),
+            closing_request(&h, &partial)
+        );
         let layout = Layout::new(all.clone(), &pack.working_set);
-        let mut msgs = vec![Msg::system(system_prompt(&partial, &example_file(&layout, &h.files_in_scope))), Msg::user(user)];
+        let mut msgs = vec![
+            Msg::system(system_prompt(
+                &partial,
+                &example_file(&layout, &h.files_in_scope),
+            )),
+            Msg::user(user),
+        ];
         let hint = no_file_hint(&layout, &h.files_in_scope, &partial);
         let parse = |t: &str| {
-            parse_any(t, &partial, &layout).map_err(|e| if e.contains("contains no file") { format!("{e}. {hint}") } else { e })
+            parse_any(t, &partial, &layout).map_err(|e| {
+                if e.contains("contains no file") {
+                    format!("{e}. {hint}")
+                } else {
+                    e
+                }
+            })
         };
         let (first, raw) = ask_text(msgs.clone(), temperature_for(h.attempt), &parse)?;
         let (mut applied, rejected) = apply(&first, &h.task.text);
         // The prompt asks for files only; a reply without prose is
         // summarised by what it wrote.
         let mut summary = if first.reply.summary.trim().is_empty() {
-            format!("Wrote {}.", if applied.is_empty() { "nothing".to_string() } else { applied.join(", ") })
+            format!(
+                "Wrote {}.",
+                if applied.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    applied.join(", ")
+                }
+            )
         } else {
             first.reply.summary.clone()
         };
         if rejected.is_empty() {
-            return Ok(RoleOutput::Implementation(Implementation { summary, applied, rejected }));
+            return Ok(RoleOutput::Implementation(Implementation {
+                summary,
+                applied,
+                rejected,
+            }));
         }
         // Some files could not be changed: show why and their current
         // content once, and let the model correct them. What was applied
         // stays applied.
-        info(&format!("{} edit(s) rejected; asking the model once to correct them", rejected.len()));
+        info(&format!(
+            "{} edit(s) rejected; asking the model once to correct them",
+            rejected.len()
+        ));
         msgs.push(Msg::assistant(raw));
         let current = files_context(&rejected_paths(&rejected), correction_room(&pack.budget));
         msgs.push(Msg::user(format!(
@@ -694,14 +885,24 @@ impl Guest for Implementer {
         if !fix.reply.summary.is_empty() {
             summary.push_str(&format!("\n{}", fix.reply.summary));
         }
-        Ok(RoleOutput::Implementation(Implementation { summary, applied, rejected: rejected2 }))
+        Ok(RoleOutput::Implementation(Implementation {
+            summary,
+            applied,
+            rejected: rejected2,
+        }))
     }
 }
 
 /// Ask for edits in the text format; returns the parsed reply and its text
 /// (for the correction turn's history).
-fn ask_text(msgs: Vec<Msg>, temperature: f32, parse: &dyn Fn(&str) -> Result<Parsed, String>) -> Result<(Parsed, String), RoleFailure> {
-    coop_plugin_sdk::ask_text_edits(msgs, MAX_TOKENS, temperature, |raw| parse(raw).map(|p| (p, raw.to_string())))
+fn ask_text(
+    msgs: Vec<Msg>,
+    temperature: f32,
+    parse: &dyn Fn(&str) -> Result<Parsed, String>,
+) -> Result<(Parsed, String), RoleFailure> {
+    coop_plugin_sdk::ask_text_edits(msgs, MAX_TOKENS, temperature, |raw| {
+        parse(raw).map(|p| (p, raw.to_string()))
+    })
 }
 
 /// The sampling temperature of a step: 0 for the first attempt, the SDK's
@@ -731,28 +932,56 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.edits.len(), 3);
-        assert_eq!(r.edits[2], EditReply::Delete { path: "c.go".into() });
+        assert_eq!(
+            r.edits[2],
+            EditReply::Delete {
+                path: "c.go".into()
+            }
+        );
     }
 
     fn reader(files: &[(&str, &str)]) -> impl FnMut(&str) -> Option<String> {
-        let files: Vec<(String, String)> = files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect();
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect();
         move |p: &str| files.iter().find(|(q, _)| q == p).map(|(_, c)| c.clone())
     }
 
     #[test]
     fn a_whole_file_that_drops_functions_keeps_them_unless_the_task_names_them() {
         let cur = "package a\n\n// A is old.\nfunc A() {}\n\nfunc B() {}\n";
-        let edits = parse_text_edits("a.go\n```go\npackage a\n\nfunc C() {}\n```\n").unwrap().edits;
+        let edits = parse_text_edits("a.go\n```go\npackage a\n\nfunc C() {}\n```\n")
+            .unwrap()
+            .edits;
         let (planned, _, notes) = plan_text_edits(&edits, &mut reader(&[("a.go", cur)]), "Add C.");
-        assert_eq!(planned, vec![Planned::Write { path: "a.go".into(), content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc B() {}\n\nfunc C() {}\n".into() }]);
-        assert_eq!(notes, ["a.go: kept func A, func B (the reply left them out)"]);
+        assert_eq!(
+            planned,
+            vec![Planned::Write {
+                path: "a.go".into(),
+                content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc B() {}\n\nfunc C() {}\n"
+                    .into()
+            }]
+        );
+        assert_eq!(
+            notes,
+            ["a.go: kept func A, func B (the reply left them out)"]
+        );
         // The task names B: its removal stands.
-        let (planned, _, notes) = plan_text_edits(&edits, &mut reader(&[("a.go", cur)]), "Replace B by C.");
-        assert_eq!(planned, vec![Planned::Write { path: "a.go".into(), content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc C() {}\n".into() }]);
+        let (planned, _, notes) =
+            plan_text_edits(&edits, &mut reader(&[("a.go", cur)]), "Replace B by C.");
+        assert_eq!(
+            planned,
+            vec![Planned::Write {
+                path: "a.go".into(),
+                content: "package a\n\n// A is old.\nfunc A() {}\n\nfunc C() {}\n".into()
+            }]
+        );
         assert_eq!(notes, ["a.go: kept func A (the reply left them out)"]);
         // Moved to another file of the reply: not kept twice.
         let moved = parse_text_edits("a.go\n```go\npackage a\n\nfunc A() {}\n```\nb.go\n```go\npackage a\n\nfunc B() {}\n```\n").unwrap().edits;
-        let (_, _, notes) = plan_text_edits(&moved, &mut reader(&[("a.go", cur)]), "Split the file.");
+        let (_, _, notes) =
+            plan_text_edits(&moved, &mut reader(&[("a.go", cur)]), "Split the file.");
         assert!(notes.is_empty(), "{notes:?}");
         assert!(has_word("x B y", "B") && !has_word("xB", "B") && !has_word("B_", "B"));
     }
@@ -769,8 +998,17 @@ mod tests {
             reason: String::new(),
             content: content.into(),
         };
-        let files: Vec<String> = ["go.mod", "s/s.go", "s/s_test.go", "t/a.go", "t/b.go"].map(String::from).to_vec();
-        let layout = Layout::new(files, &[item("s/s.go", "package s\n"), item("t/a.go", "package t\n"), item("t/b.go", "package t\n")]);
+        let files: Vec<String> = ["go.mod", "s/s.go", "s/s_test.go", "t/a.go", "t/b.go"]
+            .map(String::from)
+            .to_vec();
+        let layout = Layout::new(
+            files,
+            &[
+                item("s/s.go", "package s\n"),
+                item("t/a.go", "package t\n"),
+                item("t/b.go", "package t\n"),
+            ],
+        );
         let reply = "I add R.\n```go\npackage s\n\nfunc R() {}\n```\n```go\npackage s\n\nimport \"testing\"\n\nfunc TestR(t *testing.T) {}\n```\n";
         let p = parse_any(reply, &[], &layout).unwrap();
         let paths: Vec<&str> = p.reply.edits.iter().map(|e| e.path()).collect();
@@ -779,10 +1017,20 @@ mod tests {
         let e = parse_any("```go\npackage t\n\nfunc X() {}\n```", &[], &layout).unwrap_err();
         assert!(e.contains("line 1") && e.contains("no file path"), "{e}");
         // A test block for t starts t/t_test.go; an unknown package is refused.
-        assert_eq!(layout.place("package t\n\nimport \"testing\"\n"), Some("t/t_test.go".into()));
+        assert_eq!(
+            layout.place("package t\n\nimport \"testing\"\n"),
+            Some("t/t_test.go".into())
+        );
         assert_eq!(layout.place("package zz\n"), None);
         // Two path-less blocks for the same file: refused, not overwritten.
-        assert!(parse_any("```go\npackage s\nfunc A() {}\n```\n```go\npackage s\nfunc B() {}\n```", &[], &layout).is_err());
+        assert!(
+            parse_any(
+                "```go\npackage s\nfunc A() {}\n```\n```go\npackage s\nfunc B() {}\n```",
+                &[],
+                &layout
+            )
+            .is_err()
+        );
     }
 
     fn handoff(verification: Option<&str>) -> Handoff {
@@ -790,7 +1038,10 @@ mod tests {
         Handoff {
             version: 1,
             seq: 3,
-            task: Task { id: "t".into(), text: "Add Median.".into() },
+            task: Task {
+                id: "t".into(),
+                text: "Add Median.".into(),
+            },
             from: Some(Role::Implementer),
             to: Role::Implementer,
             goals: vec![],
@@ -811,28 +1062,65 @@ mod tests {
     #[test]
     fn a_revision_shows_no_earlier_implementer_prose_and_asks_for_code() {
         use coop_plugin_sdk::types::{ContextBudget, ContextPack, Role, SectionBudget, StepRecord};
-        let z = SectionBudget { share: 0, limit: 0, used: 0 };
-        let step = |seq, role, kind: &str, text: &str| StepRecord { seq, role, kind: kind.into(), text: text.into() };
+        let z = SectionBudget {
+            share: 0,
+            limit: 0,
+            used: 0,
+        };
+        let step = |seq, role, kind: &str, text: &str| StepRecord {
+            seq,
+            role,
+            kind: kind.into(),
+            text: text.into(),
+        };
         let pack = ContextPack {
             counter: "estimate".into(),
-            budget: ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+            budget: ContextBudget {
+                window: 0,
+                output_reserve: 0,
+                prompt_reserve: 0,
+                input: 0,
+                persistent: z,
+                working: z,
+                recent: z,
+            },
             working_set: vec![],
             recent: vec![
-                step(1, Role::Implementer, "implementation", "### Change for the Task\n\napplied:\n- stats/stats.go\n"),
+                step(
+                    1,
+                    Role::Implementer,
+                    "implementation",
+                    "### Change for the Task\n\napplied:\n- stats/stats.go\n",
+                ),
                 step(2, Role::Reviewer, "review", "verdict: revise\n"),
             ],
             summarized_steps: 0,
             dropped: vec![],
         };
-        let shown = coop_plugin_sdk::budgeted_context(&handoff(Some("--- FAIL: TestMedian")), &without_own_steps(pack));
-        assert!(!shown.contains("applied:") && !shown.contains("Change for the Task"), "{shown}");
-        assert!(shown.contains("verdict: revise") && shown.contains("--- FAIL: TestMedian"), "{shown}");
+        let shown = coop_plugin_sdk::budgeted_context(
+            &handoff(Some("--- FAIL: TestMedian")),
+            &without_own_steps(pack),
+        );
+        assert!(
+            !shown.contains("applied:") && !shown.contains("Change for the Task"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("verdict: revise") && shown.contains("--- FAIL: TestMedian"),
+            "{shown}"
+        );
         let first = closing_request(&handoff(None), &[]);
         let again = closing_request(&handoff(Some("FAIL")), &[]);
         assert!(first.starts_with("Write the change") && !first.contains("earlier change"));
-        assert!(again.contains("earlier change already in them") && again.contains("whole"), "{again}");
+        assert!(
+            again.contains("earlier change already in them") && again.contains("whole"),
+            "{again}"
+        );
         let partial = closing_request(&handoff(Some("FAIL")), &["big.go".to_string()]);
-        assert!(partial.contains("SEARCH/REPLACE") && !partial.contains("whole"), "{partial}");
+        assert!(
+            partial.contains("SEARCH/REPLACE") && !partial.contains("whole"),
+            "{partial}"
+        );
     }
 
     #[test]
@@ -848,13 +1136,25 @@ mod tests {
             content: content.into(),
         };
         let layout = Layout::new(
-            ["settings/settings.go", "settings/settings_test.go"].map(String::from).to_vec(),
-            &[item("settings/settings_test.go", "package settings\n"), item("settings/settings.go", "package settings\n")],
+            ["settings/settings.go", "settings/settings_test.go"]
+                .map(String::from)
+                .to_vec(),
+            &[
+                item("settings/settings_test.go", "package settings\n"),
+                item("settings/settings.go", "package settings\n"),
+            ],
         );
         let hint = no_file_hint(&layout, &[], &[]);
         assert!(hint.ends_with("settings/settings.go\n```go\npackage settings\n\n(the whole file, with your change in it)\n```"), "{hint}");
-        let sr = no_file_hint(&layout, &["settings/settings.go".into()], &["settings/settings.go".into()]);
-        assert!(sr.contains("settings/settings.go\n```go\n<<<<<<< SEARCH"), "{sr}");
+        let sr = no_file_hint(
+            &layout,
+            &["settings/settings.go".into()],
+            &["settings/settings.go".into()],
+        );
+        assert!(
+            sr.contains("settings/settings.go\n```go\n<<<<<<< SEARCH"),
+            "{sr}"
+        );
         assert!(no_file_hint(&Layout::default(), &[], &[]).contains("pkg/file.go"));
     }
 
@@ -868,10 +1168,19 @@ mod tests {
     #[test]
     fn only_a_task_that_asks_for_removal_lets_a_declaration_go() {
         assert!(task_removes("Replace B by C.", "B"));
-        assert!(task_removes("Please remove the deprecated `Old` helper; nothing calls it.", "Old"));
+        assert!(task_removes(
+            "Please remove the deprecated `Old` helper; nothing calls it.",
+            "Old"
+        ));
         assert!(task_removes("rename Foo to Bar", "Foo"));
-        assert!(!task_removes("Mean gets skewed by slow requests, so add Median.", "Mean"));
-        assert!(!task_removes("Remove the flicker. Mean stays as it is.", "Mean"), "another sentence");
+        assert!(!task_removes(
+            "Mean gets skewed by slow requests, so add Median.",
+            "Mean"
+        ));
+        assert!(
+            !task_removes("Remove the flicker. Mean stays as it is.", "Mean"),
+            "another sentence"
+        );
         assert!(!task_removes("Replace B by C.", "C2"));
     }
 
@@ -882,13 +1191,23 @@ mod tests {
         )
         .unwrap()
         .edits;
-        let (planned, rejected, _) = plan_text_edits(&edits, &mut reader(&[("a.go", "package a\n\nfunc A() {}\n")]), "");
+        let (planned, rejected, _) = plan_text_edits(
+            &edits,
+            &mut reader(&[("a.go", "package a\n\nfunc A() {}\n")]),
+            "",
+        );
         assert!(rejected.is_empty(), "{rejected:?}");
         assert_eq!(
             planned,
             vec![
-                Planned::Write { path: "a.go".into(), content: "package a\n\nfunc A() { B() }\n\nfunc B() {}\n".into() },
-                Planned::Write { path: "new.go".into(), content: "package a\n".into() },
+                Planned::Write {
+                    path: "a.go".into(),
+                    content: "package a\n\nfunc A() { B() }\n\nfunc B() {}\n".into()
+                },
+                Planned::Write {
+                    path: "new.go".into(),
+                    content: "package a\n".into()
+                },
             ]
         );
     }
@@ -896,15 +1215,39 @@ mod tests {
     #[test]
     fn a_block_that_does_not_apply_leaves_its_file_out_and_says_why() {
         let edits = vec![
-            TextEdit::SearchReplace { path: "a.go".into(), search: "nope\n".into(), replace: "x\n".into() },
-            TextEdit::SearchReplace { path: "gone.go".into(), search: "x\n".into(), replace: "y\n".into() },
-            TextEdit::Whole { path: "b.go".into(), content: "package b".into() },
+            TextEdit::SearchReplace {
+                path: "a.go".into(),
+                search: "nope\n".into(),
+                replace: "x\n".into(),
+            },
+            TextEdit::SearchReplace {
+                path: "gone.go".into(),
+                search: "x\n".into(),
+                replace: "y\n".into(),
+            },
+            TextEdit::Whole {
+                path: "b.go".into(),
+                content: "package b".into(),
+            },
         ];
-        let (planned, rejected, _) = plan_text_edits(&edits, &mut reader(&[("a.go", "package a\n")]), "");
-        assert_eq!(planned, vec![Planned::Write { path: "b.go".into(), content: "package b\n".into() }]);
+        let (planned, rejected, _) =
+            plan_text_edits(&edits, &mut reader(&[("a.go", "package a\n")]), "");
+        assert_eq!(
+            planned,
+            vec![Planned::Write {
+                path: "b.go".into(),
+                content: "package b\n".into()
+            }]
+        );
         assert_eq!(rejected.len(), 2);
-        assert!(rejected[0].starts_with("a.go: ") && rejected[0].contains("not in the file"), "{rejected:?}");
-        assert!(rejected[1].starts_with("gone.go: the file does not exist"), "{rejected:?}");
+        assert!(
+            rejected[0].starts_with("a.go: ") && rejected[0].contains("not in the file"),
+            "{rejected:?}"
+        );
+        assert!(
+            rejected[1].starts_with("gone.go: the file does not exist"),
+            "{rejected:?}"
+        );
         assert_eq!(rejected_paths(&rejected), ["a.go", "gone.go"]);
     }
 
@@ -920,16 +1263,27 @@ mod tests {
             reason: String::new(),
             content: "x\n".repeat(lines),
         };
-        let pack = vec![item("a.go", None, 10), item("b.go", Some("F"), 5), item("c.go", None, WHOLE_FILE_MAX_LINES + 1)];
+        let pack = vec![
+            item("a.go", None, 10),
+            item("b.go", Some("F"), 5),
+            item("c.go", None, WHOLE_FILE_MAX_LINES + 1),
+        ];
         let existing: Vec<String> = ["a.go", "b.go", "c.go"].map(String::from).to_vec();
         let partial = partial_files(&pack, &existing);
         assert_eq!(partial, ["b.go", "c.go"]);
         let ex = ("a.go".to_string(), "a".to_string());
         assert!(system_prompt(&partial, &ex).contains("<<<<<<< SEARCH"));
-        assert!(!system_prompt(&[], &ex).contains("SEARCH"), "whole files only when every file was shown whole");
+        assert!(
+            !system_prompt(&[], &ex).contains("SEARCH"),
+            "whole files only when every file was shown whole"
+        );
         assert!(system_prompt(&[], &ex).contains("For example:\n\na.go\n```go\npackage a\n"));
         let whole_b = "b.go\n```go\npackage b\n```\n";
-        assert!(parse_any(whole_b, &partial, &Layout::default()).unwrap_err().contains("only in part"));
+        assert!(
+            parse_any(whole_b, &partial, &Layout::default())
+                .unwrap_err()
+                .contains("only in part")
+        );
         assert!(parse_any(whole_b, &[], &Layout::default()).is_ok());
     }
 
@@ -944,36 +1298,86 @@ mod tests {
         assert_eq!(p.deletes, ["c.go"]);
         assert_eq!(p.reply.edits.len(), 2);
         assert_eq!(p.reply.summary, "s");
-        let (planned, _, _) = plan_text_edits(&p.reply.edits, &mut reader(&[("b.go", "package a\n")]), "");
-        assert_eq!(planned[1], Planned::Write { path: "b.go".into(), content: "package a\n\nfunc B() {}\n".into() });
+        let (planned, _, _) =
+            plan_text_edits(&p.reply.edits, &mut reader(&[("b.go", "package a\n")]), "");
+        assert_eq!(
+            planned[1],
+            Planned::Write {
+                path: "b.go".into(),
+                content: "package a\n\nfunc B() {}\n".into()
+            }
+        );
         // Text that is neither form reports the text format's error.
-        assert!(parse_any("{ not json", &[], &Layout::default()).unwrap_err().contains("no file"));
+        assert!(
+            parse_any("{ not json", &[], &Layout::default())
+                .unwrap_err()
+                .contains("no file")
+        );
     }
 
     #[test]
     fn correction_room_is_what_the_budget_left_capped() {
         use coop_plugin_sdk::types::{ContextBudget, SectionBudget};
-        let s = |used| SectionBudget { share: 0, limit: 0, used };
-        let b = |input, used| ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input, persistent: s(used), working: s(used), recent: s(0) };
-        assert_eq!(correction_room(&b(10_000, 4_000)), 6_000, "2,000 tokens left");
+        let s = |used| SectionBudget {
+            share: 0,
+            limit: 0,
+            used,
+        };
+        let b = |input, used| ContextBudget {
+            window: 0,
+            output_reserve: 0,
+            prompt_reserve: 0,
+            input,
+            persistent: s(used),
+            working: s(used),
+            recent: s(0),
+        };
+        assert_eq!(
+            correction_room(&b(10_000, 4_000)),
+            6_000,
+            "2,000 tokens left"
+        );
         assert_eq!(correction_room(&b(10_000, 5_000)), 0, "nothing left");
-        assert_eq!(correction_room(&b(10_000, 6_000)), 0, "over-used never underflows");
+        assert_eq!(
+            correction_room(&b(10_000, 6_000)),
+            0,
+            "over-used never underflows"
+        );
         assert_eq!(correction_room(&b(100_000, 0)), REJECTED_FILES_BUDGET);
     }
 
     #[test]
     fn rejected_paths_are_deduplicated_in_order() {
-        let r = vec!["a.go: not found".to_string(), "b.go: file does not exist".into(), "a.go: again".into()];
+        let r = vec![
+            "a.go: not found".to_string(),
+            "b.go: file does not exist".into(),
+            "a.go: again".into(),
+        ];
         assert_eq!(rejected_paths(&r), ["a.go", "b.go"]);
     }
 
     #[test]
     fn rejects_empty_or_malformed_edits() {
-        assert!(parse_reply(r#"{"summary":"s","edits":[]}"#).unwrap_err().contains("at least one"));
-        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"write","path":" ","content":""}]}"#).is_err());
-        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"replace","path":"a","old":"","new":"y"}]}"#).is_err());
+        assert!(
+            parse_reply(r#"{"summary":"s","edits":[]}"#)
+                .unwrap_err()
+                .contains("at least one")
+        );
+        assert!(
+            parse_reply(r#"{"summary":"s","edits":[{"kind":"write","path":" ","content":""}]}"#)
+                .is_err()
+        );
+        assert!(
+            parse_reply(
+                r#"{"summary":"s","edits":[{"kind":"replace","path":"a","old":"","new":"y"}]}"#
+            )
+            .is_err()
+        );
         assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"move","path":"a"}]}"#).is_err());
-        assert!(parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go"}]}"#).is_err(), "append needs content");
+        assert!(
+            parse_reply(r#"{"summary":"s","edits":[{"kind":"append","path":"a.go"}]}"#).is_err(),
+            "append needs content"
+        );
         assert!(parse_reply("Sure! ```go\npackage a\n```").is_err());
     }
 }

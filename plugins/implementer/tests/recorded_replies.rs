@@ -29,7 +29,12 @@ fn reply(name: &str) -> String {
 }
 
 fn layout() -> Layout {
-    let item = |path: &str| whole(path, "// Package strutil provides small string helpers.\npackage strutil\n");
+    let item = |path: &str| {
+        whole(
+            path,
+            "// Package strutil provides small string helpers.\npackage strutil\n",
+        )
+    };
     Layout::new(
         ["go.mod", "strutil/strutil.go", "strutil/strutil_test.go"]
             .map(String::from)
@@ -57,8 +62,19 @@ fn blocks_without_paths_are_placed_by_package_and_kind_or_refused() {
     // added to the one package's one non-test file; the second is a whole
     // test file.
     let p = parse_any(&reply("qwen-02-no-paths.txt"), &[], &layout()).unwrap();
-    let edits: Vec<(&str, bool)> = p.reply.edits.iter().map(|e| (e.path(), matches!(e, TextEdit::Decls { .. }))).collect();
-    assert_eq!(edits, [("strutil/strutil.go", true), ("strutil/strutil_test.go", false)]);
+    let edits: Vec<(&str, bool)> = p
+        .reply
+        .edits
+        .iter()
+        .map(|e| (e.path(), matches!(e, TextEdit::Decls { .. })))
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            ("strutil/strutil.go", true),
+            ("strutil/strutil_test.go", false)
+        ]
+    );
     // With two packages shown, a new declaration has no single home: the
     // model is told which block lacks its path.
     let mut two = layout();
@@ -164,10 +180,19 @@ fn plan_on_semver(reply_name: &str) -> (Vec<(String, String)>, Vec<coop_implemen
     use coop_implementer::plan_text_edits;
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/07-docs-semver-comments/repo");
-    let names = ["semver/semver.go", "semver/compare.go", "semver/semver_test.go"];
+    let names = [
+        "semver/semver.go",
+        "semver/compare.go",
+        "semver/semver_test.go",
+    ];
     let files: Vec<(String, String)> = names
         .iter()
-        .map(|p| (p.to_string(), std::fs::read_to_string(repo.join(p)).unwrap()))
+        .map(|p| {
+            (
+                p.to_string(),
+                std::fs::read_to_string(repo.join(p)).unwrap(),
+            )
+        })
         .collect();
     let items: Vec<ContextItem> = files
         .iter()
@@ -178,7 +203,8 @@ fn plan_on_semver(reply_name: &str) -> (Vec<(String, String)>, Vec<coop_implemen
     let layout = Layout::new(all, &items);
     let parsed = parse_any(&reply(reply_name), &[], &layout).unwrap();
     let mut read = |p: &str| files.iter().find(|(q, _)| q == p).map(|(_, c)| c.clone());
-    let (planned, rejected, _) = plan_text_edits(&parsed.reply.edits, &mut read, "Document the package.");
+    let (planned, rejected, _) =
+        plan_text_edits(&parsed.reply.edits, &mut read, "Document the package.");
     assert!(rejected.is_empty(), "{rejected:?}");
     (files, planned)
 }
@@ -200,9 +226,15 @@ fn declaration_blocks_with_placeholder_bodies_document_the_code_they_name() {
     let (files, planned) = plan_on_semver("qwen-08-docs-as-declarations.txt");
     let semver = written(&planned, "semver/semver.go");
     let compare = written(&planned, "semver/compare.go");
-    assert!(semver.starts_with("// Package semver provides functions for parsing"), "{semver}");
+    assert!(
+        semver.starts_with("// Package semver provides functions for parsing"),
+        "{semver}"
+    );
     assert!(semver.contains("// MustParse parses a semantic version string and returns a Version object.\n// It panics on bad input.\nfunc MustParse("), "{semver}");
-    assert!(compare.contains("// Compare compares two Version objects and returns -1, 0, or +1.\n"), "{compare}");
+    assert!(
+        compare.contains("// Compare compares two Version objects and returns -1, 0, or +1.\n"),
+        "{compare}"
+    );
     // The code is untouched: without comment lines, each file is what it was.
     let code = |s: &str| -> Vec<String> {
         s.lines()
@@ -210,11 +242,18 @@ fn declaration_blocks_with_placeholder_bodies_document_the_code_they_name() {
             .map(|l| l.split(" //").next().unwrap_or(l).trim_end().to_string())
             .collect()
     };
-    for (path, after) in [("semver/semver.go", &semver), ("semver/compare.go", &compare)] {
+    for (path, after) in [
+        ("semver/semver.go", &semver),
+        ("semver/compare.go", &compare),
+    ] {
         let before = &files.iter().find(|(p, _)| p == path).unwrap().1;
         assert_eq!(code(after), code(before), "{path}:\n{after}");
     }
-    assert!(planned.iter().all(|p| !matches!(p, Planned::Write { path, .. } if path.ends_with("_test.go"))));
+    assert!(
+        planned
+            .iter()
+            .all(|p| !matches!(p, Planned::Write { path, .. } if path.ends_with("_test.go")))
+    );
 }
 
 /// Recorded on `04-stats-median` (solo, 2026-12-07): `stats/stats.go`
@@ -227,18 +266,32 @@ fn declaration_blocks_with_placeholder_bodies_document_the_code_they_name() {
 #[test]
 fn a_whole_file_with_only_the_new_function_keeps_what_the_tests_use_and_the_task_mentions() {
     use coop_implementer::{Planned, plan_text_edits};
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/04-stats-median");
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/04-stats-median");
     let task = std::fs::read_to_string(example.join("task.md")).unwrap();
     let base = |p: &str| std::fs::read_to_string(example.join("repo").join(p)).ok();
     let item = |path: &str| whole(path, &base(path).unwrap());
     let layout = Layout::new(
-        ["go.mod", "stats/stats.go", "stats/stats_test.go"].map(String::from).to_vec(),
+        ["go.mod", "stats/stats.go", "stats/stats_test.go"]
+            .map(String::from)
+            .to_vec(),
         &[item("stats/stats.go"), item("stats/stats_test.go")],
     );
-    let parsed = parse_any(&reply("qwen-09-new-function-and-whole-test-file.txt"), &[], &layout).unwrap();
-    let (planned, rejected, notes) = plan_text_edits(&parsed.reply.edits, &mut |p: &str| base(p), &task);
+    let parsed = parse_any(
+        &reply("qwen-09-new-function-and-whole-test-file.txt"),
+        &[],
+        &layout,
+    )
+    .unwrap();
+    let (planned, rejected, notes) =
+        plan_text_edits(&parsed.reply.edits, &mut |p: &str| base(p), &task);
     assert!(rejected.is_empty(), "{rejected:?}");
-    assert_eq!(notes, ["stats/stats.go: kept func Sum, func Mean, func Min, func Max, func StdDev (the reply left them out)"]);
+    assert_eq!(
+        notes,
+        [
+            "stats/stats.go: kept func Sum, func Mean, func Min, func Max, func StdDev (the reply left them out)"
+        ]
+    );
     let stats = planned
         .iter()
         .find_map(|p| match p {
@@ -246,10 +299,20 @@ fn a_whole_file_with_only_the_new_function_keeps_what_the_tests_use_and_the_task
             _ => None,
         })
         .expect("stats.go written");
-    for decl in ["func Sum(", "func Mean(", "func Min(", "func Max(", "func StdDev(", "func Median("] {
+    for decl in [
+        "func Sum(",
+        "func Mean(",
+        "func Min(",
+        "func Max(",
+        "func StdDev(",
+        "func Median(",
+    ] {
         assert_eq!(stats.matches(decl).count(), 1, "{decl} in:\n{stats}");
     }
-    assert!(stats.starts_with("// Package stats computes"), "the package doc is kept:\n{stats}");
+    assert!(
+        stats.starts_with("// Package stats computes"),
+        "the package doc is kept:\n{stats}"
+    );
 }
 
 /// Recorded on `07-docs-semver-comments` (solo, 2026-12-07, the retry after
@@ -262,10 +325,23 @@ fn path_less_blocks_of_a_package_with_several_files_go_by_declaration() {
     let (_, planned) = plan_on_semver("qwen-10-docs-with-package-clause.txt");
     let semver = written(&planned, "semver/semver.go");
     let compare = written(&planned, "semver/compare.go");
-    assert!(semver.starts_with("// Package semver provides functions for parsing and comparing"), "{semver}");
-    assert!(compare.contains("// comparePrerelease orders pre-release strings"), "{compare}");
+    assert!(
+        semver.starts_with("// Package semver provides functions for parsing and comparing"),
+        "{semver}"
+    );
+    assert!(
+        compare.contains("// comparePrerelease orders pre-release strings"),
+        "{compare}"
+    );
     let both = format!("{semver}{compare}");
-    for f in ["func Parse(", "func MustParse(", "func Compare(", "func Latest(", "func comparePrerelease(", "func cmpInt("] {
+    for f in [
+        "func Parse(",
+        "func MustParse(",
+        "func Compare(",
+        "func Latest(",
+        "func comparePrerelease(",
+        "func cmpInt(",
+    ] {
         assert_eq!(both.matches(f).count(), 1, "{f} once in:\n{both}");
     }
 }

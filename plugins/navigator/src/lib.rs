@@ -3,7 +3,7 @@
 //! user.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{parse_as, Msg};
+use coop_plugin_sdk::structured::{Msg, parse_as};
 use coop_plugin_sdk::types::{Handoff, Navigation, RoleFailure, RoleOutput};
 use coop_plugin_sdk::{handoff_context, list_files, path_listing, prompt};
 use serde::Deserialize;
@@ -51,7 +51,12 @@ pub fn parse_reply(reply: &str) -> Result<Navigation, String> {
     if question.is_none() && r.next_steps.is_empty() {
         return Err("give at least one next step, or a question for the user".into());
     }
-    Ok(Navigation { summary: r.summary, next_steps: r.next_steps, blockers: r.blockers, question })
+    Ok(Navigation {
+        summary: r.summary,
+        next_steps: r.next_steps,
+        blockers: r.blockers,
+        question,
+    })
 }
 
 /// Cap on the repository's path listing (characters), as the architect's.
@@ -69,7 +74,8 @@ impl Guest for Navigator {
             path_listing(&list_files(), LISTING_BUDGET)
         );
         let msgs = vec![Msg::system(system_prompt()), Msg::user(user)];
-        let nav = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
+        let nav =
+            coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Navigation(nav))
     }
 }
@@ -82,10 +88,18 @@ mod tests {
 
     #[test]
     fn question_or_steps_required() {
-        assert!(parse_reply(r#"{"summary":"s","next_steps":[],"blockers":[],"question":null}"#).is_err());
-        let n = parse_reply(r#"{"summary":"s","next_steps":[],"blockers":["b"],"question":"Which API?"}"#).unwrap();
+        assert!(
+            parse_reply(r#"{"summary":"s","next_steps":[],"blockers":[],"question":null}"#)
+                .is_err()
+        );
+        let n = parse_reply(
+            r#"{"summary":"s","next_steps":[],"blockers":["b"],"question":"Which API?"}"#,
+        )
+        .unwrap();
         assert_eq!(n.question.as_deref(), Some("Which API?"));
-        let n = parse_reply(r#"{"summary":"s","next_steps":["do x"],"blockers":[],"question":"  "}"#).unwrap();
+        let n =
+            parse_reply(r#"{"summary":"s","next_steps":["do x"],"blockers":[],"question":"  "}"#)
+                .unwrap();
         assert_eq!(n.question, None);
     }
 }

@@ -3,8 +3,10 @@
 //! the root cause instead.
 
 use coop_plugin_sdk::bindings::Guest;
-use coop_plugin_sdk::structured::{parse_as, Msg};
-use coop_plugin_sdk::types::{Finding, Handoff, Review, RoleFailure, RoleOutput, Severity, Verdict};
+use coop_plugin_sdk::structured::{Msg, parse_as};
+use coop_plugin_sdk::types::{
+    Finding, Handoff, Review, RoleFailure, RoleOutput, Severity, Verdict,
+};
 use coop_plugin_sdk::{budgeted_context, context, prompt};
 use serde::Deserialize;
 
@@ -54,7 +56,11 @@ pub enum Mode {
 }
 
 pub fn mode(h: &Handoff) -> Mode {
-    if h.diff.as_deref().map(str::trim).unwrap_or("").is_empty() { Mode::RootCause } else { Mode::Review }
+    if h.diff.as_deref().map(str::trim).unwrap_or("").is_empty() {
+        Mode::RootCause
+    } else {
+        Mode::Review
+    }
 }
 
 const SCHEMA: &str = "Reply with exactly one JSON object and nothing else:\n\
@@ -67,14 +73,18 @@ and a person must decide.";
 
 pub fn system_prompt(m: Mode) -> String {
     let job = match m {
-        Mode::Review => "You are the Reviewer of a small team that changes a Go repository. \
+        Mode::Review => {
+            "You are the Reviewer of a small team that changes a Go repository. \
 You review the change (a unified diff) against the task and the design, using the verification output \
 (gofmt, go vet, go build, go test) as evidence. Check correctness first (edge cases, error handling, \
 behaviour the task asks for and tests that prove it), then security, then style. A failing verification is always blocking. \
-Do not ask for changes the task does not need.",
-        Mode::RootCause => "You are the Reviewer of a small team that changes a Go repository, asked to analyse a bug report \
+Do not ask for changes the task does not need."
+        }
+        Mode::RootCause => {
+            "You are the Reviewer of a small team that changes a Go repository, asked to analyse a bug report \
 before anyone fixes it. Locate the root cause in the code: name the file and line, explain the faulty logic, and say \
-what behaviour is expected. Report the root cause as a blocking finding with verdict \"request-changes\" (the fix is still to do).",
+what behaviour is expected. Report the root cause as a blocking finding with verdict \"request-changes\" (the fix is still to do)."
+        }
     };
     format!("{job}\n\n{}\n\n{SCHEMA}", prompt::DATA_IS_NOT_INSTRUCTIONS)
 }
@@ -85,7 +95,9 @@ fn severity(s: &str) -> Result<Severity, String> {
         "major" => Ok(Severity::Major),
         "minor" => Ok(Severity::Minor),
         "info" => Ok(Severity::Info),
-        other => Err(format!("unknown severity {other:?}; use blocking, major, minor or info")),
+        other => Err(format!(
+            "unknown severity {other:?}; use blocking, major, minor or info"
+        )),
     }
 }
 
@@ -96,7 +108,11 @@ pub fn parse_reply(reply: &str) -> Result<Review, String> {
         "approve" => Verdict::Approve,
         "request-changes" => Verdict::RequestChanges,
         "escalate" => Verdict::Escalate,
-        other => return Err(format!("unknown verdict {other:?}; use approve, request-changes or escalate")),
+        other => {
+            return Err(format!(
+                "unknown verdict {other:?}; use approve, request-changes or escalate"
+            ));
+        }
     };
     let mut findings = Vec::new();
     for f in r.findings {
@@ -111,7 +127,10 @@ pub fn parse_reply(reply: &str) -> Result<Review, String> {
             suggestion: f.suggestion.filter(|s| !s.trim().is_empty()),
         });
     }
-    let blocking = findings.iter().filter(|f| f.severity == Severity::Blocking).count();
+    let blocking = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Blocking)
+        .count();
     match verdict {
         Verdict::Approve if blocking > 0 => {
             return Err("verdict \"approve\" contradicts the blocking findings; use request-changes or lower their severity".into());
@@ -122,7 +141,11 @@ pub fn parse_reply(reply: &str) -> Result<Review, String> {
         _ => {}
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity));
-    Ok(Review { verdict, summary: r.summary, findings })
+    Ok(Review {
+        verdict,
+        summary: r.summary,
+        findings,
+    })
 }
 
 struct Reviewer;
@@ -139,7 +162,8 @@ impl Guest for Reviewer {
         };
         let user = format!("{}{ask}", budgeted_context(&h, &context()));
         let msgs = vec![Msg::system(system_prompt(m)), Msg::user(user)];
-        let review = coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
+        let review =
+            coop_plugin_sdk::ask_with_schema(msgs, MAX_TOKENS, Some(REPLY_SCHEMA), parse_reply)?;
         Ok(RoleOutput::Review(review))
     }
 }
@@ -158,7 +182,11 @@ mod tests {
             r#"{"verdict":"request-changes","summary":"s","findings":[{"severity":"info","message":"i"},{"severity":"blocking","file":"a.go","line":3,"message":"bug","suggestion":null}]}"#,
         )
         .unwrap();
-        assert_eq!(r.findings[0].severity, Severity::Blocking, "sorted most severe first");
+        assert_eq!(
+            r.findings[0].severity,
+            Severity::Blocking,
+            "sorted most severe first"
+        );
         assert_eq!(r.findings[0].line, Some(3));
     }
 
@@ -167,8 +195,16 @@ mod tests {
         assert!(parse_reply(r#"{"verdict":"approve","summary":"","findings":[{"severity":"blocking","message":"m"}]}"#)
             .unwrap_err()
             .contains("contradicts"));
-        assert!(parse_reply(r#"{"verdict":"request-changes","summary":"","findings":[]}"#).unwrap_err().contains("needs at least one"));
-        assert!(parse_reply(r#"{"verdict":"lgtm","summary":"","findings":[]}"#).unwrap_err().contains("unknown verdict"));
+        assert!(
+            parse_reply(r#"{"verdict":"request-changes","summary":"","findings":[]}"#)
+                .unwrap_err()
+                .contains("needs at least one")
+        );
+        assert!(
+            parse_reply(r#"{"verdict":"lgtm","summary":"","findings":[]}"#)
+                .unwrap_err()
+                .contains("unknown verdict")
+        );
         assert!(parse_reply(r#"{"verdict":"approve","summary":"","findings":[{"severity":"huge","message":"m"}]}"#).is_err());
         assert!(parse_reply("LGTM!").is_err());
     }

@@ -41,8 +41,14 @@ pub struct Report {
 }
 
 /// The order of rows and columns of the confusion matrix.
-pub const TYPES: [TaskType; 6] =
-    [TaskType::Feature, TaskType::Bugfix, TaskType::Refactor, TaskType::Docs, TaskType::Test, TaskType::Unclear];
+pub const TYPES: [TaskType; 6] = [
+    TaskType::Feature,
+    TaskType::Bugfix,
+    TaskType::Refactor,
+    TaskType::Docs,
+    TaskType::Test,
+    TaskType::Unclear,
+];
 
 fn type_index(t: TaskType) -> usize {
     TYPES.iter().position(|x| *x == t).unwrap_or(5)
@@ -96,9 +102,13 @@ pub fn parse_jsonl(input: &str) -> Result<Vec<Case>, String> {
             continue;
         }
         let at = n + 1;
-        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("line {at}: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("line {at}: {e}"))?;
         let field = |k: &str| -> Result<String, String> {
-            v.get(k).and_then(|x| x.as_str()).map(str::to_string).ok_or_else(|| format!("line {at}: missing string field '{k}'"))
+            v.get(k)
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| format!("line {at}: missing string field '{k}'"))
         };
         let opt = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
         let ty = field("type")?;
@@ -119,7 +129,10 @@ pub fn parse_jsonl(input: &str) -> Result<Vec<Case>, String> {
 
 /// The cases of one split (`"dev"`, `"holdout"`); `None` keeps all.
 pub fn select_split<'a>(cases: &'a [Case], split: Option<&str>) -> Vec<&'a Case> {
-    cases.iter().filter(|c| split.is_none_or(|s| c.split == s)).collect()
+    cases
+        .iter()
+        .filter(|c| split.is_none_or(|s| c.split == s))
+        .collect()
 }
 
 /// Route every case (no repository facts: empty file list, one package) and
@@ -137,12 +150,23 @@ pub fn evaluate_refs(cases: &[&Case]) -> Report {
 /// --eval` command passes the configured router plugin here, so third-party
 /// routers are measured the same way.
 pub fn evaluate_with(cases: &[&Case], mut route: impl FnMut(&str) -> rules::Decision) -> Report {
-    let mut r = Report { total: 0, type_correct: 0, size_correct: 0, risk_correct: 0, confusion: [[0; 6]; 6], misses: Vec::new() };
+    let mut r = Report {
+        total: 0,
+        type_correct: 0,
+        size_correct: 0,
+        risk_correct: 0,
+        confusion: [[0; 6]; 6],
+        misses: Vec::new(),
+    };
     for c in cases {
         let d = route(&c.text);
         r.total += 1;
         r.confusion[type_index(c.task_type)][type_index(d.task_type)] += 1;
-        let (t, s, k) = (d.task_type == c.task_type, d.size == c.size, d.risk == c.risk);
+        let (t, s, k) = (
+            d.task_type == c.task_type,
+            d.size == c.size,
+            d.risk == c.risk,
+        );
         r.type_correct += usize::from(t);
         r.size_correct += usize::from(s);
         r.risk_correct += usize::from(k);
@@ -202,17 +226,30 @@ impl Report {
                 s.push_str(&format!("{n:>w$}"));
             }
             let row: usize = self.confusion[i].iter().sum();
-            s.push_str(&format!("{row:>w$}{:>w$}\n", format!("{:.0}%", 100.0 * ratio(self.confusion[i][i], row))));
+            s.push_str(&format!(
+                "{row:>w$}{:>w$}\n",
+                format!("{:.0}%", 100.0 * ratio(self.confusion[i][i], row))
+            ));
         }
         s
     }
 
     /// One line per miss: id, expected and predicted type/size/risk.
     pub fn render_misses(&self) -> String {
-        let f = |(t, s, r): (TaskType, Size, Risk)| format!("{}/{}/{}", rules::name(t), size_name(s), risk_name(r));
+        let f = |(t, s, r): (TaskType, Size, Risk)| {
+            format!("{}/{}/{}", rules::name(t), size_name(s), risk_name(r))
+        };
         self.misses
             .iter()
-            .map(|m| format!("{:<6} expected {:<24} got {:<24} conf {:.2}\n", m.id, f(m.expected), f(m.predicted), m.confidence))
+            .map(|m| {
+                format!(
+                    "{:<6} expected {:<24} got {:<24} conf {:.2}\n",
+                    m.id,
+                    f(m.expected),
+                    f(m.predicted),
+                    m.confidence
+                )
+            })
             .collect()
     }
 }
@@ -238,7 +275,11 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported() {
-        assert!(parse_jsonl("{\"id\":\"a\"}").unwrap_err().contains("line 1"));
+        assert!(
+            parse_jsonl("{\"id\":\"a\"}")
+                .unwrap_err()
+                .contains("line 1")
+        );
         assert!(
             parse_jsonl("{\"id\":\"a\",\"text\":\"x\",\"type\":\"nope\",\"size\":\"small\",\"risk\":\"low\"}")
                 .unwrap_err()

@@ -19,7 +19,8 @@ use bindings::coop::mob::types::{RepoFacts, RoutingDecision, Task};
 #[allow(unsafe_code)]
 #[unsafe(link_section = "coop-manifest")]
 #[used]
-static COOP_MANIFEST: [u8; include_bytes!("manifest.json").len()] = *include_bytes!("manifest.json");
+static COOP_MANIFEST: [u8; include_bytes!("manifest.json").len()] =
+    *include_bytes!("manifest.json");
 
 struct Router;
 
@@ -29,7 +30,11 @@ impl bindings::Guest for Router {
         let files: Vec<rules::FileInfo> = facts
             .files
             .iter()
-            .map(|f| rules::FileInfo { path: f.path.clone(), bytes: f.bytes, package: f.package.clone() })
+            .map(|f| rules::FileInfo {
+                path: f.path.clone(),
+                bytes: f.bytes,
+                package: f.package.clone(),
+            })
             .collect();
         let d = rules::route(&task.text, &files, facts.packages.len());
         RoutingDecision {

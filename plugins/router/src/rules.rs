@@ -159,56 +159,243 @@ fn count_any(ws: &[String], set: &[&str]) -> usize {
 }
 
 fn contains_phrase(text: &str, phrases: &[&str]) -> Option<String> {
-    phrases.iter().find(|p| text.contains(*p)).map(|p| p.to_string())
+    phrases
+        .iter()
+        .find(|p| text.contains(*p))
+        .map(|p| p.to_string())
 }
 
 const FEATURE_VERBS: &[&str] = &[
-    "add", "implement", "support", "introduce", "create", "allow", "enable", "provide", "expose", "build", "let", "accept", "extend",
-    "teach", "offer", "generate", "publish", "encrypt", "export", "integrate",
+    "add",
+    "implement",
+    "support",
+    "introduce",
+    "create",
+    "allow",
+    "enable",
+    "provide",
+    "expose",
+    "build",
+    "let",
+    "accept",
+    "extend",
+    "teach",
+    "offer",
+    "generate",
+    "publish",
+    "encrypt",
+    "export",
+    "integrate",
 ];
-const BUG_VERBS: &[&str] = &["fix", "repair", "resolve", "correct", "prevent", "stop", "avoid"];
+const BUG_VERBS: &[&str] = &[
+    "fix", "repair", "resolve", "correct", "prevent", "stop", "avoid",
+];
 const REFACTOR_VERBS: &[&str] = &[
-    "refactor", "rename", "extract", "move", "split", "simplify", "deduplicate", "dedupe", "restructure", "reorganize", "reorganise",
-    "inline", "consolidate", "unify", "replace", "cleanup", "clean", "tidy", "decouple", "modernize", "migrate", "remove", "delete",
-    "drop", "unexport", "rewrite", "convert", "reduce", "port", "use", "switch", "merge", "reuse", "deprecate", "optimize", "optimise",
+    "refactor",
+    "rename",
+    "extract",
+    "move",
+    "split",
+    "simplify",
+    "deduplicate",
+    "dedupe",
+    "restructure",
+    "reorganize",
+    "reorganise",
+    "inline",
+    "consolidate",
+    "unify",
+    "replace",
+    "cleanup",
+    "clean",
+    "tidy",
+    "decouple",
+    "modernize",
+    "migrate",
+    "remove",
+    "delete",
+    "drop",
+    "unexport",
+    "rewrite",
+    "convert",
+    "reduce",
+    "port",
+    "use",
+    "switch",
+    "merge",
+    "reuse",
+    "deprecate",
+    "optimize",
+    "optimise",
     "speed",
 ];
-const DOC_VERBS: &[&str] = &["document", "describe", "explain", "clarify", "mention", "reword"];
+const DOC_VERBS: &[&str] = &[
+    "document", "describe", "explain", "clarify", "mention", "reword",
+];
 /// Words that describe wrong behaviour on their own.
 const BUG_SYMPTOMS: &[&str] = &[
-    "panic", "panics", "panicking", "panicked", "crash", "crashes", "crashing", "bug", "wrong", "incorrect", "incorrectly", "broken",
-    "fails", "failing", "regression", "leak", "leaks", "leaking", "deadlock", "deadlocks", "hang", "hangs", "hanging", "overflow",
-    "overflows", "underflow", "off-by-one", "unexpected", "unexpectedly", "mismatch", "truncated", "truncates", "ignores", "ignored",
-    "lost", "corrupt", "corrupted", "corruption", "infinite", "never", "segfault", "flaky", "twice", "misleading", "bypass", "injection",
-    "traversal", "xss", "csrf", "vulnerability", "vulnerable", "exploit", "cleartext", "sigsegv", "erroneous", "spuriously", "forever",
-    "false-positive", "false-negative",
+    "panic",
+    "panics",
+    "panicking",
+    "panicked",
+    "crash",
+    "crashes",
+    "crashing",
+    "bug",
+    "wrong",
+    "incorrect",
+    "incorrectly",
+    "broken",
+    "fails",
+    "failing",
+    "regression",
+    "leak",
+    "leaks",
+    "leaking",
+    "deadlock",
+    "deadlocks",
+    "hang",
+    "hangs",
+    "hanging",
+    "overflow",
+    "overflows",
+    "underflow",
+    "off-by-one",
+    "unexpected",
+    "unexpectedly",
+    "mismatch",
+    "truncated",
+    "truncates",
+    "ignores",
+    "ignored",
+    "lost",
+    "corrupt",
+    "corrupted",
+    "corruption",
+    "infinite",
+    "never",
+    "segfault",
+    "flaky",
+    "twice",
+    "misleading",
+    "bypass",
+    "injection",
+    "traversal",
+    "xss",
+    "csrf",
+    "vulnerability",
+    "vulnerable",
+    "exploit",
+    "cleartext",
+    "sigsegv",
+    "erroneous",
+    "spuriously",
+    "forever",
+    "false-positive",
+    "false-negative",
 ];
 /// Words that often appear in bug reports but just as often in feature or
 /// refactoring requests ("return an error", "same errors as today").
-const WEAK_SYMPTOMS: &[&str] =
-    &["error", "errors", "invalid", "nil", "missing", "duplicate", "duplicated", "timeout", "failure", "race", "instead"];
+const WEAK_SYMPTOMS: &[&str] = &[
+    "error",
+    "errors",
+    "invalid",
+    "nil",
+    "missing",
+    "duplicate",
+    "duplicated",
+    "timeout",
+    "failure",
+    "race",
+    "instead",
+];
 /// Negated or failing behaviour ("doesn't", "no longer", "fails to").
 const NEGATIONS: &[&str] = &[
-    "doesn't", "does not", "don't", "isn't", "is not", "aren't", "are not", "wasn't", "weren't", "can't", "cannot", "won't", "didn't",
-    "no longer", "fails to", "failed to", "unable to", "not working", "stopped working",
+    "doesn't",
+    "does not",
+    "don't",
+    "isn't",
+    "is not",
+    "aren't",
+    "are not",
+    "wasn't",
+    "weren't",
+    "can't",
+    "cannot",
+    "won't",
+    "didn't",
+    "no longer",
+    "fails to",
+    "failed to",
+    "unable to",
+    "not working",
+    "stopped working",
 ];
 /// Expected-versus-actual structure.
 const EXPECTED_ACTUAL: &[&str] = &[
-    "instead of", "but got", "but get", "but we get", "but i get", "but it ", "but we", "but i ", "but returns", "should be",
-    "should return", "should not", "shouldn't", "expected", "expect ", "contrary to", "according to the", "the docs say",
-    "documentation says", "is supposed to", "when called twice", "out of range", "index out of",
+    "instead of",
+    "but got",
+    "but get",
+    "but we get",
+    "but i get",
+    "but it ",
+    "but we",
+    "but i ",
+    "but returns",
+    "should be",
+    "should return",
+    "should not",
+    "shouldn't",
+    "expected",
+    "expect ",
+    "contrary to",
+    "according to the",
+    "the docs say",
+    "documentation says",
+    "is supposed to",
+    "when called twice",
+    "out of range",
+    "index out of",
 ];
 /// Regressions: it used to work.
 const REGRESSION: &[&str] = &[
-    "regression", "no longer", "used to work", "worked in", "worked before", "it worked", "stopped working", "after upgrading",
-    "since upgrading", "after updating", "after the upgrade", "since the upgrade", "bisected", "broke in", "broken in", "started failing",
-    "after the deploy", "after deploying",
+    "regression",
+    "no longer",
+    "used to work",
+    "worked in",
+    "worked before",
+    "it worked",
+    "stopped working",
+    "after upgrading",
+    "since upgrading",
+    "after updating",
+    "after the upgrade",
+    "since the upgrade",
+    "bisected",
+    "broke in",
+    "broken in",
+    "started failing",
+    "after the deploy",
+    "after deploying",
 ];
 /// Issue-template headings of bug reports.
 const BUG_TEMPLATE: &[&str] = &[
-    "what did you expect", "what did you see instead", "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
-    "steps to reproduce", "to reproduce", "describe the bug", "what happened", "what version of go", "current behavior",
-    "current behaviour", "reproduction", "minimal reproduction", "repro:",
+    "what did you expect",
+    "what did you see instead",
+    "expected behavior",
+    "expected behaviour",
+    "actual behavior",
+    "actual behaviour",
+    "steps to reproduce",
+    "to reproduce",
+    "describe the bug",
+    "what happened",
+    "what version of go",
+    "current behavior",
+    "current behaviour",
+    "reproduction",
+    "minimal reproduction",
+    "repro:",
 ];
 /// Issue-template headings and wishes of feature requests.
 const FEATURE_WISH: &[&str] = &[
@@ -246,53 +433,232 @@ const FEATURE_WISH: &[&str] = &[
     "currently no way",
 ];
 const DOC_NOUNS: &[&str] = &[
-    "doc", "docs", "documentation", "godoc", "readme", "comment", "comments", "docstring", "changelog", "example", "examples", "typo",
-    "typos", "wording", "grammar", "md", "guide", "tutorial", "faq", "link", "links", "spelling", "pkg", "overview",
+    "doc",
+    "docs",
+    "documentation",
+    "godoc",
+    "readme",
+    "comment",
+    "comments",
+    "docstring",
+    "changelog",
+    "example",
+    "examples",
+    "typo",
+    "typos",
+    "wording",
+    "grammar",
+    "md",
+    "guide",
+    "tutorial",
+    "faq",
+    "link",
+    "links",
+    "spelling",
+    "pkg",
+    "overview",
 ];
 const TEST_NOUNS: &[&str] = &[
-    "test", "tests", "testing", "coverage", "benchmark", "benchmarks", "fuzz", "fuzzing", "testcase", "testcases", "e2e", "subtests",
-    "testdata", "golden", "flaky", "flakes",
+    "test",
+    "tests",
+    "testing",
+    "coverage",
+    "benchmark",
+    "benchmarks",
+    "fuzz",
+    "fuzzing",
+    "testcase",
+    "testcases",
+    "e2e",
+    "subtests",
+    "testdata",
+    "golden",
+    "flaky",
+    "flakes",
 ];
 const VAGUE: &[&str] = &[
-    "improve", "better", "optimize", "nicer", "cleaner", "stuff", "things", "something", "somehow", "etc", "faster", "issues", "problems",
-    "tweak", "look", "check", "review", "investigate", "weird", "strange", "sometimes", "everything", "mess", "help", "slow", "lot",
+    "improve",
+    "better",
+    "optimize",
+    "nicer",
+    "cleaner",
+    "stuff",
+    "things",
+    "something",
+    "somehow",
+    "etc",
+    "faster",
+    "issues",
+    "problems",
+    "tweak",
+    "look",
+    "check",
+    "review",
+    "investigate",
+    "weird",
+    "strange",
+    "sometimes",
+    "everything",
+    "mess",
+    "help",
+    "slow",
+    "lot",
 ];
-const QUESTION_WORDS: &[&str] =
-    &["how", "what", "why", "is", "are", "does", "do", "can", "could", "should", "will", "where", "when", "which", "any"];
+const QUESTION_WORDS: &[&str] = &[
+    "how", "what", "why", "is", "are", "does", "do", "can", "could", "should", "will", "where",
+    "when", "which", "any",
+];
 const SECURITY: &[&str] = &[
-    "auth", "authentication", "authorization", "authorize", "password", "passwords", "token", "tokens", "secret", "secrets", "crypto",
-    "cryptographic", "encrypt", "encryption", "decrypt", "tls", "mtls", "ssl", "certificate", "certificates", "injection", "sanitize",
-    "sanitise", "xss", "csrf", "permission", "permissions", "privilege", "jwt", "oauth", "oauth2", "session", "cookie", "hmac",
-    "signature", "traversal", "vulnerability", "vulnerable", "cve", "security", "secure", "credential", "credentials", "login",
-    "untrusted", "malicious", "crafted", "cleartext", "exploit", "bearer", "keychain", "govulncheck",
+    "auth",
+    "authentication",
+    "authorization",
+    "authorize",
+    "password",
+    "passwords",
+    "token",
+    "tokens",
+    "secret",
+    "secrets",
+    "crypto",
+    "cryptographic",
+    "encrypt",
+    "encryption",
+    "decrypt",
+    "tls",
+    "mtls",
+    "ssl",
+    "certificate",
+    "certificates",
+    "injection",
+    "sanitize",
+    "sanitise",
+    "xss",
+    "csrf",
+    "permission",
+    "permissions",
+    "privilege",
+    "jwt",
+    "oauth",
+    "oauth2",
+    "session",
+    "cookie",
+    "hmac",
+    "signature",
+    "traversal",
+    "vulnerability",
+    "vulnerable",
+    "cve",
+    "security",
+    "secure",
+    "credential",
+    "credentials",
+    "login",
+    "untrusted",
+    "malicious",
+    "crafted",
+    "cleartext",
+    "exploit",
+    "bearer",
+    "keychain",
+    "govulncheck",
 ];
 const DATA_LOSS: &[&str] = &[
-    "delete", "deletes", "deleted", "drop", "drops", "dropped", "truncate", "overwrite", "overwrites", "corrupt", "corrupted",
-    "corruption", "lost", "wipe", "wipes", "gone", "prune",
+    "delete",
+    "deletes",
+    "deleted",
+    "drop",
+    "drops",
+    "dropped",
+    "truncate",
+    "overwrite",
+    "overwrites",
+    "corrupt",
+    "corrupted",
+    "corruption",
+    "lost",
+    "wipe",
+    "wipes",
+    "gone",
+    "prune",
 ];
 const CONCURRENCY: &[&str] = &[
-    "race", "concurrent", "concurrently", "concurrency", "mutex", "rwmutex", "goroutine", "goroutines", "deadlock", "deadlocks", "lock",
-    "locks", "atomic", "waitgroup",
+    "race",
+    "concurrent",
+    "concurrently",
+    "concurrency",
+    "mutex",
+    "rwmutex",
+    "goroutine",
+    "goroutines",
+    "deadlock",
+    "deadlocks",
+    "lock",
+    "locks",
+    "atomic",
+    "waitgroup",
 ];
 /// Phrases that say the public API breaks (adding an exported function does not).
 const API_BREAK: &[&str] = &[
-    "breaking change", "break the api", "breaks the api", "change the signature", "change its signature", "changes the signature",
-    "remove the exported", "rename the exported", "incompatible change", "importers will break", "will break", "next major version",
-    "major version", "hard break",
+    "breaking change",
+    "break the api",
+    "breaks the api",
+    "change the signature",
+    "change its signature",
+    "changes the signature",
+    "remove the exported",
+    "rename the exported",
+    "incompatible change",
+    "importers will break",
+    "will break",
+    "next major version",
+    "major version",
+    "hard break",
 ];
 /// Nouns that name refactoring as the kind of work.
 const REFACTOR_NOUNS: &[&str] = &[
-    "refactor", "refactoring", "cleanup", "clean-up", "restructuring", "deduplication", "duplication", "copy-paste", "deprecated",
-    "allocations", "allocs",
+    "refactor",
+    "refactoring",
+    "cleanup",
+    "clean-up",
+    "restructuring",
+    "deduplication",
+    "duplication",
+    "copy-paste",
+    "deprecated",
+    "allocations",
+    "allocs",
 ];
-const DEPENDENCY: &[&str] = &["dependency", "dependencies", "deps", "go.mod", "mod", "module", "modules", "version", "versions"];
+const DEPENDENCY: &[&str] = &[
+    "dependency",
+    "dependencies",
+    "deps",
+    "go.mod",
+    "mod",
+    "module",
+    "modules",
+    "version",
+    "versions",
+];
 /// Words that say the code is fine and the problem lies elsewhere.
 const CODE_IS_FINE: &[&str] = &[
-    "behaviour is fine", "behavior is fine", "code is fine", "code under test is fine", "behaviour is correct", "behavior is correct",
-    "implementation is fine", "implementation is correct", "works as intended", "works as designed",
+    "behaviour is fine",
+    "behavior is fine",
+    "code is fine",
+    "code under test is fine",
+    "behaviour is correct",
+    "behavior is correct",
+    "implementation is fine",
+    "implementation is correct",
+    "works as intended",
+    "works as designed",
 ];
 const TEST_NOT_AT_FAULT: &[&str] = &[
-    "test isn't the problem", "test is not the problem", "not a test problem", "not a test issue", "real race", "real bug",
+    "test isn't the problem",
+    "test is not the problem",
+    "not a test problem",
+    "not a test issue",
+    "real race",
+    "real bug",
     "bug in the code",
 ];
 
@@ -300,8 +666,12 @@ const TEST_NOT_AT_FAULT: &[&str] = &[
 /// `(*T).M`, snake_case names, or file names ending in `.go`.
 pub fn named_identifiers(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for raw in text.split(|c: char| c.is_whitespace() || c == ',' || c == '`' || c == '"' || c == ';') {
-        let w = raw.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '*' || c == '(' || c == ')'));
+    for raw in
+        text.split(|c: char| c.is_whitespace() || c == ',' || c == '`' || c == '"' || c == ';')
+    {
+        let w = raw.trim_matches(|c: char| {
+            !(c.is_alphanumeric() || c == '_' || c == '.' || c == '*' || c == '(' || c == ')')
+        });
         let w = w.trim_end_matches('.');
         if w.len() < 2 {
             continue;
@@ -309,7 +679,11 @@ pub fn named_identifiers(text: &str) -> Vec<String> {
         let core = w.trim_start_matches("(*").replace(')', "");
         let is_go_file = core.ends_with(".go");
         let has_dot_call = core.contains('.')
-            && core.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '*' || c == '('));
+            && core.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '*' || c == '(')
+            });
         let camel = core.chars().next().is_some_and(|c| c.is_uppercase())
             && core.chars().skip(1).any(|c| c.is_uppercase())
             && core.chars().any(|c| c.is_lowercase())
@@ -317,8 +691,10 @@ pub fn named_identifiers(text: &str) -> Vec<String> {
         let lower_camel = core.chars().next().is_some_and(|c| c.is_lowercase())
             && core.chars().skip(1).any(|c| c.is_uppercase())
             && core.chars().all(|c| c.is_alphanumeric());
-        let snake =
-            core.contains('_') && !core.starts_with('_') && !core.ends_with('_') && core.chars().all(|c| c.is_alphanumeric() || c == '_');
+        let snake = core.contains('_')
+            && !core.starts_with('_')
+            && !core.ends_with('_')
+            && core.chars().all(|c| c.is_alphanumeric() || c == '_');
         let call = raw.contains("()") || raw.ends_with('(');
         if is_go_file || has_dot_call || camel || lower_camel || snake || call {
             out.push(core.trim_matches('(').to_string());
@@ -349,9 +725,35 @@ struct Parsed {
 }
 
 const TAGS: &[&str] = &[
-    "feat", "feature", "enhancement", "proposal", "request", "rfe", "fix", "bug", "bugfix", "regression", "docs", "doc", "documentation",
-    "test", "tests", "testing", "refactor", "chore", "cleanup", "perf", "style", "deps", "build", "ci", "question", "help", "discussion",
-    "security", "idea",
+    "feat",
+    "feature",
+    "enhancement",
+    "proposal",
+    "request",
+    "rfe",
+    "fix",
+    "bug",
+    "bugfix",
+    "regression",
+    "docs",
+    "doc",
+    "documentation",
+    "test",
+    "tests",
+    "testing",
+    "refactor",
+    "chore",
+    "cleanup",
+    "perf",
+    "style",
+    "deps",
+    "build",
+    "ci",
+    "question",
+    "help",
+    "discussion",
+    "security",
+    "idea",
 ];
 
 fn trace_line(l: &str) -> bool {
@@ -363,7 +765,10 @@ fn trace_line(l: &str) -> bool {
         || t.starts_with("warning: data race")
         || t.starts_with("created by ")
         || t.starts_with("exit status")
-        || (t.contains(".go:") && t.split(".go:").nth(1).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())))
+        || (t.contains(".go:")
+            && t.split(".go:")
+                .nth(1)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())))
 }
 
 fn parse(text: &str) -> Parsed {
@@ -430,9 +835,19 @@ fn parse(text: &str) -> Parsed {
         break;
     }
     let title = title.trim().to_string();
-    let question =
-        title.ends_with('?') || words(&title).first().is_some_and(|w| QUESTION_WORDS.contains(&w.as_str()) && title.contains('?'));
-    Parsed { prose: prose_orig.to_lowercase(), title, tags, prose_orig, trace, code_block, question }
+    let question = title.ends_with('?')
+        || words(&title)
+            .first()
+            .is_some_and(|w| QUESTION_WORDS.contains(&w.as_str()) && title.contains('?'));
+    Parsed {
+        prose: prose_orig.to_lowercase(),
+        title,
+        tags,
+        prose_orig,
+        trace,
+        code_block,
+        question,
+    }
 }
 
 /// Signs that the request names something concrete: identifiers, numbers,
@@ -445,7 +860,9 @@ fn concreteness(p: &Parsed, idents: usize) -> usize {
         .filter(|w| {
             w.chars().any(|c| c.is_ascii_digit())
                 || w.starts_with("--")
-                || w.starts_with('-') && w.len() > 1 && w.chars().nth(1).is_some_and(|c| c.is_alphabetic())
+                || w.starts_with('-')
+                    && w.len() > 1
+                    && w.chars().nth(1).is_some_and(|c| c.is_alphabetic())
                 || w.contains('/')
                 || w.contains('`')
                 || w.contains('"')
@@ -471,8 +888,11 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         .iter()
         .skip(usize::from(code_first))
         .find(|w| {
-            !["please", "we", "i", "should", "need", "to", "can", "you", "let's", "lets", "also", "just", "must", "a", "an", "the"]
-                .contains(&w.as_str())
+            ![
+                "please", "we", "i", "should", "need", "to", "can", "you", "let's", "lets", "also",
+                "just", "must", "a", "an", "the",
+            ]
+            .contains(&w.as_str())
         })
         .cloned()
         .unwrap_or_default();
@@ -491,11 +911,15 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     // 0. Tags the author chose ("[Bug]", "feat:", "proposal:").
     for tag in &p.tags {
         let (i, w) = match tag.as_str() {
-            "feat" | "feature" | "enhancement" | "proposal" | "request" | "rfe" | "idea" => (F, 3.0),
+            "feat" | "feature" | "enhancement" | "proposal" | "request" | "rfe" | "idea" => {
+                (F, 3.0)
+            }
             "fix" | "bug" | "bugfix" | "regression" => (B, 3.0),
             "docs" | "doc" | "documentation" => (D, 3.5),
             "test" | "tests" | "testing" => (T, 3.0),
-            "refactor" | "chore" | "cleanup" | "perf" | "style" | "deps" | "build" | "ci" => (R, 2.5),
+            "refactor" | "chore" | "cleanup" | "perf" | "style" | "deps" | "build" | "ci" => {
+                (R, 2.5)
+            }
             "question" | "help" | "discussion" => (U, 3.0),
             _ => continue,
         };
@@ -504,12 +928,19 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     }
 
     // 1. The leading verb of the title says most about what is asked.
-    let version_named = title
-        .split_whitespace()
-        .any(|w| w.contains('.') && w.chars().any(|c| c.is_ascii_digit()) && w.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'v'));
+    let version_named = title.split_whitespace().any(|w| {
+        w.contains('.')
+            && w.chars().any(|c| c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == 'v')
+    });
     let dependency_bump = ["bump", "update", "upgrade"].contains(&first.as_str())
-        && (has_any(&title_words, DEPENDENCY).is_some() || title.contains(" to v") || title.contains(" from ") || version_named);
-    let prohibition = ["don't", "dont", "never"].contains(&first.as_str()) || title.starts_with("do not ");
+        && (has_any(&title_words, DEPENDENCY).is_some()
+            || title.contains(" to v")
+            || title.contains(" from ")
+            || version_named);
+    let prohibition =
+        ["don't", "dont", "never"].contains(&first.as_str()) || title.starts_with("do not ");
     if prohibition {
         // "Don't log the password": stop a current behaviour.
         score[B] += 2.0;
@@ -526,7 +957,11 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         score[B] += 2.0;
         rationale.push(format!("title starts with fix verb '{first}'"));
     } else if REFACTOR_VERBS.contains(&first.as_str()) {
-        let w = if ["use", "switch", "reduce", "optimize", "optimise", "speed", "merge", "reuse"].contains(&first.as_str()) {
+        let w = if [
+            "use", "switch", "reduce", "optimize", "optimise", "speed", "merge", "reuse",
+        ]
+        .contains(&first.as_str())
+        {
             1.5
         } else {
             2.5
@@ -542,8 +977,9 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         || REFACTOR_VERBS.contains(&first.as_str())
         || DOC_VERBS.contains(&first.as_str())
         || [
-            "make", "write", "run", "increase", "bump", "update", "upgrade", "improve", "handle", "set", "change", "ensure", "keep",
-            "return", "show", "print", "wait", "honor", "honour", "respect",
+            "make", "write", "run", "increase", "bump", "update", "upgrade", "improve", "handle",
+            "set", "change", "ensure", "keep", "return", "show", "print", "wait", "honor",
+            "honour", "respect",
         ]
         .contains(&first.as_str());
 
@@ -566,7 +1002,18 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
             rationale.push(format!("a sentence asks to '{v}' (fix)"));
         } else if DOC_VERBS.contains(&v) {
             score[D] += 0.8;
-        } else if ["add", "implement", "support", "introduce", "create", "expose", "allow", "provide"].contains(&v) {
+        } else if [
+            "add",
+            "implement",
+            "support",
+            "introduce",
+            "create",
+            "expose",
+            "allow",
+            "provide",
+        ]
+        .contains(&v)
+        {
             score[F] += 0.6;
         }
     }
@@ -585,13 +1032,25 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         score[B] += 2.0;
         rationale.push(format!("regression ('{r}')"));
     }
-    let prose_sym = prose.replace("false positive", "false-positive").replace("false negative", "false-negative");
-    let symptoms: Vec<String> =
-        words(&prose_sym).into_iter().filter(|w| BUG_SYMPTOMS.contains(&w.as_str()) || w.starts_with("double-")).collect();
+    let prose_sym = prose
+        .replace("false positive", "false-positive")
+        .replace("false negative", "false-negative");
+    let symptoms: Vec<String> = words(&prose_sym)
+        .into_iter()
+        .filter(|w| BUG_SYMPTOMS.contains(&w.as_str()) || w.starts_with("double-"))
+        .collect();
     if !symptoms.is_empty() {
         let n = symptoms.len().min(3) as f32;
         score[B] += 0.9 * n;
-        rationale.push(format!("bug symptoms named: {}", symptoms.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        rationale.push(format!(
+            "bug symptoms named: {}",
+            symptoms
+                .iter()
+                .take(3)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     let weak = count_any(&all_words, WEAK_SYMPTOMS);
     if weak > 0 {
@@ -599,7 +1058,11 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     }
     let expected_actual = contains_phrase(&prose, EXPECTED_ACTUAL);
     if let Some(p) = &expected_actual {
-        let n = EXPECTED_ACTUAL.iter().filter(|e| prose.contains(*e)).count().min(2);
+        let n = EXPECTED_ACTUAL
+            .iter()
+            .filter(|e| prose.contains(*e))
+            .count()
+            .min(2);
         score[B] += 1.5 * n as f32;
         rationale.push(format!("expected-vs-actual phrasing '{p}'"));
     }
@@ -614,14 +1077,19 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         && !p.question
         && title_words.iter().skip(1).any(|w| {
             [
-                "is", "are", "was", "were", "does", "has", "gets", "got", "returns", "goes", "shows", "prints", "reports", "drops",
-                "skips", "loses", "accepts", "rejects", "keeps", "uses", "takes", "causes", "produces", "breaks", "blocks", "sends",
+                "is", "are", "was", "were", "does", "has", "gets", "got", "returns", "goes",
+                "shows", "prints", "reports", "drops", "skips", "loses", "accepts", "rejects",
+                "keeps", "uses", "takes", "causes", "produces", "breaks", "blocks", "sends",
                 "writes", "reads", "changes", "counts",
             ]
             .contains(&w.as_str())
                 || (w.len() > 4
                     && w.ends_with("ed")
-                    && !["need", "based", "related", "detailed", "advanced", "embedded", "nested", "red"].contains(&w.as_str()))
+                    && ![
+                        "need", "based", "related", "detailed", "advanced", "embedded", "nested",
+                        "red",
+                    ]
+                    .contains(&w.as_str()))
         });
     if declarative {
         // An observation followed by an explicit refactoring request is
@@ -647,7 +1115,20 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     }
     if let Some(n) = has_any(
         &all_words,
-        &["new", "option", "flag", "endpoint", "method", "command", "subcommand", "field", "parameter", "helper", "api", "format"],
+        &[
+            "new",
+            "option",
+            "flag",
+            "endpoint",
+            "method",
+            "command",
+            "subcommand",
+            "field",
+            "parameter",
+            "helper",
+            "api",
+            "format",
+        ],
     ) {
         score[F] += 0.6;
         rationale.push(format!("names something to add ('{n}')"));
@@ -663,9 +1144,24 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     if let Some(p) = contains_phrase(
         &prose,
         &[
-            "without changing", "must not change", "should not change", "no behavior change", "no behaviour change", "behavior unchanged",
-            "behaviour unchanged", "keep the behavior", "keep the behaviour", "same behavior", "same behaviour", "no functional change",
-            "no logic change", "no behaviour change", "pure move", "byte-identical", "no behavior change", "refactoring only",
+            "without changing",
+            "must not change",
+            "should not change",
+            "no behavior change",
+            "no behaviour change",
+            "behavior unchanged",
+            "behaviour unchanged",
+            "keep the behavior",
+            "keep the behaviour",
+            "same behavior",
+            "same behaviour",
+            "no functional change",
+            "no logic change",
+            "no behaviour change",
+            "pure move",
+            "byte-identical",
+            "no behavior change",
+            "refactoring only",
         ],
     ) {
         score[R] += 2.5;
@@ -681,7 +1177,18 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         score[R] += 0.5;
         rationale.push(format!("refactoring verb '{v}' in the request"));
     }
-    let security_fix = has_any(&all_words, &["cve", "ghsa", "govulncheck", "vulnerability", "vulnerable", "security"]).is_some()
+    let security_fix = has_any(
+        &all_words,
+        &[
+            "cve",
+            "ghsa",
+            "govulncheck",
+            "vulnerability",
+            "vulnerable",
+            "security",
+        ],
+    )
+    .is_some()
         || lower.contains("cve-")
         || lower.contains("go-20");
     if dependency_bump && security_fix {
@@ -693,27 +1200,77 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     let naming = has_any(
         &title_words,
         &[
-            "name", "naming", "misspelled", "misspelt", "misspelling", "typo", "typos", "spelling", "wording", "formatting", "lint",
-            "linter", "golangci-lint", "indentation", "gofmt", "vet",
+            "name",
+            "naming",
+            "misspelled",
+            "misspelt",
+            "misspelling",
+            "typo",
+            "typos",
+            "spelling",
+            "wording",
+            "formatting",
+            "lint",
+            "linter",
+            "golangci-lint",
+            "indentation",
+            "gofmt",
+            "vet",
         ],
     );
-    let lint_word = |n: &str| ["lint", "linter", "golangci-lint", "gofmt", "vet", "formatting", "indentation"].contains(&n);
+    let lint_word = |n: &str| {
+        [
+            "lint",
+            "linter",
+            "golangci-lint",
+            "gofmt",
+            "vet",
+            "formatting",
+            "indentation",
+        ]
+        .contains(&n)
+    };
     let naming = naming.filter(|n| {
         !lint_word(n)
-            || ["fix", "resolve", "address", "silence", "clean", "cleanup", "tidy"].contains(&first.as_str())
+            || [
+                "fix", "resolve", "address", "silence", "clean", "cleanup", "tidy",
+            ]
+            .contains(&first.as_str())
             || has_any(&all_words, &["warnings", "findings"]).is_some()
     });
     if let Some(n) = &naming {
         let doc_target = has_any(
             &all_words,
-            &["readme", "docs", "doc", "documentation", "comment", "comments", "godoc", "md", "reference", "guide", "changelog"],
+            &[
+                "readme",
+                "docs",
+                "doc",
+                "documentation",
+                "comment",
+                "comments",
+                "godoc",
+                "md",
+                "reference",
+                "guide",
+                "changelog",
+            ],
         )
         .is_some();
         if first == "fix" || !p.tags.is_empty() || declarative || n != "name" {
             score[B] -= 3.5;
             if doc_target
-                || (!["name", "naming", "lint", "linter", "golangci-lint", "gofmt", "vet", "formatting", "indentation"]
-                    .contains(&n.as_str())
+                || (![
+                    "name",
+                    "naming",
+                    "lint",
+                    "linter",
+                    "golangci-lint",
+                    "gofmt",
+                    "vet",
+                    "formatting",
+                    "indentation",
+                ]
+                .contains(&n.as_str())
                     && idents.is_empty())
             {
                 score[D] += 2.5;
@@ -729,24 +1286,50 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     let cites_docs = contains_phrase(
         &prose,
         &[
-            "contrary to the", "according to the", "the docs say", "documentation says", "readme says", "as documented",
-            "documented default", "godoc of",
+            "contrary to the",
+            "according to the",
+            "the docs say",
+            "documentation says",
+            "readme says",
+            "as documented",
+            "documented default",
+            "godoc of",
         ],
     )
     .is_some()
-        && !title_words.first().is_some_and(|w| DOC_NOUNS.contains(&w.as_str()) || w == "godoc");
-    let doc_nouns: Vec<&String> = title_words.iter().filter(|w| DOC_NOUNS.contains(&w.as_str())).collect();
+        && !title_words
+            .first()
+            .is_some_and(|w| DOC_NOUNS.contains(&w.as_str()) || w == "godoc");
+    let doc_nouns: Vec<&String> = title_words
+        .iter()
+        .filter(|w| DOC_NOUNS.contains(&w.as_str()))
+        .collect();
     let example_ident = idents.iter().any(|i| i.starts_with("Example"));
     if (!doc_nouns.is_empty() || example_ident) && !cites_docs {
         score[D] += 1.8 + 0.5 * (doc_nouns.len().min(2) as f32);
-        rationale
-            .push(format!("documentation named in the title: {}", doc_nouns.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        rationale.push(format!(
+            "documentation named in the title: {}",
+            doc_nouns
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         if ["write", "add", "create", "update"].contains(&first.as_str()) && !doc_nouns.is_empty() {
             score[D] += 1.0;
         }
         if contains_phrase(
             &prose,
-            &["outdated", "out of date", "stale", "still talks", "still says", "still use", "still passes", "still mention"],
+            &[
+                "outdated",
+                "out of date",
+                "stale",
+                "still talks",
+                "still says",
+                "still use",
+                "still passes",
+                "still mention",
+            ],
         )
         .is_some()
         {
@@ -765,21 +1348,40 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     let test_ident_subject = p.title.split_whitespace().next().is_some_and(|w| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
         w.len() > 4 && w.starts_with("test")
-    }) && text
-        .split_whitespace()
-        .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '_').starts_with("Test") && w.len() > 4);
-    let test_in_title = words(&title_no_cmd).iter().any(|w| TEST_NOUNS.contains(&w.as_str()))
-        || title
-            .split_whitespace()
-            .any(|w| w.starts_with("test") && w.len() > 4 && text.contains(&format!("Test{}", &w.get(4..5).unwrap_or("").to_uppercase())));
+    }) && text.split_whitespace().any(|w| {
+        w.trim_matches(|c: char| !c.is_alphanumeric() && c != '_')
+            .starts_with("Test")
+            && w.len() > 4
+    });
+    let test_in_title = words(&title_no_cmd)
+        .iter()
+        .any(|w| TEST_NOUNS.contains(&w.as_str()))
+        || title.split_whitespace().any(|w| {
+            w.starts_with("test")
+                && w.len() > 4
+                && text.contains(&format!(
+                    "Test{}",
+                    &w.get(4..5).unwrap_or("").to_uppercase()
+                ))
+        });
     let with_tests = [
-        "with tests", "with a test", "and tests", "plus tests", "including tests", "with unit tests", "with its tests", "with their tests",
+        "with tests",
+        "with a test",
+        "and tests",
+        "plus tests",
+        "including tests",
+        "with unit tests",
+        "with its tests",
+        "with their tests",
     ]
     .iter()
     .any(|s| prose.contains(s));
     if (test_in_title || test_ident_subject) && !with_tests {
-        let test_object = ["add", "write", "improve", "increase", "extend", "cover", "expand", "create", "run", "convert", "use", "mock"]
-            .contains(&first.as_str())
+        let test_object = [
+            "add", "write", "improve", "increase", "extend", "cover", "expand", "create", "run",
+            "convert", "use", "mock",
+        ]
+        .contains(&first.as_str())
             || title.starts_with("test")
             || title.contains("coverage")
             || title.contains("flaky")
@@ -810,10 +1412,14 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     let vague = count_any(&all_words, VAGUE);
     if concrete == 0 && prose_words <= 2 {
         score[U] += 4.5;
-        rationale.push(format!("only {prose_words} word(s), nothing concrete named"));
+        rationale.push(format!(
+            "only {prose_words} word(s), nothing concrete named"
+        ));
     } else if concrete == 0 && vague > 0 && prose_words < 14 {
         score[U] += 3.5 + 0.4 * vague as f32;
-        rationale.push(format!("vague: {prose_words} words, nothing concrete named"));
+        rationale.push(format!(
+            "vague: {prose_words} words, nothing concrete named"
+        ));
     } else if concrete == 0
         && prose_words < 16
         && !imperative
@@ -824,7 +1430,9 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         && !prohibition
     {
         score[U] += 2.5;
-        rationale.push(format!("short ({prose_words} words) and nothing concrete named"));
+        rationale.push(format!(
+            "short ({prose_words} words) and nothing concrete named"
+        ));
     }
     if p.question && wish.is_none() && !p.trace {
         score[U] += 2.5;
@@ -832,24 +1440,56 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
     }
     if let Some(h) = contains_phrase(
         &prose,
-        &["please help", "help needed", "any idea", "what am i doing wrong", "can someone", "contact me", "post your ideas", "review my"],
+        &[
+            "please help",
+            "help needed",
+            "any idea",
+            "what am i doing wrong",
+            "can someone",
+            "contact me",
+            "post your ideas",
+            "review my",
+        ],
     ) {
         score[U] += 2.0;
         rationale.push(format!("asks for help or discussion ('{h}')"));
     }
-    if concrete == 0 && prose_words < 25 && score[B] > 0.0 && !p.trace && expected_actual.is_none() && symptoms.is_empty() && !prohibition {
+    if concrete == 0
+        && prose_words < 25
+        && score[B] > 0.0
+        && !p.trace
+        && expected_actual.is_none()
+        && symptoms.is_empty()
+        && !prohibition
+    {
         score[U] += 2.0;
         rationale.push("a problem is reported without any detail to act on".into());
     }
 
     // Pick the best.
-    let order = [TaskType::Feature, TaskType::Bugfix, TaskType::Refactor, TaskType::Docs, TaskType::Test, TaskType::Unclear];
+    let order = [
+        TaskType::Feature,
+        TaskType::Bugfix,
+        TaskType::Refactor,
+        TaskType::Docs,
+        TaskType::Test,
+        TaskType::Unclear,
+    ];
     let mut idx: Vec<usize> = (0..6).collect();
-    idx.sort_by(|a, b| score[*b].partial_cmp(&score[*a]).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(b)));
+    idx.sort_by(|a, b| {
+        score[*b]
+            .partial_cmp(&score[*a])
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(b))
+    });
     let (best, second) = (idx[0], idx[1]);
     let mut task_type = order[best];
     if score[best] <= 0.0 {
-        task_type = if concrete == 0 { TaskType::Unclear } else { TaskType::Feature };
+        task_type = if concrete == 0 {
+            TaskType::Unclear
+        } else {
+            TaskType::Feature
+        };
         rationale.push("no rule fired strongly".into());
     }
     let margin = (score[best] - score[second].max(0.0)).max(0.0);
@@ -860,7 +1500,8 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         .iter()
         .filter(|f| {
             let base = f.path.rsplit('/').next().unwrap_or(&f.path).to_lowercase();
-            lower.contains(&base) || (!f.package.is_empty() && title_words.contains(&f.package.to_lowercase()))
+            lower.contains(&base)
+                || (!f.package.is_empty() && title_words.contains(&f.package.to_lowercase()))
         })
         .collect();
     let scope_bytes: u64 = named_files.iter().map(|f| f.bytes).sum();
@@ -882,11 +1523,32 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         .collect::<Vec<_>>()
         .join(" ");
     let broad = has_any(&title_words, &["all", "every"])
-        .or_else(|| has_any(&words(&asked), &["throughout", "everywhere", "entire", "whole", "codebase", "repo-wide", "end-to-end"]))
+        .or_else(|| {
+            has_any(
+                &words(&asked),
+                &[
+                    "throughout",
+                    "everywhere",
+                    "entire",
+                    "whole",
+                    "codebase",
+                    "repo-wide",
+                    "end-to-end",
+                ],
+            )
+        })
         .or_else(|| {
             contains_phrase(
                 &asked,
-                &["across the", "across all", "across every", "across packages", "end to end", "all packages", "every package"],
+                &[
+                    "across the",
+                    "across all",
+                    "across every",
+                    "across packages",
+                    "end to end",
+                    "all packages",
+                    "every package",
+                ],
             )
         });
     let mut points = (prose_words as f32 / 45.0).min(3.0) + (idents.len() as f32 * 0.4).min(2.0);
@@ -916,21 +1578,32 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         idents.len(),
         named_files.len(),
         scope_bytes,
-        broad.map(|b| format!(", broad scope ('{b}')")).unwrap_or_default()
+        broad
+            .map(|b| format!(", broad scope ('{b}')"))
+            .unwrap_or_default()
     ));
 
     // Risk.
     let token_bucket = prose.contains("token bucket");
-    let sec = has_any(&all_words, SECURITY).filter(|s| !(token_bucket && (s == "token" || s == "tokens")));
+    let sec = has_any(&all_words, SECURITY)
+        .filter(|s| !(token_bucket && (s == "token" || s == "tokens")));
     let conc = has_any(&all_words, CONCURRENCY);
     let loss = has_any(&all_words, DATA_LOSS);
-    let exported_change = matches!(first.as_str(), "remove" | "delete" | "drop" | "unexport" | "rename" | "move")
-        && (idents.iter().any(|i| i.chars().next().is_some_and(|c| c.is_uppercase()))
-            || has_any(&all_words, &["exported", "public", "exports", "export"]).is_some()
-            || first == "unexport")
+    let exported_change = matches!(
+        first.as_str(),
+        "remove" | "delete" | "drop" | "unexport" | "rename" | "move"
+    ) && (idents
+        .iter()
+        .any(|i| i.chars().next().is_some_and(|c| c.is_uppercase()))
+        || has_any(&all_words, &["exported", "public", "exports", "export"]).is_some()
+        || first == "unexport")
         || first == "unexport";
     let api = contains_phrase(&prose, API_BREAK).or_else(|| {
-        if exported_change && task_type == TaskType::Refactor { Some("exported identifiers change".to_string()) } else { None }
+        if exported_change && task_type == TaskType::Refactor {
+            Some("exported identifiers change".to_string())
+        } else {
+            None
+        }
     });
     let risk = if matches!(task_type, TaskType::Docs | TaskType::Test) {
         Risk::Low
@@ -939,10 +1612,16 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
         Risk::High
     } else if task_type == TaskType::Unclear {
         Risk::Low
-    } else if let (Some(c), true) = (&conc, matches!(task_type, TaskType::Bugfix | TaskType::Refactor)) {
+    } else if let (Some(c), true) = (
+        &conc,
+        matches!(task_type, TaskType::Bugfix | TaskType::Refactor),
+    ) {
         rationale.push(format!("high risk: concurrency ('{c}')"));
         Risk::High
-    } else if let (Some(l), true) = (&loss, matches!(task_type, TaskType::Bugfix | TaskType::Feature)) {
+    } else if let (Some(l), true) = (
+        &loss,
+        matches!(task_type, TaskType::Bugfix | TaskType::Feature),
+    ) {
         rationale.push(format!("high risk: possible data loss ('{l}')"));
         Risk::High
     } else if let Some(a) = &api {
@@ -954,13 +1633,17 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
                 let cosmetic = has_any(
                     &all_words,
                     &[
-                        "build", "compile", "compiler", "message", "progress", "display", "color", "colour", "sort", "order", "typo",
-                        "windows", "gopls", "lint", "counter",
+                        "build", "compile", "compiler", "message", "progress", "display", "color",
+                        "colour", "sort", "order", "typo", "windows", "gopls", "lint", "counter",
                     ],
                 )
                 .is_some()
                     || p.trace && !p.prose.contains("panic") && all_words.iter().any(|w| w == "go");
-                if cosmetic && !p.trace || prose.contains("go mod") || prose.contains("go build") { Risk::Low } else { Risk::Medium }
+                if cosmetic && !p.trace || prose.contains("go mod") || prose.contains("go build") {
+                    Risk::Low
+                } else {
+                    Risk::Medium
+                }
             }
             TaskType::Feature => {
                 if size == Size::Small && conc.is_none() {
@@ -970,7 +1653,20 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
                 }
             }
             _ => {
-                if has_any(&all_words, &["allocations", "allocs", "performance", "hot", "flags", "logging", "log", "support"]).is_some()
+                if has_any(
+                    &all_words,
+                    &[
+                        "allocations",
+                        "allocs",
+                        "performance",
+                        "hot",
+                        "flags",
+                        "logging",
+                        "log",
+                        "support",
+                    ],
+                )
+                .is_some()
                     || package_count > 8 && size != Size::Small
                 {
                     Risk::Medium
@@ -1007,9 +1703,24 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
             workflow.first().copied().unwrap_or(Role::Navigator)
         ));
     }
-    rationale
-        .insert(0, format!("type {} (score {:.1}, runner-up {} {:.1})", name(task_type), score[best], name(order[second]), score[second]));
-    Decision { task_type, size, risk, confidence, workflow, rationale }
+    rationale.insert(
+        0,
+        format!(
+            "type {} (score {:.1}, runner-up {} {:.1})",
+            name(task_type),
+            score[best],
+            name(order[second]),
+            score[second]
+        ),
+    );
+    Decision {
+        task_type,
+        size,
+        risk,
+        confidence,
+        workflow,
+        rationale,
+    }
 }
 
 /// The workflow policy: the roles each type runs, in order, and the extra
@@ -1017,7 +1728,12 @@ pub fn route(text: &str, files: &[FileInfo], package_count: usize) -> Decision {
 pub fn workflow_for(task_type: TaskType, confidence: f32) -> Vec<Role> {
     let mut workflow = match task_type {
         TaskType::Feature => vec![Role::Architect, Role::Implementer, Role::Reviewer],
-        TaskType::Bugfix => vec![Role::Reviewer, Role::Architect, Role::Implementer, Role::Reviewer],
+        TaskType::Bugfix => vec![
+            Role::Reviewer,
+            Role::Architect,
+            Role::Implementer,
+            Role::Reviewer,
+        ],
         TaskType::Refactor => vec![Role::Architect, Role::Implementer, Role::Reviewer],
         TaskType::Docs => vec![Role::Implementer, Role::Reviewer],
         TaskType::Test => vec![Role::Implementer, Role::Reviewer],
@@ -1054,19 +1770,44 @@ mod tests {
 
     #[test]
     fn classifies_typical_requests() {
-        assert_eq!(t("Add func Reverse(s string) string to package strutil, with tests"), TaskType::Feature);
-        assert_eq!(t("Fix the nil pointer panic in (*Server).Shutdown when called twice"), TaskType::Bugfix);
-        assert_eq!(t("Rename parseCfg to parseConfig across the config package without changing behavior"), TaskType::Refactor);
-        assert_eq!(t("Document the exported functions of package cache with godoc comments"), TaskType::Docs);
-        assert_eq!(t("Add unit tests for ParseDuration edge cases"), TaskType::Test);
+        assert_eq!(
+            t("Add func Reverse(s string) string to package strutil, with tests"),
+            TaskType::Feature
+        );
+        assert_eq!(
+            t("Fix the nil pointer panic in (*Server).Shutdown when called twice"),
+            TaskType::Bugfix
+        );
+        assert_eq!(
+            t("Rename parseCfg to parseConfig across the config package without changing behavior"),
+            TaskType::Refactor
+        );
+        assert_eq!(
+            t("Document the exported functions of package cache with godoc comments"),
+            TaskType::Docs
+        );
+        assert_eq!(
+            t("Add unit tests for ParseDuration edge cases"),
+            TaskType::Test
+        );
         assert_eq!(t("make it better"), TaskType::Unclear);
-        assert_eq!(t("Mean() returns the wrong value for an empty slice instead of 0"), TaskType::Bugfix);
-        assert_eq!(t("Fix the name of the helper: validateUser should be ValidateUser"), TaskType::Refactor);
+        assert_eq!(
+            t("Mean() returns the wrong value for an empty slice instead of 0"),
+            TaskType::Bugfix
+        );
+        assert_eq!(
+            t("Fix the name of the helper: validateUser should be ValidateUser"),
+            TaskType::Refactor
+        );
     }
 
     #[test]
     fn workflows_follow_type() {
-        let d = route("Fix the nil pointer panic in (*Server).Shutdown when called twice", &[], 1);
+        let d = route(
+            "Fix the nil pointer panic in (*Server).Shutdown when called twice",
+            &[],
+            1,
+        );
         assert_eq!(d.workflow.first(), Some(&Role::Reviewer));
         assert_eq!(d.workflow.last(), Some(&Role::Reviewer));
         let d = route("make it better", &[], 1);
@@ -1075,14 +1816,24 @@ mod tests {
 
     #[test]
     fn security_is_high_risk_with_reviewer_last() {
-        let d = route("Fix the password comparison in CheckLogin to use constant time", &[], 1);
+        let d = route(
+            "Fix the password comparison in CheckLogin to use constant time",
+            &[],
+            1,
+        );
         assert_eq!(d.risk, Risk::High);
         assert_eq!(d.workflow.last(), Some(&Role::Reviewer));
     }
 
     #[test]
     fn confidence_in_range_and_rationale_present() {
-        for s in ["", "x", "Add Foo", "???", "Fix all the things everywhere across every package"] {
+        for s in [
+            "",
+            "x",
+            "Add Foo",
+            "???",
+            "Fix all the things everywhere across every package",
+        ] {
             let d = route(s, &[], 50);
             assert!((0.0..=1.0).contains(&d.confidence), "{s}");
             assert!(!d.rationale.is_empty());
@@ -1109,19 +1860,37 @@ mod more_tests {
 
     #[test]
     fn error_words_alone_do_not_make_a_bug() {
-        assert_eq!(t("Add a Validate method that returns an error for empty names"), TaskType::Feature);
         assert_eq!(
-            t("The parsing code in Load and Reload is duplicated. Extract it into a helper parseFile that returns the same errors."),
+            t("Add a Validate method that returns an error for empty names"),
+            TaskType::Feature
+        );
+        assert_eq!(
+            t(
+                "The parsing code in Load and Reload is duplicated. Extract it into a helper parseFile that returns the same errors."
+            ),
             TaskType::Refactor
         );
-        assert_eq!(t("Move the retry loop out of Client.Do into its own function; this is a refactoring only"), TaskType::Refactor);
+        assert_eq!(
+            t(
+                "Move the retry loop out of Client.Do into its own function; this is a refactoring only"
+            ),
+            TaskType::Refactor
+        );
     }
 
     #[test]
     fn adding_an_exported_function_is_not_an_api_break() {
-        let d = route("Add an exported function Clamp(x, lo, hi int) int to package mathx", &[], 1);
+        let d = route(
+            "Add an exported function Clamp(x, lo, hi int) int to package mathx",
+            &[],
+            1,
+        );
         assert_ne!(d.risk, Risk::High);
-        let d = route("Change the signature of Parse to return an error; this is a breaking change", &[], 1);
+        let d = route(
+            "Change the signature of Parse to return an error; this is a breaking change",
+            &[],
+            1,
+        );
         assert_eq!(d.risk, Risk::High);
     }
 }

@@ -6,8 +6,10 @@ use coop_router::eval::{self, Case};
 use coop_router::rules::{self, LOW_CONFIDENCE, Role, TaskType};
 
 fn load() -> Vec<Case> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/routing/tasks.jsonl");
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/routing/tasks.jsonl");
+    let src =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     eval::parse_jsonl(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -26,7 +28,11 @@ fn base_workflow(t: TaskType) -> Vec<Role> {
 fn curated_set_type_accuracy_and_policy() {
     let cases = load();
     assert!(cases.len() >= 120, "only {} cases", cases.len());
-    for (name, split) in [("dev", Some("dev")), ("holdout", Some("holdout")), ("all", None)] {
+    for (name, split) in [
+        ("dev", Some("dev")),
+        ("holdout", Some("holdout")),
+        ("all", None),
+    ] {
         let r = eval::evaluate_refs(&eval::select_split(&cases, split));
         println!("== {name} ==\n{}", r.render_text());
         if split.is_some_and(|s| s == "dev") {
@@ -34,16 +40,30 @@ fn curated_set_type_accuracy_and_policy() {
         }
     }
     let all = eval::evaluate(&cases);
-    assert!(all.type_accuracy() >= 0.90, "type accuracy {:.3} < 0.90\n{}", all.type_accuracy(), all.render_text());
+    assert!(
+        all.type_accuracy() >= 0.90,
+        "type accuracy {:.3} < 0.90\n{}",
+        all.type_accuracy(),
+        all.render_text()
+    );
 
     for c in &cases {
         let d = rules::route(&c.text, &[], 1);
-        assert!((0.0..=1.0).contains(&d.confidence), "{}: confidence {}", c.id, d.confidence);
+        assert!(
+            (0.0..=1.0).contains(&d.confidence),
+            "{}: confidence {}",
+            c.id,
+            d.confidence
+        );
         assert!(!d.rationale.is_empty(), "{}: no rationale", c.id);
         let base = base_workflow(d.task_type);
         let low = d.confidence < LOW_CONFIDENCE && d.task_type != TaskType::Unclear;
         let expected = if low {
-            let extra = if base.contains(&Role::Architect) { Role::Navigator } else { Role::Architect };
+            let extra = if base.contains(&Role::Architect) {
+                Role::Navigator
+            } else {
+                Role::Architect
+            };
             std::iter::once(extra).chain(base).collect()
         } else {
             base

@@ -33,7 +33,11 @@ pub enum TextEdit {
     Whole { path: String, content: String },
     /// Replace `search` (lines copied from the file) by `replace`. An empty
     /// `search` adds `replace` at the end of the file (creating it).
-    SearchReplace { path: String, search: String, replace: String },
+    SearchReplace {
+        path: String,
+        search: String,
+        replace: String,
+    },
     /// Top-level declarations without a package clause (a Go block that
     /// gives only the functions it adds or changes): each replaces the
     /// file's declaration of the same name, or is added at its end
@@ -44,7 +48,9 @@ pub enum TextEdit {
 impl TextEdit {
     pub fn path(&self) -> &str {
         match self {
-            TextEdit::Whole { path, .. } | TextEdit::SearchReplace { path, .. } | TextEdit::Decls { path, .. } => path,
+            TextEdit::Whole { path, .. }
+            | TextEdit::SearchReplace { path, .. }
+            | TextEdit::Decls { path, .. } => path,
         }
     }
 }
@@ -61,7 +67,10 @@ pub struct TextReply {
 
 /// The error for a code block whose file could not be told.
 pub fn unnamed_error(line: usize) -> FormatError {
-    err(line, "this code block has no file path: write the file's path on the line just before the opening ```")
+    err(
+        line,
+        "this code block has no file path: write the file's path on the line just before the opening ```",
+    )
 }
 
 /// A reply that is not in the edit format, with the line it went wrong on.
@@ -83,7 +92,10 @@ impl fmt::Display for FormatError {
 }
 
 fn err(line: usize, message: impl Into<String>) -> FormatError {
-    FormatError { line, message: message.into() }
+    FormatError {
+        line,
+        message: message.into(),
+    }
 }
 
 /// A prose line right before a block that names exactly one file in
@@ -133,7 +145,8 @@ fn is_fence_close(line: &str, c: char, n: usize) -> bool {
     let run = t.chars().take_while(|&x| x == c).count();
     // A model that mimics the prompt's own `~~~ DATA ...` fences closes
     // them the same way: `~~~ END DATA ...`.
-    run >= n && (run == t.chars().count() || (c == '~' && t[run..].trim_start().starts_with("END DATA")))
+    run >= n
+        && (run == t.chars().count() || (c == '~' && t[run..].trim_start().starts_with("END DATA")))
 }
 
 /// The path a line names, when the whole line is a path (with the
@@ -153,7 +166,10 @@ fn path_of_line(line: &str) -> Option<String> {
     for p in ["*", "`", "'", "\""] {
         t = t.trim_start_matches(p);
     }
-    let t = t.trim_end().trim_end_matches([':', '*', '`', '\'', '"']).trim_end();
+    let t = t
+        .trim_end()
+        .trim_end_matches([':', '*', '`', '\'', '"'])
+        .trim_end();
     looks_like_path(t).then(|| t.trim_start_matches("./").to_string())
 }
 
@@ -163,7 +179,10 @@ fn looks_like_path(t: &str) -> bool {
     if t.is_empty() || t.len() > 400 || t.starts_with('/') || t.contains("//") {
         return false;
     }
-    if !t.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '/' | '_' | '-' | '+' | '@')) {
+    if !t
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '/' | '_' | '-' | '+' | '@'))
+    {
         return false;
     }
     let name = t.rsplit('/').next().unwrap_or(t);
@@ -176,8 +195,9 @@ fn looks_like_path(t: &str) -> bool {
     // A bare word with a dot ("fmt.Println", "v1.2") is a path only with an
     // extension files have; with a directory part any extension will do.
     const EXTS: &[&str] = &[
-        "go", "mod", "sum", "work", "md", "txt", "json", "yaml", "yml", "toml", "sh", "s", "c", "h", "proto", "tmpl",
-        "html", "css", "js", "sql", "csv", "xml", "cfg", "ini", "golden", "in", "out",
+        "go", "mod", "sum", "work", "md", "txt", "json", "yaml", "yml", "toml", "sh", "s", "c",
+        "h", "proto", "tmpl", "html", "css", "js", "sql", "csv", "xml", "cfg", "ini", "golden",
+        "in", "out",
     ];
     !ext.is_empty()
         && ext.chars().all(|c| c.is_ascii_alphanumeric())
@@ -189,9 +209,15 @@ fn looks_like_path(t: &str) -> bool {
 /// "path/x.go", "go title=path/x.go".
 fn path_of_info(info: &str) -> Option<String> {
     for word in info.split(|c: char| c.is_whitespace()) {
-        let w = word.trim_start_matches("title=").trim_start_matches("file=").trim_start_matches("path=");
+        let w = word
+            .trim_start_matches("title=")
+            .trim_start_matches("file=")
+            .trim_start_matches("path=");
         let w = w.trim_matches(['"', '\'']);
-        let w = w.split_once(':').map(|(lang, p)| if lang.contains('.') { w } else { p }).unwrap_or(w);
+        let w = w
+            .split_once(':')
+            .map(|(lang, p)| if lang.contains('.') { w } else { p })
+            .unwrap_or(w);
         if let Some(p) = path_of_line(w).filter(|p| p.contains('.') || p.contains('/')) {
             // "go" alone or "golang" is a language, never a path.
             if p.contains('.') {
@@ -235,7 +261,11 @@ fn join(lines: &[&str]) -> String {
 
 /// Parse search/replace blocks from `lines` (1-based line numbers start at
 /// `first`). Text between blocks must be blank.
-fn parse_search_replace(path: &str, lines: &[&str], first: usize) -> Result<Vec<TextEdit>, FormatError> {
+fn parse_search_replace(
+    path: &str,
+    lines: &[&str],
+    first: usize,
+) -> Result<Vec<TextEdit>, FormatError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -244,17 +274,35 @@ fn parse_search_replace(path: &str, lines: &[&str], first: usize) -> Result<Vec<
             continue;
         }
         if !is_search(lines[i]) {
-            return Err(err(first + i, format!("expected `<<<<<<< SEARCH` in the block of {path}, found `{}`", clip(lines[i]))));
+            return Err(err(
+                first + i,
+                format!(
+                    "expected `<<<<<<< SEARCH` in the block of {path}, found `{}`",
+                    clip(lines[i])
+                ),
+            ));
         }
         let start = i + 1;
         let Some(div) = (start..lines.len()).find(|&j| is_divider(lines[j])) else {
-            return Err(err(first + i, format!("the SEARCH block of {path} has no `=======` line")));
+            return Err(err(
+                first + i,
+                format!("the SEARCH block of {path} has no `=======` line"),
+            ));
         };
         let Some(end) = (div + 1..lines.len()).find(|&j| is_replace(lines[j])) else {
-            return Err(err(first + div, format!("the SEARCH block of {path} has no `>>>>>>> REPLACE` line")));
+            return Err(err(
+                first + div,
+                format!("the SEARCH block of {path} has no `>>>>>>> REPLACE` line"),
+            ));
         };
-        if let Some(j) = (start..div).chain(div + 1..end).find(|&j| is_search(lines[j]) || is_divider(lines[j])) {
-            return Err(err(first + j, format!("a SEARCH/REPLACE block of {path} is not closed before the next marker")));
+        if let Some(j) = (start..div)
+            .chain(div + 1..end)
+            .find(|&j| is_search(lines[j]) || is_divider(lines[j]))
+        {
+            return Err(err(
+                first + j,
+                format!("a SEARCH/REPLACE block of {path} is not closed before the next marker"),
+            ));
         }
         out.push(TextEdit::SearchReplace {
             path: path.to_string(),
@@ -283,7 +331,17 @@ fn elision(content: &str) -> Option<&str> {
         let comment = t.starts_with("//") || t.starts_with("/*");
         comment
             && (t.contains("...") || t.contains('…'))
-            && ["existing", "unchanged", "rest of", "remains", "same as", "other", "previous"].iter().any(|w| t.contains(w))
+            && [
+                "existing",
+                "unchanged",
+                "rest of",
+                "remains",
+                "same as",
+                "other",
+                "previous",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
     })
 }
 
@@ -293,19 +351,40 @@ fn check_whole(path: &str, content: &str, line: usize) -> Result<(), FormatError
     if let Some(l) = elision(content) {
         return Err(err(
             line,
-            format!("the block of {path} leaves code out (`{}`); write the complete file, or use SEARCH/REPLACE blocks", clip(l)),
+            format!(
+                "the block of {path} leaves code out (`{}`); write the complete file, or use SEARCH/REPLACE blocks",
+                clip(l)
+            ),
         ));
     }
     if path.ends_with(".go") {
         let has_package = content.lines().any(|l| {
             let t = l.trim_start();
-            t.starts_with("package ") && t[8..].trim().split(|c: char| c.is_whitespace() || c == '/').next().is_some_and(|n| !n.is_empty())
+            t.starts_with("package ")
+                && t[8..]
+                    .trim()
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .is_some_and(|n| !n.is_empty())
         });
         if !has_package {
-            if content.lines().any(|l| l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with("@@ ")) {
-                return Err(err(line, format!("the block of {path} is a diff; give the complete file or SEARCH/REPLACE blocks")));
+            if content
+                .lines()
+                .any(|l| l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with("@@ "))
+            {
+                return Err(err(
+                    line,
+                    format!(
+                        "the block of {path} is a diff; give the complete file or SEARCH/REPLACE blocks"
+                    ),
+                ));
             }
-            return Err(err(line, format!("the block of {path} is not a Go file (no `package` clause); give the complete file")));
+            return Err(err(
+                line,
+                format!(
+                    "the block of {path} is not a Go file (no `package` clause); give the complete file"
+                ),
+            ));
         }
     }
     Ok(())
@@ -334,7 +413,10 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
         if let Some((c, n, info)) = fence_open(line) {
             let close = (i + 1..lines.len()).find(|&j| is_fence_close(lines[j], c, n));
             let Some(close) = close else {
-                return Err(err(i + 1, "this code block is never closed (no closing ``` line); the reply may have been cut off"));
+                return Err(err(
+                    i + 1,
+                    "this code block is never closed (no closing ``` line); the reply may have been cut off",
+                ));
             };
             // A block inside a list item is indented with its fence: the
             // content loses that indentation (CommonMark).
@@ -348,7 +430,11 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
                 .collect();
             let mut body: &[&str] = &dedented;
             // A block that only lists file names is prose, not a file.
-            if !body.is_empty() && body.iter().all(|l| l.trim().is_empty() || path_of_line(l).is_some()) {
+            if !body.is_empty()
+                && body
+                    .iter()
+                    .all(|l| l.trim().is_empty() || path_of_line(l).is_some())
+            {
                 pending = None;
                 i = close + 1;
                 continue;
@@ -361,9 +447,16 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
                 }
             }
             pending = None;
-            let lang = info.split(|c: char| c.is_whitespace() || c == ':').next().unwrap_or("").to_ascii_lowercase();
+            let lang = info
+                .split(|c: char| c.is_whitespace() || c == ':')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             match path {
-                None if matches!(lang.as_str(), "bash" | "sh" | "shell" | "console" | "text" | "output" | "txt") => {}
+                None if matches!(
+                    lang.as_str(),
+                    "bash" | "sh" | "shell" | "console" | "text" | "output" | "txt"
+                ) => {}
                 None => {
                     if body.iter().any(|l| is_search(l)) {
                         return Err(unnamed_error(i + 1));
@@ -374,10 +467,17 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
                     if body.iter().any(|l| is_search(l)) {
                         edits.extend(parse_search_replace(&path, body, i + 2)?);
                     } else if lang == "diff" || lang == "patch" {
-                        return Err(err(i + 1, format!("the block of {path} is a diff; give the complete file or SEARCH/REPLACE blocks")));
+                        return Err(err(
+                            i + 1,
+                            format!(
+                                "the block of {path} is a diff; give the complete file or SEARCH/REPLACE blocks"
+                            ),
+                        ));
                     } else {
                         let content = join(body);
-                        if path.ends_with(".go") && crate::gomerge::split_snippet(&content).is_some() {
+                        if path.ends_with(".go")
+                            && crate::gomerge::split_snippet(&content).is_some()
+                        {
                             edits.push(TextEdit::Decls { path, content });
                         } else {
                             check_whole(&path, &content, i + 1)?;
@@ -392,16 +492,25 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
         if is_search(line) {
             // Search/replace without a fence, right after its path line.
             let Some(path) = pending.take() else {
-                return Err(err(i + 1, "this SEARCH block has no file path: write the path on the line before it"));
+                return Err(err(
+                    i + 1,
+                    "this SEARCH block has no file path: write the path on the line before it",
+                ));
             };
-            let end = (i..lines.len()).find(|&j| is_replace(lines[j])).map(|j| j + 1).unwrap_or(lines.len());
+            let end = (i..lines.len())
+                .find(|&j| is_replace(lines[j]))
+                .map(|j| j + 1)
+                .unwrap_or(lines.len());
             // Consecutive unfenced blocks of the same file.
             let mut stop = end;
             while let Some(next) = (stop..lines.len()).find(|&j| !lines[j].trim().is_empty()) {
                 if !is_search(lines[next]) {
                     break;
                 }
-                stop = (next..lines.len()).find(|&j| is_replace(lines[j])).map(|j| j + 1).unwrap_or(lines.len());
+                stop = (next..lines.len())
+                    .find(|&j| is_replace(lines[j]))
+                    .map(|j| j + 1)
+                    .unwrap_or(lines.len());
             }
             edits.extend(parse_search_replace(&path, &lines[i..stop], i + 1)?);
             pending = Some(path);
@@ -430,7 +539,11 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
             "the reply contains no file: give each file's path on a line of its own, then the file in a fenced code block",
         ));
     }
-    Ok(TextReply { summary: summary.join(" "), edits, unnamed })
+    Ok(TextReply {
+        summary: summary.join(" "),
+        edits,
+        unnamed,
+    })
 }
 
 /// Where a search text matches a file, with the file's exact text there.
@@ -446,35 +559,66 @@ pub fn resolve_search(file: &str, search: &str, replace: &str) -> Result<(String
     }
     match file.matches(search).count() {
         1 => return Ok((search.to_string(), replace.to_string())),
-        n if n > 1 => return Err(format!("the SEARCH text occurs {n} times; include more lines so it occurs once")),
+        n if n > 1 => {
+            return Err(format!(
+                "the SEARCH text occurs {n} times; include more lines so it occurs once"
+            ));
+        }
         _ => {}
     }
     let flines: Vec<&str> = file.lines().collect();
     let slines: Vec<&str> = search.lines().collect();
     // Blank lines at either end of the search text carry no anchor.
-    let s0 = slines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
-    let s1 = slines.iter().rposition(|l| !l.trim().is_empty()).map(|x| x + 1).unwrap_or(slines.len());
+    let s0 = slines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(0);
+    let s1 = slines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map(|x| x + 1)
+        .unwrap_or(slines.len());
     let slines = &slines[s0..s1];
     if slines.is_empty() || slines.len() > flines.len() {
         return Err("the SEARCH text is not in the file".into());
     }
     type Eq = fn(&str, &str) -> bool;
-    let levels: [Eq; 2] = [|a, b| a.trim_end() == b.trim_end(), |a, b| a.trim() == b.trim()];
+    let levels: [Eq; 2] = [
+        |a, b| a.trim_end() == b.trim_end(),
+        |a, b| a.trim() == b.trim(),
+    ];
     for (level, eq) in levels.iter().enumerate() {
-        let hits: Vec<usize> =
-            (0..=flines.len() - slines.len()).filter(|&k| slines.iter().enumerate().all(|(j, s)| eq(flines[k + j], s))).collect();
+        let hits: Vec<usize> = (0..=flines.len() - slines.len())
+            .filter(|&k| slines.iter().enumerate().all(|(j, s)| eq(flines[k + j], s)))
+            .collect();
         match hits.len() {
             0 => continue,
             1 => {
                 let k = hits[0];
                 let old = join(&flines[k..k + slines.len()]);
-                let new = if level == 0 { replace.to_string() } else { reindent(replace, slines[0], flines[k]) };
+                let new = if level == 0 {
+                    replace.to_string()
+                } else {
+                    reindent(replace, slines[0], flines[k])
+                };
                 // `old` ends with a newline; the file's last line may not.
-                let old = if file.contains(&old) { old } else { old.trim_end_matches('\n').to_string() };
-                let new = if old.ends_with('\n') || new.is_empty() { new } else { new.trim_end_matches('\n').to_string() };
+                let old = if file.contains(&old) {
+                    old
+                } else {
+                    old.trim_end_matches('\n').to_string()
+                };
+                let new = if old.ends_with('\n') || new.is_empty() {
+                    new
+                } else {
+                    new.trim_end_matches('\n').to_string()
+                };
                 return Ok((old, new));
             }
-            n => return Err(format!("the SEARCH text matches {n} places; include more lines so it matches once")),
+            n => {
+                return Err(format!(
+                    "the SEARCH text matches {n} places; include more lines so it matches once"
+                ));
+            }
         }
     }
     Err("the SEARCH text is not in the file: copy the lines exactly as the file has them".into())
@@ -496,7 +640,9 @@ fn reindent(text: &str, from: &str, to: &str) -> String {
             out.push('\n');
             continue;
         }
-        let body = l.strip_prefix(fi).unwrap_or_else(|| l.trim_start_matches([' ', '\t']));
+        let body = l
+            .strip_prefix(fi)
+            .unwrap_or_else(|| l.trim_start_matches([' ', '\t']));
         out.push_str(ti);
         out.push_str(body);
         out.push('\n');

@@ -37,7 +37,9 @@ struct GoFile {
 }
 
 fn ident(s: &str) -> String {
-    s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+    s.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
 }
 
 /// The key and bare name of a declaration's first line.
@@ -62,7 +64,10 @@ fn key_of(line: &str, next_lines: &[&str]) -> Option<(String, String)> {
         "type" | "var" | "const" => {
             if rest.starts_with('(') {
                 // A block: named by its first spec.
-                let first = next_lines.iter().map(|l| l.trim()).find(|l| !l.is_empty() && !l.starts_with("//"))?;
+                let first = next_lines
+                    .iter()
+                    .map(|l| l.trim())
+                    .find(|l| !l.is_empty() && !l.starts_with("//"))?;
                 let name = ident(first);
                 (!name.is_empty()).then(|| (format!("{kw} ({name}"), name))
             } else {
@@ -75,7 +80,9 @@ fn key_of(line: &str, next_lines: &[&str]) -> Option<(String, String)> {
 }
 
 fn is_decl_start(l: &str) -> bool {
-    ["func ", "type ", "var ", "const "].iter().any(|k| l.starts_with(k))
+    ["func ", "type ", "var ", "const "]
+        .iter()
+        .any(|k| l.starts_with(k))
 }
 
 fn parse(src: &str) -> Option<GoFile> {
@@ -93,7 +100,9 @@ fn parse(src: &str) -> Option<GoFile> {
         }
         if l.starts_with("//") {
             // A comment run: the first declaration's doc comment stays with it.
-            let end = (i..lines.len()).find(|&j| !lines[j].trim().starts_with("//")).unwrap_or(lines.len());
+            let end = (i..lines.len())
+                .find(|&j| !lines[j].trim().starts_with("//"))
+                .unwrap_or(lines.len());
             if lines.get(end).is_some_and(|n| is_decl_start(n)) {
                 break;
             }
@@ -102,7 +111,13 @@ fn parse(src: &str) -> Option<GoFile> {
         }
         if l == "import (" {
             let end = (i + 1..lines.len()).find(|&j| lines[j].trim() == ")")?;
-            imports.extend(lines[i + 1..end].iter().map(|s| s.trim()).filter(|s| !s.is_empty() && !s.starts_with("//")).map(str::to_string));
+            imports.extend(
+                lines[i + 1..end]
+                    .iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty() && !s.starts_with("//"))
+                    .map(str::to_string),
+            );
             i = end + 1;
             continue;
         }
@@ -127,7 +142,10 @@ fn parse(src: &str) -> Option<GoFile> {
     // Something at the top level before the first declaration that is not
     // one (or no declaration at all after such a thing): not split.
     let first = starts.first().copied().unwrap_or(lines.len());
-    if lines[i..first].iter().any(|l| !l.trim().is_empty() && !l.starts_with("//")) {
+    if lines[i..first]
+        .iter()
+        .any(|l| !l.trim().is_empty() && !l.starts_with("//"))
+    {
         return None;
     }
     let mut decls = Vec::new();
@@ -139,7 +157,11 @@ fn parse(src: &str) -> Option<GoFile> {
         let text = body.join("\n").trim_end().to_string();
         decls.push(Decl { key, name, text });
     }
-    Some(GoFile { package, imports, decls })
+    Some(GoFile {
+        package,
+        imports,
+        decls,
+    })
 }
 
 /// The package name an import spec binds: its alias, or the path's last
@@ -154,10 +176,17 @@ fn import_name(spec: &str) -> String {
     }
     let path = path.trim_matches('"');
     let mut parts: Vec<&str> = path.split('/').collect();
-    if parts.len() > 1 && parts.last().is_some_and(|l| l.len() > 1 && l.starts_with('v') && l[1..].chars().all(|c| c.is_ascii_digit())) {
+    if parts.len() > 1
+        && parts.last().is_some_and(|l| {
+            l.len() > 1 && l.starts_with('v') && l[1..].chars().all(|c| c.is_ascii_digit())
+        })
+    {
         parts.pop();
     }
-    parts.last().map(|s| s.trim_start_matches("go-").to_string()).unwrap_or_default()
+    parts
+        .last()
+        .map(|s| s.trim_start_matches("go-").to_string())
+        .unwrap_or_default()
 }
 
 /// What [`merge_whole_file`] did.
@@ -174,20 +203,32 @@ pub struct Merged {
 /// `may_drop` says the change may remove them (the task names them, or the
 /// reply puts them in another file). `None` when nothing was left out or
 /// either file cannot be split into declarations: then `new` stands.
-pub fn merge_whole_file(old: &str, new: &str, may_drop: &dyn Fn(&str, &str) -> bool) -> Option<Merged> {
+pub fn merge_whole_file(
+    old: &str,
+    new: &str,
+    may_drop: &dyn Fn(&str, &str) -> bool,
+) -> Option<Merged> {
     let o = parse(old)?;
     let n = parse(new)?;
     if o.package.lines().last() != n.package.lines().last() {
         return None;
     }
     let new_keys: BTreeSet<&str> = n.decls.iter().map(|d| d.key.as_str()).collect();
-    let kept: Vec<&Decl> = o.decls.iter().filter(|d| !new_keys.contains(d.key.as_str()) && !may_drop(&d.key, &d.name)).collect();
+    let kept: Vec<&Decl> = o
+        .decls
+        .iter()
+        .filter(|d| !new_keys.contains(d.key.as_str()) && !may_drop(&d.key, &d.name))
+        .collect();
     if kept.is_empty() {
         return None;
     }
     let mut out = String::new();
     // The package doc comment and build tags: the reply's when it has any.
-    out.push_str(if n.package.lines().count() > 1 { &n.package } else { &o.package });
+    out.push_str(if n.package.lines().count() > 1 {
+        &n.package
+    } else {
+        &o.package
+    });
     out.push('\n');
     // The reply's imports, and the current file's that the kept code uses.
     let mut imports: Vec<String> = n.imports.clone();
@@ -217,12 +258,19 @@ pub fn merge_whole_file(old: &str, new: &str, may_drop: &dyn Fn(&str, &str) -> b
         out.push('\n');
     }
     let old_keys: BTreeSet<&str> = o.decls.iter().map(|d| d.key.as_str()).collect();
-    for d in n.decls.iter().filter(|d| !old_keys.contains(d.key.as_str())) {
+    for d in n
+        .decls
+        .iter()
+        .filter(|d| !old_keys.contains(d.key.as_str()))
+    {
         out.push('\n');
         out.push_str(&d.text);
         out.push('\n');
     }
-    Some(Merged { content: out, kept: kept.iter().map(|d| d.key.clone()).collect() })
+    Some(Merged {
+        content: out,
+        kept: kept.iter().map(|d| d.key.clone()).collect(),
+    })
 }
 
 /// One piece of a declaration snippet ([`split_snippet`]).
@@ -246,19 +294,55 @@ pub fn split_snippet(content: &str) -> Option<Vec<SnippetPart>> {
     }
     // Models indent a snippet as a whole inside a list item; gofmt's
     // layout starts declarations at column 0.
-    let indent = content.lines().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
-    let lines: Vec<&str> = content.lines().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect();
+    let indent = content
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = content
+        .lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
+        .collect();
     let mut parts = Vec::new();
     let mut i = 0;
     // A leading comment run not followed by a declaration: the package doc.
-    let lead = lines.iter().position(|l| !l.trim().is_empty() && !l.starts_with("//")).unwrap_or(lines.len());
-    let doc: Vec<&str> = lines[..lead].iter().copied().filter(|l| !l.trim().is_empty()).collect();
-    let doc_is_package = doc.first().is_some_and(|l| l.trim_start_matches('/').trim_start().starts_with("Package "));
+    let lead = lines
+        .iter()
+        .position(|l| !l.trim().is_empty() && !l.starts_with("//"))
+        .unwrap_or(lines.len());
+    let doc: Vec<&str> = lines[..lead]
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let doc_is_package = doc.first().is_some_and(|l| {
+        l.trim_start_matches('/')
+            .trim_start()
+            .starts_with("Package ")
+    });
     if doc_is_package {
         // The package doc runs to the first blank line; a comment after it
         // is the first declaration's doc.
-        let end = (0..lead).find(|&j| lines[j].trim().is_empty() && j > 0 && lines[..j].iter().any(|l| !l.trim().is_empty())).unwrap_or(lead);
-        let text = lines[..end].iter().copied().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n");
+        let end = (0..lead)
+            .find(|&j| {
+                lines[j].trim().is_empty()
+                    && j > 0
+                    && lines[..j].iter().any(|l| !l.trim().is_empty())
+            })
+            .unwrap_or(lead);
+        let text = lines[..end]
+            .iter()
+            .copied()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
         parts.push(SnippetPart { key: None, text });
         i = end;
     }
@@ -270,13 +354,20 @@ pub fn split_snippet(content: &str) -> Option<Vec<SnippetPart>> {
     if file.decls.is_empty() {
         return None;
     }
-    parts.extend(file.decls.into_iter().map(|d| SnippetPart { key: Some(d.key), text: d.text }));
+    parts.extend(file.decls.into_iter().map(|d| SnippetPart {
+        key: Some(d.key),
+        text: d.text,
+    }));
     Some(parts)
 }
 
 /// The import specs a snippet (or a whole file) writes out.
 pub fn snippet_imports(content: &str) -> Vec<String> {
-    let body = if content.lines().any(|l| l.starts_with("package ")) { content.to_string() } else { format!("package snippet\n\n{content}\n") };
+    let body = if content.lines().any(|l| l.starts_with("package ")) {
+        content.to_string()
+    } else {
+        format!("package snippet\n\n{content}\n")
+    };
     parse(&body).map(|f| f.imports).unwrap_or_default()
 }
 
@@ -285,12 +376,26 @@ pub fn snippet_imports(content: &str) -> Vec<String> {
 /// several files: each declaration can still go to the file that has it.
 pub fn split_file(content: &str) -> Option<Vec<SnippetPart>> {
     let file = parse(content)?;
-    let doc: Vec<&str> = file.package.lines().filter(|l| l.starts_with("//") && !l.starts_with("//go:build")).collect();
+    let doc: Vec<&str> = file
+        .package
+        .lines()
+        .filter(|l| l.starts_with("//") && !l.starts_with("//go:build"))
+        .collect();
     let mut parts = Vec::new();
-    if doc.first().is_some_and(|l| l.trim_start_matches('/').trim_start().starts_with("Package ")) {
-        parts.push(SnippetPart { key: None, text: doc.join("\n") });
+    if doc.first().is_some_and(|l| {
+        l.trim_start_matches('/')
+            .trim_start()
+            .starts_with("Package ")
+    }) {
+        parts.push(SnippetPart {
+            key: None,
+            text: doc.join("\n"),
+        });
     }
-    parts.extend(file.decls.into_iter().map(|d| SnippetPart { key: Some(d.key), text: d.text }));
+    parts.extend(file.decls.into_iter().map(|d| SnippetPart {
+        key: Some(d.key),
+        text: d.text,
+    }));
     (!parts.is_empty()).then_some(parts)
 }
 
@@ -320,7 +425,9 @@ pub fn render_snippet(imports: &[String], parts: &[&SnippetPart]) -> String {
 /// The keys of a Go file's top-level declarations (empty when it cannot be
 /// split).
 pub fn decl_keys(src: &str) -> Vec<String> {
-    parse(src).map(|f| f.decls.into_iter().map(|d| d.key).collect()).unwrap_or_default()
+    parse(src)
+        .map(|f| f.decls.into_iter().map(|d| d.key).collect())
+        .unwrap_or_default()
 }
 
 /// A function or method whose body is only a placeholder (`// ...`, `...`,
@@ -328,7 +435,9 @@ pub fn decl_keys(src: &str) -> Vec<String> {
 /// comment, not new code.
 fn placeholder_body(text: &str) -> bool {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(head) = lines.iter().position(|l| is_decl_start(l)) else { return false };
+    let Some(head) = lines.iter().position(|l| is_decl_start(l)) else {
+        return false;
+    };
     if !lines[head].starts_with("func ") {
         return false;
     }
@@ -359,7 +468,10 @@ fn placeholder_body(text: &str) -> bool {
 /// The doc comment lines at the top of a declaration's text, and the rest.
 fn doc_and_rest(text: &str) -> (Vec<&str>, Vec<&str>) {
     let lines: Vec<&str> = text.lines().collect();
-    let k = lines.iter().position(|l| !l.starts_with("//")).unwrap_or(lines.len());
+    let k = lines
+        .iter()
+        .position(|l| !l.starts_with("//"))
+        .unwrap_or(lines.len());
     (lines[..k].to_vec(), lines[k..].to_vec())
 }
 
@@ -368,8 +480,13 @@ fn doc_and_rest(text: &str) -> (Vec<&str>, Vec<&str>) {
 /// comment is); a new one is added at the end; a package doc comment
 /// replaces the file's; `imports` missing from the file are added.
 /// Returns the new content and one note per part.
-pub fn apply_snippet(current: &str, parts: &[SnippetPart], imports: &[String]) -> Result<(String, Vec<String>), String> {
-    let mut file = parse(current).ok_or_else(|| "the current file cannot be split into declarations".to_string())?;
+pub fn apply_snippet(
+    current: &str,
+    parts: &[SnippetPart],
+    imports: &[String],
+) -> Result<(String, Vec<String>), String> {
+    let mut file = parse(current)
+        .ok_or_else(|| "the current file cannot be split into declarations".to_string())?;
     let mut notes = Vec::new();
     // Imports the snippet brings: added when missing (unused ones are
     // removed by the mechanical fixes before verification).
@@ -382,7 +499,11 @@ pub fn apply_snippet(current: &str, parts: &[SnippetPart], imports: &[String]) -
         match &p.key {
             None => {
                 let clause = file.package.lines().last().unwrap_or_default().to_string();
-                let kept: Vec<&str> = file.package.lines().filter(|l| l.starts_with("//go:build") || l.starts_with("// +build")).collect();
+                let kept: Vec<&str> = file
+                    .package
+                    .lines()
+                    .filter(|l| l.starts_with("//go:build") || l.starts_with("// +build"))
+                    .collect();
                 let mut pkg = kept.join("\n");
                 if !pkg.is_empty() {
                     pkg.push_str("\n\n");
@@ -405,15 +526,30 @@ pub fn apply_snippet(current: &str, parts: &[SnippetPart], imports: &[String]) -
                     // A snippet without a doc comment keeps the old one.
                     let (old_doc, _) = doc_and_rest(&old.text);
                     let doc = if doc.is_empty() { old_doc } else { doc };
-                    old.text = doc.iter().chain(rest.iter()).copied().collect::<Vec<_>>().join("\n");
+                    old.text = doc
+                        .iter()
+                        .chain(rest.iter())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join("\n");
                     notes.push(format!("{key}: replaced"));
                 }
                 None if placeholder_body(&p.text) => {
-                    return Err(format!("`{key}` is not in the file, and the block gives no body for it: write it in full"));
+                    return Err(format!(
+                        "`{key}` is not in the file, and the block gives no body for it: write it in full"
+                    ));
                 }
                 None => {
-                    let name = key.rsplit(['.', ' ', '(']).next().unwrap_or_default().to_string();
-                    file.decls.push(Decl { key: key.clone(), name, text: p.text.clone() });
+                    let name = key
+                        .rsplit(['.', ' ', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    file.decls.push(Decl {
+                        key: key.clone(),
+                        name,
+                        text: p.text.clone(),
+                    });
                     notes.push(format!("{key}: added"));
                 }
             },
@@ -445,7 +581,12 @@ mod tests {
     fn a_multi_line_doc_comment_of_the_first_declaration_stays_whole() {
         let old = "package s\n\n// A does a.\n// It is old.\nfunc A() {}\n";
         let m = merge_whole_file(old, "package s\n\nfunc B() {}\n", &never).expect("merged");
-        assert!(m.content.contains("// A does a.\n// It is old.\nfunc A() {}"), "{}", m.content);
+        assert!(
+            m.content
+                .contains("// A does a.\n// It is old.\nfunc A() {}"),
+            "{}",
+            m.content
+        );
     }
 
     const OLD: &str = "// Package s has helpers.
@@ -476,14 +617,27 @@ func (t *T) N() int { return t.n }
 
     #[test]
     fn a_reply_with_only_the_new_function_keeps_the_rest() {
-        let new = "package s\n\n// Reverse reverses s.\nfunc Reverse(s string) string {\n\treturn s\n}\n";
+        let new =
+            "package s\n\n// Reverse reverses s.\nfunc Reverse(s string) string {\n\treturn s\n}\n";
         let m = merge_whole_file(OLD, new, &never).expect("merged");
-        assert_eq!(m.kept, ["func Capitalize", "func IsUpper", "type T", "func T.N"]);
+        assert_eq!(
+            m.kept,
+            ["func Capitalize", "func IsUpper", "type T", "func T.N"]
+        );
         assert!(m.content.starts_with("// Package s has helpers.\npackage s\n\nimport (\n\t\"strings\"\n\t\"unicode\"\n)\n"), "{}", m.content);
-        for d in ["// Capitalize upper-cases", "func IsUpper", "type T struct", "func (t *T) N()", "// Reverse reverses s.\nfunc Reverse"] {
+        for d in [
+            "// Capitalize upper-cases",
+            "func IsUpper",
+            "type T struct",
+            "func (t *T) N()",
+            "// Reverse reverses s.\nfunc Reverse",
+        ] {
             assert!(m.content.contains(d), "{d} in\n{}", m.content);
         }
-        assert!(m.content.find("func (t *T) N()").unwrap() < m.content.find("func Reverse").unwrap(), "new code after the old");
+        assert!(
+            m.content.find("func (t *T) N()").unwrap() < m.content.find("func Reverse").unwrap(),
+            "new code after the old"
+        );
     }
 
     #[test]
@@ -492,14 +646,22 @@ func (t *T) N() int { return t.n }
         let m = merge_whole_file(OLD, new, &never).expect("merged");
         assert_eq!(m.content.matches("func Capitalize").count(), 1);
         assert!(m.content.contains("strings.Title") && !m.content.contains("ToUpper(s[:1])"));
-        assert!(m.content.contains("\t\"unicode\"\n"), "kept code's import kept: {}", m.content);
+        assert!(
+            m.content.contains("\t\"unicode\"\n"),
+            "kept code's import kept: {}",
+            m.content
+        );
     }
 
     #[test]
     fn a_complete_reply_stands_and_named_declarations_may_go() {
         assert_eq!(merge_whole_file(OLD, OLD, &never), None);
         let new = OLD.replace("// IsUpper reports whether r is upper case.\nfunc IsUpper(r rune) bool { return unicode.IsUpper(r) }\n", "");
-        assert_eq!(merge_whole_file(OLD, &new, &|_, name| name == "IsUpper"), None, "the task named it");
+        assert_eq!(
+            merge_whole_file(OLD, &new, &|_, name| name == "IsUpper"),
+            None,
+            "the task named it"
+        );
         let m = merge_whole_file(OLD, &new, &never).expect("merged");
         assert_eq!(m.kept, ["func IsUpper"]);
     }
@@ -507,18 +669,25 @@ func (t *T) N() int { return t.n }
     #[test]
     fn files_it_cannot_split_are_left_alone() {
         assert_eq!(merge_whole_file("not go", "package s\n", &never), None);
-        assert_eq!(merge_whole_file(OLD, "package other\n\nfunc X() {}\n", &never), None, "another package");
+        assert_eq!(
+            merge_whole_file(OLD, "package other\n\nfunc X() {}\n", &never),
+            None,
+            "another package"
+        );
         assert_eq!(merge_whole_file(OLD, "package s\n\nx := 1\n", &never), None);
     }
 
     #[test]
     fn a_snippet_is_split_into_its_declarations_and_package_doc() {
-        let parts = split_snippet("// Package s does things.\n\n// A is new.\nfunc A() {}\n\ntype T int\n").expect("a snippet");
+        let parts =
+            split_snippet("// Package s does things.\n\n// A is new.\nfunc A() {}\n\ntype T int\n")
+                .expect("a snippet");
         let keys: Vec<Option<&str>> = parts.iter().map(|p| p.key.as_deref()).collect();
         assert_eq!(keys, [None, Some("func A"), Some("type T")]);
         assert_eq!(parts[1].text, "// A is new.\nfunc A() {}");
         // Indented as a whole inside a list item.
-        let parts = split_snippet("   func (t *T) N() int {\n       return 1\n   }\n").expect("indented");
+        let parts =
+            split_snippet("   func (t *T) N() int {\n       return 1\n   }\n").expect("indented");
         assert_eq!(parts[0].key.as_deref(), Some("func T.N"));
         assert!(parts[0].text.starts_with("func (t *T)"));
         // Whole files, statements and imports are not snippets.
@@ -529,11 +698,21 @@ func (t *T) N() int { return t.n }
         assert_eq!(split_snippet(with_import).map(|p| p.len()), Some(1));
         assert_eq!(snippet_imports(with_import), ["\"fmt\""]);
         let parts = split_snippet(with_import).unwrap();
-        let back = render_snippet(&snippet_imports(with_import), &parts.iter().collect::<Vec<_>>());
-        assert_eq!((split_snippet(&back), snippet_imports(&back)), (Some(parts), vec!["\"fmt\"".to_string()]));
+        let back = render_snippet(
+            &snippet_imports(with_import),
+            &parts.iter().collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            (split_snippet(&back), snippet_imports(&back)),
+            (Some(parts), vec!["\"fmt\"".to_string()])
+        );
         // A whole file splits into its package doc and declarations.
-        let f = split_file("// Package s is s.\npackage s\n\nimport \"fmt\"\n\nfunc A() {}\n").unwrap();
-        assert_eq!(f.iter().map(|p| p.key.as_deref()).collect::<Vec<_>>(), [None, Some("func A")]);
+        let f =
+            split_file("// Package s is s.\npackage s\n\nimport \"fmt\"\n\nfunc A() {}\n").unwrap();
+        assert_eq!(
+            f.iter().map(|p| p.key.as_deref()).collect::<Vec<_>>(),
+            [None, Some("func A")]
+        );
         assert_eq!(f[0].text, "// Package s is s.");
         assert_eq!(split_file("package s\n"), None);
         assert_eq!(split_snippet(""), None);
@@ -546,11 +725,27 @@ func (t *T) N() int { return t.n }
         )
         .unwrap();
         let (out, notes) = apply_snippet(OLD, &parts, &[]).expect("applied");
-        assert_eq!(notes, ["package doc comment", "func Capitalize: doc comment", "func T.N: doc comment"]);
-        assert!(out.contains("// N is n.\nfunc (t *T) N() int { return t.n }"), "{out}");
-        assert!(out.starts_with("// Package s has string helpers.\npackage s\n"), "{out}");
+        assert_eq!(
+            notes,
+            [
+                "package doc comment",
+                "func Capitalize: doc comment",
+                "func T.N: doc comment"
+            ]
+        );
+        assert!(
+            out.contains("// N is n.\nfunc (t *T) N() int { return t.n }"),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("// Package s has string helpers.\npackage s\n"),
+            "{out}"
+        );
         assert!(out.contains("// Capitalize makes the first letter upper case.\nfunc Capitalize(s string) string {\n\treturn strings.ToUpper(s[:1]) + s[1:]\n}"), "{out}");
-        assert!(!out.contains("upper-cases the first letter"), "the old doc is replaced: {out}");
+        assert!(
+            !out.contains("upper-cases the first letter"),
+            "the old doc is replaced: {out}"
+        );
         for d in ["// IsUpper reports", "type T struct", "\t\"unicode\"\n"] {
             assert!(out.contains(d), "{d} kept in\n{out}");
         }
@@ -559,14 +754,31 @@ func (t *T) N() int { return t.n }
     #[test]
     fn a_snippet_replaces_or_adds_whole_declarations() {
         let parts = split_snippet("func IsUpper(r rune) bool {\n\treturn r >= 'A' && r <= 'Z'\n}\n\n// Lower lowers.\nfunc Lower(s string) string { return s }\n").unwrap();
-        let (out, notes) = apply_snippet(OLD, &parts, &["\"math\"".to_string(), "\"strings\"".to_string()]).expect("applied");
+        let (out, notes) = apply_snippet(
+            OLD,
+            &parts,
+            &["\"math\"".to_string(), "\"strings\"".to_string()],
+        )
+        .expect("applied");
         assert_eq!(notes, ["func IsUpper: replaced", "func Lower: added"]);
-        assert!(out.contains("import (\n\t\"strings\"\n\t\"unicode\"\n\t\"math\"\n)"), "only the missing import added: {out}");
+        assert!(
+            out.contains("import (\n\t\"strings\"\n\t\"unicode\"\n\t\"math\"\n)"),
+            "only the missing import added: {out}"
+        );
         assert!(out.contains("// IsUpper reports whether r is upper case.\nfunc IsUpper(r rune) bool {\n\treturn r >= 'A'"), "old doc kept: {out}");
-        assert!(out.trim_end().ends_with("// Lower lowers.\nfunc Lower(s string) string { return s }"), "{out}");
+        assert!(
+            out.trim_end()
+                .ends_with("// Lower lowers.\nfunc Lower(s string) string { return s }"),
+            "{out}"
+        );
         assert_eq!(out.matches("func IsUpper").count(), 1);
         // A placeholder for a declaration the file lacks adds nothing.
-        let e = apply_snippet(OLD, &split_snippet("func Gone() {\n\t// ...\n}\n").unwrap(), &[]).unwrap_err();
+        let e = apply_snippet(
+            OLD,
+            &split_snippet("func Gone() {\n\t// ...\n}\n").unwrap(),
+            &[],
+        )
+        .unwrap_err();
         assert!(e.contains("`func Gone` is not in the file"), "{e}");
         assert!(apply_snippet("not go", &parts, &[]).is_err());
     }

@@ -73,7 +73,10 @@ pub fn complete_answer(
         json_schema: schema.map(str::to_string),
     };
     match model::complete(&req) {
-        Ok(c) => Ok(structured::Answer { text: c.text, truncated: c.truncated }),
+        Ok(c) => Ok(structured::Answer {
+            text: c.text,
+            truncated: c.truncated,
+        }),
         Err(model::ModelError::Denied(m)) => Err(structured::AskError::Denied(m)),
         Err(model::ModelError::BudgetExceeded(m)) => Err(structured::AskError::Budget(m)),
         Err(model::ModelError::Provider(m)) => Err(structured::AskError::Model(m)),
@@ -107,10 +110,19 @@ pub fn ask_with_schema<T>(
     let mut calls = 0u32;
     let ask = |m: &[structured::Msg]| {
         calls += 1;
-        complete_answer(m, max_tokens, true, schema, if calls == 1 { 0.0 } else { RETRY_TEMPERATURE })
+        complete_answer(
+            m,
+            max_tokens,
+            true,
+            schema,
+            if calls == 1 { 0.0 } else { RETRY_TEMPERATURE },
+        )
     };
     structured::ask_structured_with(ask, messages, parse, |e| {
-        log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}"));
+        log::write(
+            log::Level::Warn,
+            &format!("model reply rejected, retrying once: {e}"),
+        );
     })
     .map(|(v, _)| v)
     .map_err(failure)
@@ -129,13 +141,28 @@ pub fn ask_text_edits<T>(
     let mut calls = 0u32;
     let ask = |m: &[structured::Msg]| {
         calls += 1;
-        complete_answer(m, max_tokens, false, None, if calls == 1 { temperature } else { RETRY_TEMPERATURE })
+        complete_answer(
+            m,
+            max_tokens,
+            false,
+            None,
+            if calls == 1 {
+                temperature
+            } else {
+                RETRY_TEMPERATURE
+            },
+        )
     };
     structured::ask_structured_as(
         ask,
         messages,
         parse,
-        |e| log::write(log::Level::Warn, &format!("model reply rejected, retrying once: {e}")),
+        |e| {
+            log::write(
+                log::Level::Warn,
+                &format!("model reply rejected, retrying once: {e}"),
+            )
+        },
         structured::ReplyForm::TextEdits,
     )
     .map(|(v, _)| v)
@@ -156,13 +183,20 @@ pub fn failure(err: structured::StructuredError) -> types::RoleFailure {
         StructuredError::Ask(AskError::Model(_)) => types::FailureKind::ModelError,
         StructuredError::Unparseable { .. } => types::FailureKind::UnparseableReply,
     };
-    types::RoleFailure { kind, message: err.to_string() }
+    types::RoleFailure {
+        kind,
+        message: err.to_string(),
+    }
 }
 
 /// Render the parts of a handoff every role needs, as fenced data.
 pub fn handoff_context(h: &types::Handoff) -> String {
     let mut sections: Vec<prompt::Section> = Vec::new();
-    sections.push(prompt::Section::data("task", "the user's request", &h.task.text));
+    sections.push(prompt::Section::data(
+        "task",
+        "the user's request",
+        &h.task.text,
+    ));
     if !h.goals.is_empty() {
         sections.push(prompt::Section::list("goals for this step", &h.goals));
     }
@@ -187,13 +221,25 @@ pub fn handoff_context(h: &types::Handoff) -> String {
         sections.push(prompt::Section::list("next actions", &h.next_actions));
     }
     if let Some(notes) = &h.design_notes {
-        sections.push(prompt::Section::data("design", "the architect's design notes", notes));
+        sections.push(prompt::Section::data(
+            "design",
+            "the architect's design notes",
+            notes,
+        ));
     }
     if let Some(v) = &h.verification {
-        sections.push(prompt::Section::data("verification", "output of gofmt/go vet/go build/go test", v));
+        sections.push(prompt::Section::data(
+            "verification",
+            "output of gofmt/go vet/go build/go test",
+            v,
+        ));
     }
     if let Some(d) = &h.diff {
-        sections.push(prompt::Section::data("diff", "the current change as a unified diff", d));
+        sections.push(prompt::Section::data(
+            "diff",
+            "the current change as a unified diff",
+            d,
+        ));
     }
     if !h.findings.is_empty() {
         let lines: Vec<String> = h.findings.iter().map(finding_line).collect();
@@ -218,13 +264,21 @@ pub fn files_context(paths: &[String], max_total_chars: usize) -> String {
                     continue;
                 }
                 used += text.len();
-                sections.push(prompt::Section::data(&format!("file {p}"), "repository content", &text));
+                sections.push(prompt::Section::data(
+                    &format!("file {p}"),
+                    "repository content",
+                    &text,
+                ));
             }
             Err(workspace::WorkspaceError::NotFound(_)) => {
-                sections.push(prompt::Section::note(&format!("file {p} does not exist yet")));
+                sections.push(prompt::Section::note(&format!(
+                    "file {p} does not exist yet"
+                )));
             }
             Err(e) => {
-                sections.push(prompt::Section::note(&format!("file {p} could not be read: {e:?}")));
+                sections.push(prompt::Section::note(&format!(
+                    "file {p} could not be read: {e:?}"
+                )));
             }
         }
     }
@@ -251,12 +305,20 @@ pub fn context_sections(p: &types::ContextPack) -> String {
 /// ([`context_sections`]). A recent design step is not repeated when the
 /// handoff already carries its design notes (the same text).
 pub fn budgeted_context(h: &types::Handoff, p: &types::ContextPack) -> String {
-    format!("{}{}", handoff_context(h), render_context(p, h.design_notes.is_some()))
+    format!(
+        "{}{}",
+        handoff_context(h),
+        render_context(p, h.design_notes.is_some())
+    )
 }
 
 fn render_context(p: &types::ContextPack, skip_design_step: bool) -> String {
     let mut sections: Vec<prompt::Section> = Vec::new();
-    for s in p.recent.iter().filter(|s| !(skip_design_step && s.kind == "design")) {
+    for s in p
+        .recent
+        .iter()
+        .filter(|s| !(skip_design_step && s.kind == "design"))
+    {
         sections.push(prompt::Section::data(
             &format!("step {} ({} {})", s.seq, role_name(s.role), s.kind),
             "an earlier role's output",
@@ -268,10 +330,17 @@ fn render_context(p: &types::ContextPack, skip_design_step: bool) -> String {
             Some(d) => format!("{} {d} (lines {}-{})", i.path, i.start_line, i.end_line),
             None => format!("file {}", i.path),
         };
-        sections.push(prompt::Section::data(&label, "repository content", &i.content));
+        sections.push(prompt::Section::data(
+            &label,
+            "repository content",
+            &i.content,
+        ));
     }
     for d in &p.dropped {
-        sections.push(prompt::Section::note(&format!("{} left out ({} tokens): {}", d.what, d.tokens, d.reason)));
+        sections.push(prompt::Section::note(&format!(
+            "{} left out ({} tokens): {}",
+            d.what, d.tokens, d.reason
+        )));
     }
     prompt::render(&sections)
 }
@@ -283,7 +352,13 @@ fn render_context(p: &types::ContextPack, skip_design_step: bool) -> String {
 /// prompt reserve.
 pub fn path_listing(all: &[String], max_chars: usize) -> String {
     let mut paths: Vec<&String> = all.iter().collect();
-    paths.sort_by_key(|p| (!(p.ends_with(".go") || p.as_str() == "go.mod"), p.matches('/').count(), p.as_str()));
+    paths.sort_by_key(|p| {
+        (
+            !(p.ends_with(".go") || p.as_str() == "go.mod"),
+            p.matches('/').count(),
+            p.as_str(),
+        )
+    });
     let mut out = String::new();
     let mut left = 0usize;
     for p in paths {
@@ -330,7 +405,11 @@ pub fn finding_line(f: &types::Finding) -> String {
         (Some(file), None) => format!(" {file}"),
         _ => String::new(),
     };
-    let sugg = f.suggestion.as_deref().map(|s| format!(" (suggestion: {s})")).unwrap_or_default();
+    let sugg = f
+        .suggestion
+        .as_deref()
+        .map(|s| format!(" (suggestion: {s})"))
+        .unwrap_or_default();
     format!("[{sev}]{loc} {}{sugg}", f.message)
 }
 
@@ -340,10 +419,22 @@ mod tests {
 
     #[test]
     fn context_sections_fence_steps_and_files_and_name_what_was_left_out() {
-        let z = types::SectionBudget { share: 0, limit: 0, used: 0 };
+        let z = types::SectionBudget {
+            share: 0,
+            limit: 0,
+            used: 0,
+        };
         let p = types::ContextPack {
             counter: "estimate".into(),
-            budget: types::ContextBudget { window: 0, output_reserve: 0, prompt_reserve: 0, input: 0, persistent: z, working: z, recent: z },
+            budget: types::ContextBudget {
+                window: 0,
+                output_reserve: 0,
+                prompt_reserve: 0,
+                input: 0,
+                persistent: z,
+                working: z,
+                recent: z,
+            },
             working_set: vec![types::ContextItem {
                 path: "a/b.go".into(),
                 decl: Some("F".into()),
@@ -353,14 +444,30 @@ mod tests {
                 reason: "named".into(),
                 content: "func F() {}\n".into(),
             }],
-            recent: vec![types::StepRecord { seq: 2, role: types::Role::Reviewer, kind: "review".into(), text: "verdict: approve\n".into() }],
+            recent: vec![types::StepRecord {
+                seq: 2,
+                role: types::Role::Reviewer,
+                kind: "review".into(),
+                text: "verdict: approve\n".into(),
+            }],
             summarized_steps: 1,
-            dropped: vec![types::DroppedItem { section: types::Section::Working, what: "file c.go".into(), tokens: 900, reason: "too big".into() }],
+            dropped: vec![types::DroppedItem {
+                section: types::Section::Working,
+                what: "file c.go".into(),
+                tokens: 900,
+                reason: "too big".into(),
+            }],
         };
         let r = context_sections(&p);
         assert!(r.contains("~~~ DATA step 2 (reviewer review) (source: an earlier role's output)\nverdict: approve\n~~~ END DATA"), "{r}");
-        assert!(r.contains("~~~ DATA a/b.go F (lines 3-5) (source: repository content)\nfunc F() {}\n"), "{r}");
-        assert!(r.contains("Note: file c.go left out (900 tokens): too big"), "{r}");
+        assert!(
+            r.contains("~~~ DATA a/b.go F (lines 3-5) (source: repository content)\nfunc F() {}\n"),
+            "{r}"
+        );
+        assert!(
+            r.contains("Note: file c.go left out (900 tokens): too big"),
+            "{r}"
+        );
         // A design step is not repeated when the handoff carries the notes.
         let mut p2 = p.clone();
         p2.recent[0].kind = "design".into();
@@ -370,8 +477,20 @@ mod tests {
 
     #[test]
     fn path_listing_puts_go_first_and_counts_what_does_not_fit() {
-        let all: Vec<String> = ["README.md", "x/y/z.go", "a.go", "go.mod", "docs/long-name.md"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(path_listing(&all, 1000), "a.go\ngo.mod\nx/y/z.go\nREADME.md\ndocs/long-name.md\n");
+        let all: Vec<String> = [
+            "README.md",
+            "x/y/z.go",
+            "a.go",
+            "go.mod",
+            "docs/long-name.md",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            path_listing(&all, 1000),
+            "a.go\ngo.mod\nx/y/z.go\nREADME.md\ndocs/long-name.md\n"
+        );
         assert_eq!(path_listing(&all, 14), "a.go\ngo.mod\n(and 3 more paths)\n");
         assert_eq!(path_listing(&all, 0), "(and 5 more paths)\n");
     }

@@ -6,7 +6,11 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Section {
     /// Untrusted content with its provenance.
-    Data { label: String, provenance: String, body: String },
+    Data {
+        label: String,
+        provenance: String,
+        body: String,
+    },
     /// A list written by the host or the role itself.
     List { label: String, items: Vec<String> },
     /// A one-line note from the role.
@@ -15,10 +19,17 @@ pub enum Section {
 
 impl Section {
     pub fn data(label: &str, provenance: &str, body: &str) -> Section {
-        Section::Data { label: label.into(), provenance: provenance.into(), body: body.into() }
+        Section::Data {
+            label: label.into(),
+            provenance: provenance.into(),
+            body: body.into(),
+        }
     }
     pub fn list(label: &str, items: &[String]) -> Section {
-        Section::List { label: label.into(), items: items.to_vec() }
+        Section::List {
+            label: label.into(),
+            items: items.to_vec(),
+        }
     }
     pub fn note(s: &str) -> Section {
         Section::Note(s.into())
@@ -47,7 +58,11 @@ pub fn render(sections: &[Section]) -> String {
     let mut out = String::new();
     for s in sections {
         match s {
-            Section::Data { label, provenance, body } => {
+            Section::Data {
+                label,
+                provenance,
+                body,
+            } => {
                 let f = fence_for(body);
                 out.push_str(&format!("{f} DATA {label} (source: {provenance})\n"));
                 out.push_str(body);
@@ -85,7 +100,10 @@ mod tests {
 
     #[test]
     fn lists_and_notes_render() {
-        let r = render(&[Section::list("goals", &["one".to_string()]), Section::note("hi")]);
+        let r = render(&[
+            Section::list("goals", &["one".to_string()]),
+            Section::note("hi"),
+        ]);
         assert_eq!(r, "## goals\n- one\n\nNote: hi\n\n");
     }
 }

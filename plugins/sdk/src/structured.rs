@@ -21,13 +21,22 @@ pub struct Msg {
 
 impl Msg {
     pub fn system(s: impl Into<String>) -> Msg {
-        Msg { role: MsgRole::System, content: s.into() }
+        Msg {
+            role: MsgRole::System,
+            content: s.into(),
+        }
     }
     pub fn user(s: impl Into<String>) -> Msg {
-        Msg { role: MsgRole::User, content: s.into() }
+        Msg {
+            role: MsgRole::User,
+            content: s.into(),
+        }
     }
     pub fn assistant(s: impl Into<String>) -> Msg {
-        Msg { role: MsgRole::Assistant, content: s.into() }
+        Msg {
+            role: MsgRole::Assistant,
+            content: s.into(),
+        }
     }
 }
 
@@ -41,7 +50,10 @@ pub struct Answer {
 
 impl From<String> for Answer {
     fn from(text: String) -> Answer {
-        Answer { text, truncated: false }
+        Answer {
+            text,
+            truncated: false,
+        }
     }
 }
 
@@ -62,7 +74,10 @@ pub enum AskError {
 pub enum StructuredError {
     Ask(AskError),
     /// Both the first reply and the retry failed validation.
-    Unparseable { first: String, second: String },
+    Unparseable {
+        first: String,
+        second: String,
+    },
 }
 
 impl fmt::Display for StructuredError {
@@ -139,7 +154,9 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
     let first: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
     let first_err = match parse(&first.text) {
         Ok(v) => return Ok((v, 1)),
-        Err(e) if first.truncated => format!("the reply was cut off before its end: too long, or it kept repeating itself ({e})"),
+        Err(e) if first.truncated => format!(
+            "the reply was cut off before its end: too long, or it kept repeating itself ({e})"
+        ),
         Err(e) => e,
     };
     // Files given in full before the cut stand: a reply in the text form
@@ -165,13 +182,18 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
         )));
     } else {
         messages.push(Msg::assistant(first.text));
-        messages.push(Msg::user(format!("Your reply could not be used: {first_err}\n{again}: {exact}.")));
+        messages.push(Msg::user(format!(
+            "Your reply could not be used: {first_err}\n{again}: {exact}."
+        )));
     }
     let second: Answer = ask(&messages).map_err(StructuredError::Ask)?.into();
     let second_reply = second.text;
     match parse(&second_reply) {
         Ok(v) => Ok((v, 2)),
-        Err(second_err) => Err(StructuredError::Unparseable { first: first_err, second: second_err }),
+        Err(second_err) => Err(StructuredError::Unparseable {
+            first: first_err,
+            second: second_err,
+        }),
     }
 }
 
@@ -221,7 +243,9 @@ pub fn extract_json_object(reply: &str) -> Result<serde_json::Value, String> {
         return Err("the reply is empty".into());
     }
     if !body.starts_with('{') {
-        return Err("the reply must be a single JSON object, but it does not start with '{'".into());
+        return Err(
+            "the reply must be a single JSON object, but it does not start with '{'".into(),
+        );
     }
     let v: serde_json::Value =
         serde_json::from_str(body).map_err(|e| format!("the reply is not valid JSON: {e}"))?;
@@ -250,7 +274,10 @@ mod tests {
     #[test]
     fn accepts_bare_and_fenced_objects() {
         assert_eq!(parse_as::<X>(" {\"a\": 1}\n").unwrap(), X { a: 1 });
-        assert_eq!(parse_as::<X>("```json\n{\"a\": 2}\n```").unwrap(), X { a: 2 });
+        assert_eq!(
+            parse_as::<X>("```json\n{\"a\": 2}\n```").unwrap(),
+            X { a: 2 }
+        );
     }
 
     #[test]
@@ -307,9 +334,15 @@ mod tests {
             |m: &[Msg]| {
                 calls.push(m.to_vec());
                 Ok(if calls.len() == 1 {
-                    Answer { text: long.clone(), truncated: true }
+                    Answer {
+                        text: long.clone(),
+                        truncated: true,
+                    }
                 } else {
-                    Answer { text: "{\"a\": 4}".into(), truncated: false }
+                    Answer {
+                        text: "{\"a\": 4}".into(),
+                        truncated: false,
+                    }
                 })
             },
             vec![Msg::user("u")],
@@ -318,7 +351,10 @@ mod tests {
         .unwrap();
         assert_eq!(r, (X { a: 4 }, 2));
         let retry = &calls[1];
-        assert!(retry[1].content.len() < 500, "only the head of the cut reply is echoed");
+        assert!(
+            retry[1].content.len() < 500,
+            "only the head of the cut reply is echoed"
+        );
         assert!(retry[1].content.ends_with("[... cut off]"));
         assert!(retry[2].content.contains("cut off before its end"));
         assert!(retry[2].content.contains("much shorter"));
@@ -327,16 +363,32 @@ mod tests {
     #[test]
     fn a_cut_off_text_reply_keeps_its_complete_blocks_or_is_asked_again_without_an_echo() {
         let cut = "a.go\n```go\npackage a\n```\n\nb.go\n```go\npackage b\nfunc B() {";
-        assert_eq!(complete_blocks(cut).as_deref(), Some("a.go\n```go\npackage a\n```\n"));
+        assert_eq!(
+            complete_blocks(cut).as_deref(),
+            Some("a.go\n```go\npackage a\n```\n")
+        );
         assert_eq!(complete_blocks("```go\npackage a\n"), None);
-        assert_eq!(complete_blocks("````\n```\n````\n").as_deref(), Some("````\n```\n````\n"), "a longer fence closes only on its length");
+        assert_eq!(
+            complete_blocks("````\n```\n````\n").as_deref(),
+            Some("````\n```\n````\n"),
+            "a longer fence closes only on its length"
+        );
         // Complete blocks before the cut: used, no second call.
         let mut n = 0;
-        let parse = |t: &str| if t.contains("```") && t.matches("```").count() % 2 == 0 { Ok(t.to_string()) } else { Err("unclosed".to_string()) };
+        let parse = |t: &str| {
+            if t.contains("```") && t.matches("```").count() % 2 == 0 {
+                Ok(t.to_string())
+            } else {
+                Err("unclosed".to_string())
+            }
+        };
         let r = ask_structured_as(
             |_m: &[Msg]| {
                 n += 1;
-                Ok::<_, AskError>(Answer { text: cut.into(), truncated: true })
+                Ok::<_, AskError>(Answer {
+                    text: cut.into(),
+                    truncated: true,
+                })
             },
             vec![Msg::user("u")],
             parse,
@@ -344,16 +396,25 @@ mod tests {
             ReplyForm::TextEdits,
         )
         .unwrap();
-        assert_eq!((r.0.as_str(), r.1, n), ("a.go\n```go\npackage a\n```\n", 1, 1));
+        assert_eq!(
+            (r.0.as_str(), r.1, n),
+            ("a.go\n```go\npackage a\n```\n", 1, 1)
+        );
         // Nothing complete: asked again, without the cut reply as a turn.
         let mut calls = Vec::new();
         let r = ask_structured_as(
             |m: &[Msg]| {
                 calls.push(m.to_vec());
                 Ok::<_, AskError>(if calls.len() == 1 {
-                    Answer { text: "```go\npackage a\n".into(), truncated: true }
+                    Answer {
+                        text: "```go\npackage a\n".into(),
+                        truncated: true,
+                    }
                 } else {
-                    Answer { text: "```go\npackage a\n```".into(), truncated: false }
+                    Answer {
+                        text: "```go\npackage a\n```".into(),
+                        truncated: false,
+                    }
                 })
             },
             vec![Msg::user("u")],
