@@ -312,6 +312,29 @@ fn plugin_host(config: &Config) -> Result<PluginHost> {
     })?)
 }
 
+/// A plugin host with the configured router loaded (pinned by its digest
+/// when the config gives one) and the router's slot (its grants), for
+/// `coop route` and its evaluation.
+fn router_host(
+    config: &Config,
+    plugin_dir: &Path,
+) -> Result<(
+    PluginHost,
+    coop_plugin_host::LoadedPlugin,
+    config::PluginSlot,
+)> {
+    let host = plugin_host(config)?;
+    let slot = config
+        .router
+        .clone()
+        .context("no router plugin configured")?;
+    let router = host.load(
+        &config.plugin_path(plugin_dir, &slot.plugin),
+        slot.sha256.as_deref(),
+    )?;
+    Ok((host, router, slot))
+}
+
 /// `--allow` classes add to `[run] allow`; an unknown class is an error now,
 /// not at the first risky edit.
 fn add_allow(config: &mut Config, allow: &[String]) -> Result<()> {
@@ -572,15 +595,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             let cases =
                 coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
             let selected = coop_router::eval::select_split(&cases, split.as_deref());
-            let host = plugin_host(&config)?;
-            let slot = config
-                .router
-                .clone()
-                .context("no router plugin configured")?;
-            let router = host.load(
-                &config.plugin_path(&plugin_dir, &slot.plugin),
-                slot.sha256.as_deref(),
-            )?;
+            let (host, router, slot) = router_host(&config, &plugin_dir)?;
             let mut failure = None;
             let report = coop_router::eval::evaluate_with(&selected, |text| {
                 let task = Task {
@@ -649,15 +664,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                     .map_err(|e| run::SetupError::BadInput(e.to_string()))?,
                 None => RepoFacts::default(),
             };
-            let host = plugin_host(&config)?;
-            let slot = config
-                .router
-                .clone()
-                .context("no router plugin configured")?;
-            let router = host.load(
-                &config.plugin_path(&plugin_dir, &slot.plugin),
-                slot.sha256.as_deref(),
-            )?;
+            let (host, router, slot) = router_host(&config, &plugin_dir)?;
             let d = host.route(
                 &router,
                 &slot.grants,

@@ -986,10 +986,9 @@ mod tests {
         assert!(has_word("x B y", "B") && !has_word("xB", "B") && !has_word("B_", "B"));
     }
 
-    #[test]
-    fn blocks_without_a_path_go_to_the_one_file_of_their_kind_in_their_package() {
-        use coop_plugin_sdk::types::ContextItem;
-        let item = |path: &str, content: &str| ContextItem {
+    /// A working-set item showing `path` whole.
+    fn item(path: &str, content: &str) -> coop_plugin_sdk::types::ContextItem {
+        coop_plugin_sdk::types::ContextItem {
             path: path.into(),
             decl: None,
             start_line: 1,
@@ -997,7 +996,11 @@ mod tests {
             tokens: 1,
             reason: String::new(),
             content: content.into(),
-        };
+        }
+    }
+
+    #[test]
+    fn blocks_without_a_path_go_to_the_one_file_of_their_kind_in_their_package() {
         let files: Vec<String> = ["go.mod", "s/s.go", "s/s_test.go", "t/a.go", "t/b.go"]
             .map(String::from)
             .to_vec();
@@ -1125,16 +1128,6 @@ mod tests {
 
     #[test]
     fn a_reply_without_files_is_shown_the_pattern_with_a_real_path() {
-        use coop_plugin_sdk::types::ContextItem;
-        let item = |path: &str, content: &str| ContextItem {
-            path: path.into(),
-            decl: None,
-            start_line: 1,
-            end_line: 1,
-            tokens: 1,
-            reason: String::new(),
-            content: content.into(),
-        };
         let layout = Layout::new(
             ["settings/settings.go", "settings/settings_test.go"]
                 .map(String::from)
