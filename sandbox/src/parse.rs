@@ -501,6 +501,7 @@ pub fn build_report(
         image: image.to_string(),
         duration_ms,
         missing: Vec::new(),
+        evidence: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
 mod bench;
+mod evidence;
 mod fixes;
 mod injection;
 mod requested;

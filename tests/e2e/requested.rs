@@ -33,10 +33,13 @@ func Middle(xs []float64) float64 {
 ```
 ";
 
+/// The retry: `Median` added, with a test that calls it (a feature's
+/// test has to fail, or not compile, on the code before the change).
 fn with_median() -> String {
     format!(
-        "{}\n// Median returns the median of xs; 0 for an empty sample.\nfunc Median(xs []float64) float64 {{ return Middle(xs) }}\n```\n",
-        WITHOUT.trim_end().trim_end_matches("```").trim_end()
+        "{}\n// Median returns the median of xs; 0 for an empty sample.\nfunc Median(xs []float64) float64 {{ return Middle(xs) }}\n```\n\n{}",
+        WITHOUT.trim_end().trim_end_matches("```").trim_end(),
+        "stats/median_test.go\n```go\npackage stats\n\nimport \"testing\"\n\nfunc TestMedian(t *testing.T) {\n\tif got := Median([]float64{3, 1, 2}); got != 2 {\n\t\tt.Fatalf(\"Median = %v, want 2\", got)\n\t}\n}\n```\n"
     )
 }
 

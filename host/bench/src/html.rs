@@ -238,11 +238,11 @@ pub fn render_html(r: &Report) -> String {
         escape(&r.meta.started_at),
         escape(&r.meta.coop_version)
     );
-    s.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>mode</th><th>tasks</th><th>success</th><th>rejected but passing</th><th>median time (successes)</th><th>median time (all)</th><th>median tokens</th><th>tokens per success</th><th>median cost</th><th>revision cycles (mean)</th><th>escalations</th><th>routing correct</th></tr>\n");
+    s.push_str("<h2>Summary</h2>\n<table id=\"summary\"><tr><th>mode</th><th>tasks</th><th>success</th><th>rejected but passing</th><th>delivered but failing</th><th>median time (successes)</th><th>median time (all)</th><th>median tokens</th><th>tokens per success</th><th>median cost</th><th>revision cycles (mean)</th><th>escalations</th><th>routing correct</th></tr>\n");
     for m in &r.summary {
         let _ = writeln!(
             s,
-            "<tr data-mode=\"{}\"><td>{}</td><td>{}</td><td>{}/{} ({:.0} %)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-mode=\"{}\"><td>{}</td><td>{}</td><td>{}/{} ({:.0} %)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
             escape(&m.mode),
             escape(&m.mode),
             m.tasks,
@@ -250,6 +250,7 @@ pub fn render_html(r: &Report) -> String {
             m.tasks,
             m.success_rate * 100.0,
             m.rejected_but_passing,
+            m.delivered_but_failing,
             fmt_secs(m.median_time_ms_success),
             fmt_secs(m.median_time_ms),
             fmt_count(m.median_tokens),

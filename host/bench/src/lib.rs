@@ -99,6 +99,11 @@ impl Row {
     pub fn rejected_but_passing(&self) -> bool {
         !self.delivered() && self.acceptance_passed
     }
+    /// coop delivered the change, but the hidden tests fail on it: a wrong
+    /// change handed to the user as done, the worst result a run can have.
+    pub fn delivered_but_failing(&self) -> bool {
+        self.delivered() && !self.acceptance_passed
+    }
     /// Record the acceptance check: what failed, empty when it passed.
     pub fn set_acceptance(&mut self, failures: Vec<String>) {
         self.acceptance_passed = failures.is_empty();
@@ -184,6 +189,10 @@ pub struct ModeSummary {
     /// not counted in `succeeded`.
     #[serde(default)]
     pub rejected_but_passing: usize,
+    /// Runs coop delivered whose change fails the hidden tests
+    /// ([`Row::delivered_but_failing`]).
+    #[serde(default)]
+    pub delivered_but_failing: usize,
     /// Median wall time of the successful runs (time to completion), ms;
     /// None when none succeeded.
     pub median_time_ms_success: Option<u64>,
@@ -266,6 +275,7 @@ pub fn summarize(mode: &str, rows: &[Row]) -> ModeSummary {
             succeeded as f64 / rs.len() as f64
         },
         rejected_but_passing: rs.iter().filter(|r| r.rejected_but_passing()).count(),
+        delivered_but_failing: rs.iter().filter(|r| r.delivered_but_failing()).count(),
         median_time_ms_success: median_u64(&times_ok),
         median_time_ms: median_u64(&times),
         median_tokens: median_u64(&tokens),
@@ -494,6 +504,7 @@ pub fn result_label(row: &Row) -> &'static str {
 /// What the summary's success columns mean, under the table.
 pub const SUCCESS_NOTE: &str = "success: coop delivered the change (approved, exit 0) and the hidden acceptance tests pass on it; \
 rejected but passing: coop did not deliver the change, yet the tree it left passes those tests (not a success); \
+delivered but failing: coop delivered the change as done, yet those tests fail on it; \
 tokens per success: tokens of all the mode's runs divided by its successes.";
 
 /// The Markdown report: per-mode summary, per-task table, drift.
@@ -513,17 +524,18 @@ pub fn render_markdown(r: &Report) -> String {
         "- started: {}, coop {}\n\n",
         r.meta.started_at, r.meta.coop_version
     ));
-    s.push_str("| mode | tasks | success | rejected but passing | median time (successes) | median time (all) | median tokens | tokens per success | median cost | revision cycles (mean) | escalations | routing correct |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| mode | tasks | success | rejected but passing | delivered but failing | median time (successes) | median time (all) | median tokens | tokens per success | median cost | revision cycles (mean) | escalations | routing correct |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for m in &r.summary {
         s.push_str(&format!(
-            "| {} | {} | {}/{} ({}) | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |\n",
+            "| {} | {} | {}/{} ({}) | {} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |\n",
             m.mode,
             m.tasks,
             m.succeeded,
             m.tasks,
             pct(m.success_rate),
             m.rejected_but_passing,
+            m.delivered_but_failing,
             fmt_secs(m.median_time_ms_success),
             fmt_secs(m.median_time_ms),
             fmt_count(m.median_tokens),

@@ -165,11 +165,11 @@ fn markdown_has_summary_rows_and_drift() {
     let md = render_markdown(&r);
     assert!(md.contains("| solo | 1 | 0/1 (0 %) |"), "{md}");
     assert!(
-        md.contains("| mob | 1 | 1/1 (100 %) | 0 | 10.0 s | 10.0 s | 150 | 150 | n/a |"),
+        md.contains("| mob | 1 | 1/1 (100 %) | 0 | 0 | 10.0 s | 10.0 s | 150 | 150 | n/a |"),
         "{md}"
     );
     assert!(
-        md.contains("| solo | 1 | 0/1 (0 %) | 0 | – | 4.0 s | 70 | – | n/a |"),
+        md.contains("| solo | 1 | 0/1 (0 %) | 0 | 0 | – | 4.0 s | 70 | – | n/a |"),
         "{md}"
     );
     assert!(
@@ -274,6 +274,7 @@ fn judged(task: &str, mode: &str, outcome: &str, exit_code: i32, passed: bool, t
 fn success_is_delivered_and_passing() {
     let ok = judged("01", "mob", "approved", 0, true, 10);
     assert!(ok.delivered() && ok.acceptance_passed && ok.success() && !ok.rejected_but_passing());
+    assert!(!ok.delivered_but_failing());
 
     let rejected = judged("02", "mob", "verification-failed", 3, true, 10);
     assert!(rejected.acceptance_passed, "the leftover tree passes");
@@ -285,10 +286,14 @@ fn success_is_delivered_and_passing() {
 
     let broken = judged("03", "mob", "approved", 0, false, 10);
     assert!(broken.delivered() && !broken.success() && !broken.rejected_but_passing());
+    assert!(
+        broken.delivered_but_failing(),
+        "a wrong change handed over as done"
+    );
     assert_eq!(broken.acceptance_failures, ["test failed"]);
 
     let both = judged("04", "mob", "role-failed", 7, false, 10);
-    assert!(!both.success() && !both.rejected_but_passing());
+    assert!(!both.success() && !both.rejected_but_passing() && !both.delivered_but_failing());
 
     // "approved" is only a delivery with exit 0.
     assert!(!judged("05", "mob", "approved", 1, true, 10).success());
@@ -305,8 +310,13 @@ fn summary_counts_rejected_but_passing_apart_and_tokens_per_success() {
     ];
     let mob = summarize("mob", &rows);
     assert_eq!(
-        (mob.tasks, mob.succeeded, mob.rejected_but_passing),
-        (4, 1, 1)
+        (
+            mob.tasks,
+            mob.succeeded,
+            mob.rejected_but_passing,
+            mob.delivered_but_failing
+        ),
+        (4, 1, 1, 1)
     );
     assert_eq!(mob.success_rate, 0.25);
     assert_eq!(mob.median_time_ms_success, Some(1_000));
@@ -337,11 +347,11 @@ fn summary_counts_rejected_but_passing_apart_and_tokens_per_success() {
     let r = Report::new(Meta::default(), vec!["solo".into(), "mob".into()], rows);
     let md = render_markdown(&r);
     assert!(
-        md.contains("| mob | 4 | 1/4 (25 %) | 1 | 1.0 s | 1.0 s | 250 | 1001 |"),
+        md.contains("| mob | 4 | 1/4 (25 %) | 1 | 1 | 1.0 s | 1.0 s | 250 | 1001 |"),
         "{md}"
     );
     assert!(
-        md.contains("| solo | 1 | 0/1 (0 %) | 1 | – | 1.0 s | 50 | – |"),
+        md.contains("| solo | 1 | 0/1 (0 %) | 1 | 0 | – | 1.0 s | 50 | – |"),
         "{md}"
     );
     assert!(

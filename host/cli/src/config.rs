@@ -191,6 +191,12 @@ pub struct SandboxSection {
     /// standard-library ones), in the sandbox. Never changes behaviour.
     #[serde(default = "default_true")]
     pub mechanical_fixes: bool,
+    /// For a bug fix or a feature, require a test that fails on the code
+    /// before the change: the change's tests are run against the base
+    /// commit with its test files laid over it, and a passing verification
+    /// without such a test fails with a message saying so.
+    #[serde(default = "default_true")]
+    pub test_evidence: bool,
 }
 
 fn default_true() -> bool {
@@ -210,6 +216,7 @@ impl Default for SandboxSection {
             image: default_image(),
             timeout_secs: default_verify_timeout(),
             mechanical_fixes: true,
+            test_evidence: true,
         }
     }
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod context;
+mod evidence;
 mod handoff_schema;
 mod inspect;
 mod resume;

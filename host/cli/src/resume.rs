@@ -58,6 +58,9 @@ pub struct Continuation {
     pub journal: Option<Recording>,
     /// Verification reports by the sha256 of the diff they verified.
     pub verifications: BTreeMap<String, VerificationReport>,
+    /// The test-evidence artifacts (`evidence-N.json`, as written) of those
+    /// reports that carry a judgement, by the same diff sha256.
+    pub evidence: BTreeMap<String, Vec<u8>>,
     /// Every answer the user gave so far, in order.
     pub answers: Vec<String>,
     /// This attempt's number (the first run was attempt 1).
@@ -242,6 +245,7 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
         .max_by_key(|r| r.exchanges.len());
 
     let mut verifications = BTreeMap::new();
+    let mut evidence = BTreeMap::new();
     for d in &dirs {
         let Ok(text) = std::fs::read_to_string(d.join("audit.jsonl")) else {
             continue;
@@ -268,6 +272,12 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
                 continue;
             }
             if let Ok(r) = serde_json::from_slice::<VerificationReport>(&bytes) {
+                if r.evidence.is_some()
+                    && let Some(n) = e["n"].as_u64()
+                    && let Ok(ev) = std::fs::read(d.join(format!("artifacts/evidence-{n}.json")))
+                {
+                    evidence.insert(diff_sha.to_string(), ev);
+                }
                 verifications.insert(diff_sha.to_string(), r);
             }
         }
@@ -284,6 +294,7 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
         plugins,
         journal,
         verifications,
+        evidence,
         attempt,
     })
 }

@@ -5,6 +5,7 @@
 
 pub mod conflict;
 pub mod context;
+pub mod evidence;
 pub mod exit;
 pub mod hash;
 pub mod path;

@@ -107,6 +107,11 @@ pub struct VerificationReport {
     /// fails the verification.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<crate::requested::RequestedDecl>,
+    /// Whether the change's own tests show what it changes (see
+    /// [`crate::evidence`]); set only for the task types that need it and
+    /// only on an otherwise passing report. Anything but `Shown` fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::TestEvidence>,
 }
 
 impl VerificationReport {
@@ -117,6 +122,15 @@ impl VerificationReport {
             self.passed = false;
         }
         self.missing = missing;
+    }
+
+    /// Record the judgement on the change's tests; missing evidence fails
+    /// the report.
+    pub fn set_evidence(&mut self, evidence: crate::evidence::TestEvidence) {
+        if !evidence.is_shown() {
+            self.passed = false;
+        }
+        self.evidence = Some(evidence);
     }
 
     /// A compact text form for a model prompt: failures first, bounded.
@@ -160,6 +174,10 @@ impl VerificationReport {
                 "The task asks for `{}`, but no Go file of the module declares or uses `{}`: add it.\n",
                 m.written, m.name
             ));
+        }
+        if let Some(msg) = self.evidence.as_ref().and_then(|e| e.message()) {
+            out.push_str(&msg);
+            out.push('\n');
         }
         if !self.unformatted.is_empty() {
             out.push_str(&format!(
@@ -268,6 +286,7 @@ mod summary_tests {
             image: String::new(),
             duration_ms: 0,
             missing: vec![],
+            evidence: None,
         }
     }
 

@@ -381,11 +381,15 @@ impl PluginHost {
                 return Ok(pre.clone());
             }
         }
-        let linker = self.linker_for(eff)?;
+        let mut linker = self.linker_for(eff)?;
         let inst_err = |e: wasmtime::Error| PluginError::Instantiate {
             plugin: plugin.manifest.name.clone(),
             reason: format!("{e:#}"),
         };
+        // Sockets are never linked (see `link_wasi`); a component that
+        // imports them (componentize-py's runtime imports every WASI
+        // interface) still loads, and traps if it calls one.
+        stub_sockets(&mut linker, &plugin.component, &self.engine).map_err(inst_err)?;
         let ipre = linker
             .instantiate_pre(&plugin.component)
             .map_err(inst_err)?;
@@ -404,7 +408,7 @@ impl PluginHost {
     fn linker_for(&self, eff: &Effective) -> Result<Linker<State>, PluginError> {
         let mut linker: Linker<State> = Linker::new(&self.engine);
         let e = |err: wasmtime::Error| PluginError::Engine(format!("{err:#}"));
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(e)?;
+        link_wasi(&mut linker).map_err(e)?;
         // Containment fix (found by host/plugins/tests/hostile.rs, attack
         // `sleep`): WASI's own monotonic clock lets a guest block the host
         // thread inside `subscribe-duration`/`subscribe-instant` + `poll` for
@@ -450,13 +454,15 @@ impl PluginHost {
             role,
             eff,
             services,
-            // Bare WASI: nothing inherited, no preopens, no network.
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-            limiter: Limiter {
-                cap: self.cfg.memory_bytes,
-                hit: false,
+            // Bare WASI: nothing inherited, no preopens, no network; random
+            // bytes bounded (the host allocates what the guest asks for).
+            wasi: WasiCtx::builder().max_random_size(MAX_RANDOM_BYTES).build(),
+            table: {
+                let mut t = ResourceTable::new();
+                t.set_max_capacity(MAX_RESOURCES);
+                t
             },
+            limiter: Limiter::new(self.cfg.memory_bytes),
             model_calls: 0,
             host_time: Duration::ZERO,
             started: Instant::now(),
@@ -667,33 +673,156 @@ fn write_cached(path: &Path, component: &Component) -> Result<(), String> {
     })
 }
 
-/// Memory limiter that remembers whether it refused a growth.
+/// Largest `get-random-bytes` answer (WASI's default is 64 MiB).
+const MAX_RANDOM_BYTES: u64 = 1 << 20;
+/// Live WASI resources (streams, pollables) one call may hold.
+const MAX_RESOURCES: usize = 10_000;
+/// Core instances, linear memories and tables one call may create. A Rust
+/// component has a handful of each; componentize-py's runtime some dozens
+/// of instances and tables.
+const MAX_INSTANCES: usize = 100;
+const MAX_MEMORIES: usize = 8;
+const MAX_TABLES: usize = 100;
+/// Table elements of all the call's tables together.
+const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+
+/// Store-wide limiter: the memory cap is for all the call's linear
+/// memories together (a component can have several memories, in several
+/// core instances), and so is the table cap; it remembers whether it
+/// refused a memory growth.
 struct Limiter {
     cap: usize,
+    memory: usize,
+    table_elements: usize,
     hit: bool,
+}
+
+impl Limiter {
+    fn new(cap: usize) -> Limiter {
+        Limiter {
+            cap,
+            memory: 0,
+            table_elements: 0,
+            hit: false,
+        }
+    }
 }
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.cap {
+        let total = (self.memory - current.min(self.memory)).saturating_add(desired);
+        if total > self.cap {
             self.hit = true;
             return Ok(false);
         }
+        self.memory = total;
         Ok(true)
     }
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 100_000)
+        let total =
+            (self.table_elements - current.min(self.table_elements)).saturating_add(desired);
+        if total > MAX_TABLE_ELEMENTS {
+            return Ok(false);
+        }
+        self.table_elements = total;
+        Ok(true)
     }
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+}
+
+/// Defines every `wasi:sockets/*` import of `component` as functions that
+/// trap and resources no function can produce. (wasmtime's
+/// `define_unknown_imports_as_traps` would do the same for every import
+/// but, matching names exactly, it also shadows the WASI interfaces that
+/// are linked under a newer 0.2 patch version than the component names.)
+fn stub_sockets(
+    linker: &mut Linker<State>,
+    component: &Component,
+    engine: &Engine,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::ResourceType;
+    use wasmtime::component::types::ComponentItem;
+    for (name, item) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        if !name.starts_with("wasi:sockets/") {
+            continue;
+        }
+        let mut li = linker.instance(name)?;
+        for (export, ext) in instance.exports(engine) {
+            match ext.ty {
+                ComponentItem::ComponentFunc(_) => {
+                    let full = format!("{name}#{export}");
+                    li.func_new(export, move |_, _, _, _| {
+                        Err(wasmtime::Error::msg(format!(
+                            "{full}: plugins have no network"
+                        )))
+                    })?;
+                }
+                // The sockets interfaces use the I/O interfaces' resources;
+                // those must be the types the WASI linker defines for them.
+                ComponentItem::Resource(_) => {
+                    let ty = match export {
+                        "pollable" => ResourceType::host::<wasmtime_wasi::p2::DynPollable>(),
+                        "input-stream" => ResourceType::host::<wasmtime_wasi::p2::DynInputStream>(),
+                        "output-stream" => {
+                            ResourceType::host::<wasmtime_wasi::p2::DynOutputStream>()
+                        }
+                        _ => ResourceType::host::<()>(),
+                    };
+                    li.resource(export, ty, |_, _| Ok(()))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The WASI interfaces a plugin may import: I/O streams and polling, the
+/// clocks (the monotonic one is shadowed in `linker_for`), random numbers,
+/// the CLI environment, exit and standard streams (empty: nothing is
+/// inherited), and the file-system types with no preopened directory.
+/// Sockets and name lookup are left out: a plugin never has network.
+fn link_wasi(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
+    use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView as _};
+    use wasmtime_wasi::p2::bindings::{cli, filesystem, random, sync};
+    use wasmtime_wasi::random::WasiRandom;
+    // io (error, poll, streams), clocks, random, stdin/stdout/stderr.
+    wasmtime_wasi::p2::add_to_linker_proxy_interfaces_sync(linker)?;
+    let l = linker;
+    random::insecure::add_to_linker::<State, WasiRandom>(l, |t| t.wasi.random())?;
+    random::insecure_seed::add_to_linker::<State, WasiRandom>(l, |t| t.wasi.random())?;
+    cli::exit::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::environment::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::terminal_input::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::terminal_output::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::terminal_stdin::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::terminal_stdout::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    cli::terminal_stderr::add_to_linker::<State, WasiCli>(l, State::cli)?;
+    filesystem::preopens::add_to_linker::<State, WasiFilesystem>(l, State::filesystem)?;
+    sync::filesystem::types::add_to_linker::<State, WasiFilesystem>(l, State::filesystem)?;
+    Ok(())
 }
 
 /// `wasi:clocks/monotonic-clock` whose waits never outlast the call's
@@ -1071,6 +1200,55 @@ mod tests {
         // The host's own engine matches a freshly built one with its settings.
         let h = PluginHost::new(HostConfig::default()).unwrap();
         assert_eq!(h.engine_hash, a);
+    }
+
+    /// A core module with one linear memory of `pages` 64 KiB pages,
+    /// written out byte by byte: header, then the memory section.
+    fn module_with_memory(engine: &Engine, pages: u8) -> wasmtime::Module {
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        if pages > 0 {
+            assert!(pages < 0x80, "one-byte LEB");
+            bytes.extend([0x05, 0x03, 0x01, 0x00, pages]);
+        }
+        wasmtime::Module::new(engine, &bytes).unwrap()
+    }
+
+    fn limited_store(engine: &Engine, cap: usize) -> Store<Limiter> {
+        let mut store = Store::new(engine, Limiter::new(cap));
+        store.limiter(|l| l);
+        store
+    }
+
+    #[test]
+    fn the_memory_cap_holds_for_all_memories_of_a_call_together() {
+        let engine = Engine::default();
+        let module = module_with_memory(&engine, 40);
+        // Cap: 100 pages. Two instances of 40 pages fit, a third does not,
+        // though each memory alone is far under the cap.
+        let mut store = limited_store(&engine, 100 * 65536);
+        wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        assert!(!store.data().hit);
+        assert!(wasmtime::Instance::new(&mut store, &module, &[]).is_err());
+        assert!(store.data().hit, "reported as the memory limit");
+    }
+
+    #[test]
+    fn a_call_creates_a_bounded_number_of_instances_and_memories() {
+        let engine = Engine::default();
+        let bare = module_with_memory(&engine, 0);
+        let mut store = limited_store(&engine, usize::MAX);
+        for _ in 0..MAX_INSTANCES {
+            wasmtime::Instance::new(&mut store, &bare, &[]).unwrap();
+        }
+        assert!(wasmtime::Instance::new(&mut store, &bare, &[]).is_err());
+
+        let tiny = module_with_memory(&engine, 1);
+        let mut store = limited_store(&engine, usize::MAX);
+        for _ in 0..MAX_MEMORIES {
+            wasmtime::Instance::new(&mut store, &tiny, &[]).unwrap();
+        }
+        assert!(wasmtime::Instance::new(&mut store, &tiny, &[]).is_err());
     }
 
     #[test]

@@ -76,7 +76,22 @@ pub(crate) fn run(
     args: &[&str],
     timeout: Duration,
 ) -> Result<GitOutput, WorkspaceError> {
-    let mut child = base_command(dir)
+    run_env(dir, args, &[], timeout)
+}
+
+/// [`run`] with extra environment variables (set after the ones
+/// [`base_command`] removes, so `GIT_INDEX_FILE` can name a private index).
+pub(crate) fn run_env(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    timeout: Duration,
+) -> Result<GitOutput, WorkspaceError> {
+    let mut cmd = base_command(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -281,6 +281,49 @@ impl Worktree {
         read_regular(&path, rel, max_bytes)
     }
 
+    /// The text of `rel` at the base commit: `None` when the base has no
+    /// such file (or it is not UTF-8, or larger than `max_bytes`).
+    pub fn base_file(&self, rel: &str, max_bytes: u64) -> Result<Option<String>, WorkspaceError> {
+        let spec = format!("{}:{rel}", self.base);
+        let out = run(
+            &self.root,
+            &["cat-file", "blob", &spec],
+            crate::git::GIT_TIMEOUT,
+        )?;
+        if !out.success || out.stdout.len() as u64 > max_bytes {
+            return Ok(None);
+        }
+        Ok(String::from_utf8(out.stdout).ok())
+    }
+
+    /// Writes the base commit's tree into `dest` (an existing, empty
+    /// directory) without touching the worktree, its index or the
+    /// repository's: a private index is read from the base commit and
+    /// checked out under `dest`.
+    pub fn export_base(&self, dest: &Path) -> Result<(), WorkspaceError> {
+        let scratch = tempfile::tempdir().map_err(|e| WorkspaceError::io(dest, e))?;
+        let index = scratch.path().join("index");
+        let index_arg = format!("--index-output={}", index.display());
+        run_ok(&self.root, &["read-tree", &index_arg, &self.base])?;
+        let prefix = format!("{}/", dest.display());
+        let prefix_arg = format!("--prefix={prefix}");
+        let args = ["checkout-index", "--all", "--force", &prefix_arg];
+        let out = crate::git::run_env(
+            &self.root,
+            &args,
+            &[("GIT_INDEX_FILE", index.as_os_str())],
+            crate::git::GIT_TIMEOUT,
+        )?;
+        if !out.success {
+            return Err(WorkspaceError::Git {
+                args: args.join(" "),
+                status: out.status,
+                stderr: out.stderr,
+            });
+        }
+        Ok(())
+    }
+
     /// Tracked and untracked-but-not-ignored files that exist as regular
     /// files, as sorted '/'-separated relative paths.
     pub fn list_files(&self) -> Result<Vec<String>, WorkspaceError> {

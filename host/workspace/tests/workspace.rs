@@ -643,3 +643,57 @@ fn changed_files_lists_added_and_modified_paths_not_deleted_or_ignored_ones() {
     again.sort();
     assert_eq!(again, files);
 }
+
+#[test]
+fn the_base_tree_and_its_files_are_read_without_touching_the_worktree() {
+    let (_tmp, root) = fixture();
+    let repo = Repo::open(&root).unwrap();
+    let wt = Worktree::create(&repo, "base").unwrap();
+    let out = wt.apply_edits(&[
+        FileEdit::Replace {
+            path: "main.go".into(),
+            old: "func main() {}".into(),
+            new: "func main() { println() }".into(),
+        },
+        FileEdit::Write {
+            path: "pkg/new.go".into(),
+            content: "package pkg\n".into(),
+        },
+    ]);
+    assert!(out.iter().all(applied));
+    wt.commit("c").unwrap();
+    // The base commit's text, also after the change was committed.
+    assert_eq!(
+        wt.base_file("main.go", 1024).unwrap().as_deref(),
+        Some("package main\n\nfunc main() {}\n")
+    );
+    assert_eq!(
+        wt.base_file("pkg/new.go", 1024).unwrap(),
+        None,
+        "not in the base"
+    );
+    assert_eq!(wt.base_file("main.go", 4).unwrap(), None, "over the limit");
+
+    let dest = tempfile::tempdir().unwrap();
+    wt.export_base(dest.path()).unwrap();
+    assert_eq!(
+        fs::read_to_string(dest.path().join("main.go")).unwrap(),
+        "package main\n\nfunc main() {}\n"
+    );
+    assert!(dest.path().join("internal/srv/srv_test.go").is_file());
+    assert!(
+        !dest.path().join("pkg").exists(),
+        "the change is not exported"
+    );
+    assert!(
+        !dest.path().join(".git").exists(),
+        "a plain tree, no repository"
+    );
+    // Neither the worktree nor its index moved: the change is still there.
+    assert_eq!(
+        fs::read_to_string(wt.root().join("main.go")).unwrap(),
+        "package main\n\nfunc main() { println() }\n"
+    );
+    assert_eq!(wt.changed_files().unwrap().len(), 2);
+    assert!(git(wt.root(), &["status", "--porcelain"]).is_empty());
+}
