@@ -90,29 +90,11 @@ fn solo(replies: Vec<String>, evidence: bool) -> (Option<i32>, Value, Vec<Value>
             .map(|r| ScriptedReply::text(r).expect_system_contains("You are the Implementer"))
             .collect(),
     );
-    let cfg = repo.path().join("coop-test.toml");
-    std::fs::write(&cfg, format!("[sandbox]\ntest_evidence = {evidence}\n")).expect("config");
-    let out = run_coop(
-        &[
-            "--config",
-            cfg.to_str().expect("utf8"),
-            "run",
-            "--solo",
-            "--json",
-            "--repo",
-            repo.path().to_str().expect("utf8"),
-            "--base-url",
-            &server.base_url(),
-            &repo.task(),
-        ],
-        repo.path(),
+    let (code, summary) = run_solo(
+        &repo,
+        &server.base_url(),
+        Some(&format!("[sandbox]\ntest_evidence = {evidence}\n")),
     );
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "summary is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
     let evs = events(&run_dir);
     let mut summary = summary;
@@ -122,7 +104,7 @@ fn solo(replies: Vec<String>, evidence: bool) -> (Option<i32>, Value, Vec<Value>
     if let Ok(bytes) = std::fs::read(run_dir.join("artifacts/evidence-3.json")) {
         summary["evidence_3"] = serde_json::from_slice(&bytes).expect("evidence artifact is JSON");
     }
-    (out.status.code(), summary, evs, server)
+    (code, summary, evs, server)
 }
 
 #[test]

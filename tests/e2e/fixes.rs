@@ -72,32 +72,18 @@ fn solo(defect: &str, fixes: bool) -> (Option<i32>, Value, ModelServer) {
             })
             .collect(),
     );
-    let cfg = repo.path().join("coop-test.toml");
-    std::fs::write(&cfg, format!("[sandbox]\nmechanical_fixes = {fixes}\n")).expect("config");
-    let out = run_coop(
-        &[
-            "--config",
-            cfg.to_str().expect("utf8"),
-            "run",
-            "--solo",
-            "--json",
-            "--repo",
-            repo.path().to_str().expect("utf8"),
-            "--base-url",
-            &server.base_url(),
-            &repo.task(),
-        ],
-        repo.path(),
+    let (code, summary) = run_solo(
+        &repo,
+        &server.base_url(),
+        Some(&format!("[sandbox]\nmechanical_fixes = {fixes}\n")),
     );
-    let summary: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("summary is not JSON ({e})"));
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
     let evs = events(&run_dir);
     let patch =
         std::fs::read_to_string(summary["patch"].as_str().unwrap_or_default()).unwrap_or_default();
     drop(repo);
     (
-        out.status.code(),
+        code,
         serde_json::json!({"summary": summary, "events": evs, "patch": patch}),
         server,
     )

@@ -140,6 +140,42 @@ impl ExampleRepo {
     }
 }
 
+/// `coop run --solo --json` on an example repository against a model
+/// server, with `config` (TOML) as the configuration file when given:
+/// the exit code and the JSON summary.
+pub fn run_solo(
+    repo: &ExampleRepo,
+    base_url: &str,
+    config: Option<&str>,
+) -> (Option<i32>, serde_json::Value) {
+    let cfg = repo.path().join("coop-test.toml");
+    let mut args: Vec<String> = Vec::new();
+    if let Some(text) = config {
+        std::fs::write(&cfg, text).unwrap_or_else(|e| panic!("config: {e}"));
+        args.extend(["--config".into(), cfg.to_string_lossy().into_owned()]);
+    }
+    args.extend(
+        ["run", "--solo", "--json", "--repo"]
+            .iter()
+            .map(|a| a.to_string()),
+    );
+    args.extend([
+        repo.path().to_string_lossy().into_owned(),
+        "--base-url".into(),
+        base_url.into(),
+        repo.task(),
+    ]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run_coop(&argv, repo.path());
+    let summary = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "summary is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), summary)
+}
+
 /// Run `coop` with a scrubbed environment (no API keys, no proxies).
 pub fn run_coop(args: &[&str], cwd: &Path) -> Output {
     run_coop_env(args, cwd, &[])
