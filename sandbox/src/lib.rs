@@ -8,11 +8,16 @@
 //! read-only rootfs and resource limits, collects its output with a cap, and
 //! parses it into [`coop_core::VerificationReport`].
 //!
+//! A module's dependencies come from `vendor/`, the user's module cache or
+//! coop's own, filled by a separate download step, each mounted read-only
+//! (see [`modules`]); verification itself never has network.
+//!
 //! Before verification, [`Sandbox::fix`] can apply mechanical fixes to the
 //! files a change touched (gofmt, unused and missing standard-library
 //! imports) with the same image's `coop-verify -fix` mode.
 
 pub mod fix;
+pub mod modules;
 pub mod parse;
 
 use std::collections::HashMap;
@@ -23,7 +28,7 @@ use std::time::{Duration, Instant};
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, Mount, MountType};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, ListContainersOptionsBuilder,
     LogsOptionsBuilder, RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder,
@@ -32,8 +37,10 @@ use coop_core::VerificationReport;
 use futures_util::StreamExt;
 
 pub use fix::{FileFix, FixParseError, FixReport, parse_fix_output};
+pub use modules::{DownloadConfig, DownloadReport, GoEnv, ModuleSource};
 pub use parse::{
-    ContainerRun, GoTestOutput, build_report, parse_diagnostics, parse_go_test_json, parse_gofmt,
+    ContainerRun, GoTestOutput, TranscriptFault, build_report, check_transcript, parse_diagnostics,
+    parse_go_test_json, parse_gofmt,
 };
 
 /// The image tag build-image.sh produces for the pinned Go version.
@@ -57,6 +64,20 @@ pub enum SandboxError {
         #[source]
         source: DockerError,
     },
+    #[error(
+        "the verification report cannot be trusted ({fault}); the code under test may have interfered with the verifier{stderr}"
+    )]
+    ReportRejected {
+        #[source]
+        fault: TranscriptFault,
+        /// The tail of the container's stderr, prefixed with ": " when not
+        /// empty (the verifier's own complaints).
+        stderr: String,
+    },
+    #[error(
+        "worktree {path}: {reason}; verification masks secret files (`.env`, keys, credential stores) and cannot here; set [run] send_secret_files = true to verify without masking"
+    )]
+    SecretMask { path: PathBuf, reason: String },
     #[error("the import/format fixer did not finish within {after:?}")]
     FixTimedOut { after: Duration },
     #[error("the import/format fixer failed (exit code {exit_code:?}): {stderr}")]
@@ -69,6 +90,17 @@ pub enum SandboxError {
         #[source]
         source: FixParseError,
     },
+    #[error(
+        "the module's dependencies are not available offline (go: {go_error}); {tried}. Verification has no network: vendor them (`go mod vendor`, with vendor/ in the repository), have them in your module cache (`go mod download` in the repository; coop mounts it read-only, [sandbox] module_cache), or let coop download them from your GOPROXY before verifying ([sandbox] download_modules = true)"
+    )]
+    ModulesUnavailable {
+        /// go's own complaint (vet or build), first line.
+        go_error: String,
+        /// What coop looked at and why it did not suffice.
+        tried: String,
+    },
+    #[error("module cache {path}: {reason}")]
+    ModuleCache { path: PathBuf, reason: String },
 }
 
 /// Limits and knobs of one verification run.
@@ -109,7 +141,31 @@ pub struct SandboxConfig {
     /// Extra container labels, e.g. `coop.run=<run id>`, so the containers
     /// of a run that was killed can be found and removed ([`Sandbox::remove_labelled`]).
     pub labels: Vec<(String, String)>,
+    /// Mount every secret file of the worktree (`.env`, keys, credential
+    /// stores: [`coop_core::secrets::is_secret_file`]) as an empty file in
+    /// verification, so code under test cannot print one into output that
+    /// goes to a model. Default on; the CLI turns it off only when the user
+    /// lets secret files be sent anyway (`[run] send_secret_files`).
+    pub mask_secret_files: bool,
+    /// The user's module cache (GOMODCACHE on the host). When the module
+    /// has requirements and no `vendor/`, and this cache holds every
+    /// required module, its entries for the modules go.mod/go.sum name are
+    /// mounted read-only into verification. `None`: never used.
+    pub module_cache: Option<PathBuf>,
+    /// The download step ([`Sandbox::download_modules`]) that fills coop's
+    /// own module cache when neither `vendor/` nor `module_cache` has the
+    /// dependencies. `None`: off (such a module then fails verification
+    /// with [`SandboxError::ModulesUnavailable`]).
+    pub download: Option<DownloadConfig>,
 }
+
+/// At most this many secret files are masked; a worktree with more is
+/// refused (each mask is a mount, and the count would be the repository's
+/// to choose).
+pub const MAX_MASKED_FILES: usize = 1000;
+/// A worktree walk for secret files stops with an error past this many
+/// entries, so a hostile tree cannot make it run without end.
+pub const MAX_WALK_ENTRIES: usize = 500_000;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -128,6 +184,9 @@ impl Default for SandboxConfig {
             read_only_worktree: true,
             user: None,
             labels: Vec::new(),
+            mask_secret_files: true,
+            module_cache: None,
+            download: None,
         }
     }
 }
@@ -154,6 +213,106 @@ struct ContainerJob {
     timeout: Duration,
     /// Cap of the collected stdout and of stderr.
     log_cap: usize,
+    /// Worktree-relative paths mounted as empty, read-only files.
+    masked: Vec<String>,
+    /// Further mounts (module cache entries, the download step's inputs).
+    mounts: Vec<Mount>,
+    /// Environment over the image's (`NAME=value`).
+    env: Vec<String>,
+    /// Docker network mode: `none` except for the download step.
+    network: &'static str,
+    /// Replaces the image's entrypoint (coop-verify).
+    entrypoint: Option<Vec<String>>,
+    /// Mount a `/tmp` tmpfs (build cache, test binaries).
+    tmpfs: bool,
+    working_dir: &'static str,
+}
+
+impl ContainerJob {
+    /// A job with verification's lock-down: no network, the image's
+    /// entrypoint, a `/tmp` tmpfs, nothing mounted but the worktree; the
+    /// caller sets the command, timeouts and caps.
+    fn locked_down(role: &'static str) -> Self {
+        ContainerJob {
+            role,
+            cmd: Vec::new(),
+            writable: false,
+            timeout: Duration::ZERO,
+            log_cap: 0,
+            masked: Vec::new(),
+            mounts: Vec::new(),
+            env: Vec::new(),
+            network: "none",
+            entrypoint: None,
+            tmpfs: true,
+            working_dir: "/work",
+        }
+    }
+}
+
+/// The worktree-relative paths of the regular files under `root` that are
+/// secret files by name, in a stable order. `.git` is skipped (never
+/// mounted content of the repository's code), symlinks are not followed
+/// (one that points at a secret file inside the tree reads the masked
+/// mount; one that points outside the tree resolves inside the container,
+/// where there is nothing of the host). `Err` names why the walk gave up.
+fn secret_files(root: &Path) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        let read_err = |e: std::io::Error| format!("reading {}: {e}", dir.display());
+        for entry in std::fs::read_dir(&dir).map_err(read_err)? {
+            let entry = entry.map_err(read_err)?;
+            seen += 1;
+            if seen > MAX_WALK_ENTRIES {
+                return Err(format!(
+                    "more than {MAX_WALK_ENTRIES} files and directories"
+                ));
+            }
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() {
+                if dir == root && entry.file_name() == ".git" {
+                    continue;
+                }
+                stack.push(path);
+                continue;
+            }
+            // The rule looks at the file name only, and every name it
+            // matches is ASCII.
+            let secret = entry
+                .file_name()
+                .to_str()
+                .is_some_and(coop_core::secrets::is_secret_file);
+            if !ft.is_file() || !secret {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(Path::to_str)
+                .ok_or_else(|| {
+                    format!(
+                        "the secret file {} has a path that is not UTF-8",
+                        path.display()
+                    )
+                })?;
+            found.push(rel.to_string());
+            if found.len() > MAX_MASKED_FILES {
+                return Err(format!("more than {MAX_MASKED_FILES} secret files"));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The json-file driver's `max-size` for a container whose output the host
+/// reads up to `log_cap` bytes: the stored log also holds a JSON envelope
+/// per write (stream, time), so twice the cap plus 1 MiB, in KiB.
+fn log_file_bound(log_cap: usize) -> String {
+    format!("{}k", (2 * log_cap + (1 << 20)) / 1024 + 1)
 }
 
 /// The last `max` bytes of `s` (at a char boundary), for error messages.
@@ -303,9 +462,21 @@ impl Sandbox {
         let started = Instant::now();
         let cfg = &self.cfg;
         let (path, user) = self.prepare_worktree(worktree, Purpose::Verify)?;
+        let masked = if cfg.mask_secret_files {
+            secret_files(&path).map_err(|reason| SandboxError::SecretMask {
+                path: path.clone(),
+                reason,
+            })?
+        } else {
+            Vec::new()
+        };
+        // Where the dependencies come from (vendor/, a module cache, the
+        // download step): decided, and a download run, before the
+        // container starts.
+        let modules = self.prepare_modules(&path).await?;
+        let source = modules.source.clone();
         let step_secs = cfg.step_timeout.as_secs().max(1);
         let job = ContainerJob {
-            role: "verify",
             cmd: vec![
                 "-dir".into(),
                 "/work".into(),
@@ -321,10 +492,38 @@ impl Sandbox {
             // The verifier caps each step's streams; JSON escaping can grow
             // them, so allow some slack before the host stops collecting.
             log_cap: 4 * (4 * cfg.output_cap + cfg.test_output_cap) + (1 << 20),
+            masked: masked.clone(),
+            mounts: modules.mounts,
+            env: modules.env,
+            ..ContainerJob::locked_down("verify")
         };
-        let run = self.run_container(&path, &user, &job).await?;
+        let run = self.run_container(Some(&path), &user, &job).await?;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Ok(build_report(&run, &cfg.image, duration_ms, cfg.output_cap))
+        let report = build_report(&run, &cfg.image, duration_ms, cfg.output_cap).map_err(|fault| {
+            let err = tail(&run.stderr, 2000);
+            SandboxError::ReportRejected {
+                fault,
+                stderr: if err.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", err.trim())
+                },
+            }
+        });
+        let mut report = report?;
+        report.masked = masked;
+        // A failure that is only go saying it may not download a required
+        // module is no fault of the code: say what coop tried and the three
+        // ways to provide dependencies, instead of go's one line.
+        if !report.passed
+            && let Some(go_error) = modules::offline_lookup_error(&report)
+        {
+            return Err(SandboxError::ModulesUnavailable {
+                go_error,
+                tried: source.describe(),
+            });
+        }
+        Ok(report)
     }
 
     /// Apply mechanical, behaviour-preserving fixes to `files` (paths
@@ -367,15 +566,18 @@ impl Sandbox {
             cmd.extend(sent.iter().map(|f| f.to_string()));
             let path_bytes: usize = sent.iter().map(|f| f.len()).sum();
             let job = ContainerJob {
-                role: "fix",
                 cmd,
                 writable: true,
                 timeout: cfg.fix_timeout,
                 // One short line per file (path, import lists, maybe a parse
                 // error) plus slack for JSON escaping.
                 log_cap: (1 << 20) + 2 * path_bytes + 16 * 1024 * sent.len(),
+                // The fixer runs no repository code and reads only the
+                // files it is given.
+                masked: Vec::new(),
+                ..ContainerJob::locked_down("fix")
             };
-            let run = self.run_container(&path, &user, &job).await?;
+            let run = self.run_container(Some(&path), &user, &job).await?;
             if run.timed_out {
                 return Err(SandboxError::FixTimedOut {
                     after: cfg.fix_timeout,
@@ -410,10 +612,11 @@ impl Sandbox {
         })
     }
 
-    /// Create, run and remove one container for `job`.
+    /// Create, run and remove one container for `job`, with the worktree
+    /// `path` (if any) at /work.
     async fn run_container(
         &self,
-        path: &Path,
+        path: Option<&Path>,
         user: &str,
         job: &ContainerJob,
     ) -> Result<ContainerRun, SandboxError> {
@@ -493,36 +696,65 @@ impl Sandbox {
 
     async fn create(
         &self,
-        path: &Path,
+        path: Option<&Path>,
         user: &str,
         job: &ContainerJob,
     ) -> Result<String, SandboxError> {
         let cfg = &self.cfg;
         let mode = if job.writable { "rw" } else { "ro" };
+        // Masks go through the mounts API, not the bind syntax, whose ':'
+        // and ',' a file name could hold.
+        let masks: Vec<Mount> = job
+            .masked
+            .iter()
+            .map(|rel| Mount {
+                target: Some(format!("/work/{rel}")),
+                source: Some("/dev/null".into()),
+                typ: Some(MountType::BIND),
+                read_only: Some(true),
+                ..Default::default()
+            })
+            .chain(job.mounts.iter().cloned())
+            .collect();
         let host_config = HostConfig {
-            binds: Some(vec![format!("{}:/work:{mode}", path.display())]),
-            network_mode: Some("none".into()),
+            binds: path.map(|p| vec![format!("{}:/work:{mode}", p.display())]),
+            mounts: (!masks.is_empty()).then_some(masks),
+            network_mode: Some(job.network.into()),
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(vec!["no-new-privileges".into()]),
             readonly_rootfs: Some(true),
             // exec: go test runs the compiled test binaries from /tmp.
-            tmpfs: Some(HashMap::from([(
-                "/tmp".to_string(),
-                format!("rw,exec,nosuid,nodev,size={}", cfg.tmpfs_bytes),
-            )])),
+            tmpfs: job.tmpfs.then(|| {
+                HashMap::from([(
+                    "/tmp".to_string(),
+                    format!("rw,exec,nosuid,nodev,size={}", cfg.tmpfs_bytes),
+                )])
+            }),
             memory: Some(cfg.memory_bytes),
             // Same as memory: no swap, so the memory limit is a real limit.
             memory_swap: Some(cfg.memory_bytes),
             nano_cpus: Some(cfg.nano_cpus),
             pids_limit: Some(cfg.pids_limit),
+            // Docker keeps what the container prints in a log on the host;
+            // bound it (with its own driver, whatever the daemon's default)
+            // to a little over what the host reads.
+            log_config: Some(HostConfigLogConfig {
+                typ: Some("json-file".into()),
+                config: Some(HashMap::from([
+                    ("max-size".to_string(), log_file_bound(job.log_cap)),
+                    ("max-file".to_string(), "1".to_string()),
+                ])),
+            }),
             ..Default::default()
         };
         let body = ContainerCreateBody {
             image: Some(cfg.image.clone()),
             cmd: Some(job.cmd.clone()),
+            entrypoint: job.entrypoint.clone(),
+            env: (!job.env.is_empty()).then(|| job.env.clone()),
             user: Some(user.to_string()),
-            working_dir: Some("/work".into()),
-            network_disabled: Some(true),
+            working_dir: Some(job.working_dir.into()),
+            network_disabled: Some(job.network == "none"),
             attach_stdout: Some(true),
             attach_stderr: Some(true),
             tty: Some(false),

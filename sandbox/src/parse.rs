@@ -56,14 +56,95 @@ pub struct ContainerRun {
     pub exit_code: Option<i64>,
 }
 
-/// Parse the verifier's stdout into its lines, ignoring anything that is not
-/// a JSON object (a line cut by the log cap, stray prints).
-pub fn parse_verifier_lines(stdout: &str) -> Vec<VerifierLine> {
-    stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with('{'))
-        .filter_map(|l| serde_json::from_str::<VerifierLine>(l).ok())
-        .collect()
+/// Why the host does not take a verification container's output as a
+/// report. The verifier prints exactly one `start` line, one line per step
+/// in [`VerifyStep::ALL`] order, and one `done` line, and exits 0 exactly
+/// when every step passed; anything else means something other than the
+/// verifier wrote to its output (or the verifier broke), so nothing in it
+/// can be believed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranscriptFault {
+    #[error("line {line} is not a verifier line")]
+    NotALine { line: usize },
+    #[error("line {line}: expected the {expected} line, found {found}")]
+    OutOfOrder {
+        line: usize,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("line {line}: output after the verifier's final line")]
+    AfterDone { line: usize },
+    #[error(
+        "the verifier's output ends before its {expected} line (container exit code {exit_code:?}) although nothing stopped it"
+    )]
+    Missing {
+        expected: &'static str,
+        exit_code: Option<i64>,
+    },
+    #[error("every step reported passing, but the verifier's exit code is {exit_code:?}, not 0")]
+    ExitMismatch { exit_code: Option<i64> },
+}
+
+/// The verifier's lines in the order it prints them.
+const TRANSCRIPT: [&str; 6] = ["start", "gofmt", "vet", "build", "test", "done"];
+
+fn line_label(l: &VerifierLine) -> String {
+    match (l.kind.as_str(), l.step.as_deref()) {
+        ("step", Some(s)) => s.chars().take(40).collect(),
+        (k, _) => k.chars().take(40).collect(),
+    }
+}
+
+/// Check the verifier's stdout line by line against the one sequence it
+/// prints and return its lines. Only the host's own interventions explain
+/// a short transcript: after a wall-clock kill (`timed_out`) or at the log
+/// cap (`logs_truncated`) a prefix is accepted, and its last line may be
+/// cut. Everything else — a line that is not the verifier's, a step twice,
+/// out of order or unknown, anything after `done`, an end nothing caused —
+/// is a [`TranscriptFault`].
+pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, TranscriptFault> {
+    let cut_short = run.timed_out || run.logs_truncated;
+    let mut lines = Vec::new();
+    let segments: Vec<&str> = run.stdout.split('\n').collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, seg) in segments.iter().enumerate() {
+        let line = i + 1;
+        // The text after the final newline: empty when the output ended
+        // with a whole line.
+        if i == last && seg.is_empty() {
+            break;
+        }
+        if lines.len() == TRANSCRIPT.len() {
+            return Err(TranscriptFault::AfterDone { line });
+        }
+        let parsed = serde_json::from_str::<VerifierLine>(seg).ok();
+        let Some(l) = parsed else {
+            if i == last && cut_short {
+                break;
+            }
+            return Err(TranscriptFault::NotALine { line });
+        };
+        let expected = TRANSCRIPT[lines.len()];
+        let kind_ok = match expected {
+            "start" | "done" => l.kind == expected && l.step.is_none(),
+            step => l.kind == "step" && l.step.as_deref() == Some(step),
+        };
+        if !kind_ok {
+            return Err(TranscriptFault::OutOfOrder {
+                line,
+                expected,
+                found: line_label(&l),
+            });
+        }
+        lines.push(l);
+    }
+    if lines.len() < TRANSCRIPT.len() && !cut_short {
+        return Err(TranscriptFault::Missing {
+            expected: TRANSCRIPT[lines.len()],
+            exit_code: run.exit_code,
+        });
+    }
+    Ok(lines)
 }
 
 /// `gofmt -l` prints one path per line.
@@ -380,17 +461,19 @@ fn combine(a: &str, b: &str, cap: usize) -> (String, bool) {
     (s, cut)
 }
 
-/// Turn one container run into the report. Steps the verifier never
-/// reported: if the host killed the container, the first one is `TimedOut`
-/// (it was running) and the rest `Skipped`; otherwise they are `Failed` with
-/// the container's stderr as output.
+/// Turn one container run into the report, after [`check_transcript`].
+/// Steps the verifier never reported (only possible when the host cut the
+/// run short): if the host killed the container, the first one is
+/// `TimedOut` (it was running) and the rest `Skipped`; at the log cap they
+/// are `Failed`. A report whose steps all passed must come from a verifier
+/// that exited 0.
 pub fn build_report(
     run: &ContainerRun,
     image: &str,
     duration_ms: u64,
     output_cap: usize,
-) -> VerificationReport {
-    let lines = parse_verifier_lines(&run.stdout);
+) -> Result<VerificationReport, TranscriptFault> {
+    let lines = check_transcript(run)?;
     let mut steps = Vec::new();
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
@@ -492,7 +575,12 @@ pub fn build_report(
     }
 
     let passed = steps.iter().all(|s| s.status == StepStatus::Passed);
-    VerificationReport {
+    if passed && run.exit_code != Some(0) {
+        return Err(TranscriptFault::ExitMismatch {
+            exit_code: run.exit_code,
+        });
+    }
+    Ok(VerificationReport {
         passed,
         steps,
         packages,
@@ -502,7 +590,9 @@ pub fn build_report(
         duration_ms,
         missing: Vec::new(),
         evidence: None,
-    }
+        masked: Vec::new(),
+        base: None,
+    })
 }
 
 #[cfg(test)]
@@ -653,7 +743,7 @@ mod tests {
             exit_code: Some(0),
             ..Default::default()
         };
-        let r = build_report(&run, "img", 7, 1000);
+        let r = build_report(&run, "img", 7, 1000).unwrap();
         assert!(!r.passed);
         let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
         assert_eq!(
@@ -675,11 +765,15 @@ mod tests {
     #[test]
     fn report_when_container_killed() {
         let run = ContainerRun {
-            stdout: step_line("gofmt", 0, "", "") + "\n",
+            stdout: format!(
+                "{}\n{}\n",
+                r#"{"kind":"start","go_version":"go1.27.3"}"#,
+                step_line("gofmt", 0, "", "")
+            ),
             timed_out: true,
             ..Default::default()
         };
-        let r = build_report(&run, "img", 1, 100);
+        let r = build_report(&run, "img", 1, 100).unwrap();
         let st: Vec<_> = r.steps.iter().map(|s| s.status).collect();
         assert_eq!(
             st,
@@ -700,10 +794,150 @@ mod tests {
             exit_code: Some(127),
             ..Default::default()
         };
-        let r = build_report(&run, "img", 1, 100);
-        assert!(r.steps.iter().all(|s| s.status == StepStatus::Failed));
-        assert!(r.steps[0].output.contains("exec failed"));
-        assert!(r.steps[0].output.contains("127"));
+        // Nothing stopped it, so a silent verifier is not a report at all.
+        assert_eq!(
+            build_report(&run, "img", 1, 100).map(|r| r.passed),
+            Err(TranscriptFault::Missing {
+                expected: "start",
+                exit_code: Some(127)
+            })
+        );
+    }
+
+    fn passing_transcript() -> Vec<String> {
+        let mut v =
+            vec![r#"{"kind":"start","go_version":"go1.27.3","cache_seeded":true}"#.to_string()];
+        for s in ["gofmt", "vet", "build", "test"] {
+            v.push(step_line(s, 0, "", ""));
+        }
+        v.push(r#"{"kind":"done"}"#.to_string());
+        v
+    }
+
+    fn run_of(lines: &[String], exit: Option<i64>) -> ContainerRun {
+        ContainerRun {
+            stdout: lines.join("\n") + "\n",
+            exit_code: exit,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_whole_passing_transcript_with_exit_zero_is_a_pass() {
+        let r = build_report(&run_of(&passing_transcript(), Some(0)), "img", 1, 100).unwrap();
+        assert!(r.passed);
+    }
+
+    #[test]
+    fn forged_duplicate_missing_or_extra_lines_are_faults_never_a_pass() {
+        let good = passing_transcript();
+        let fail_test = step_line("test", 1, "", "FAIL");
+        // A test that writes a passing "test" line before the verifier
+        // writes the real, failing one (what /proc/1/fd/1 allowed).
+        let mut forged = good.clone();
+        forged[4] = step_line("test", 0, "", "");
+        forged.insert(5, fail_test.clone());
+        let cases: Vec<(Vec<String>, TranscriptFault)> = vec![
+            (
+                forged,
+                TranscriptFault::OutOfOrder {
+                    line: 6,
+                    expected: "done",
+                    found: "test".into(),
+                },
+            ),
+            (
+                {
+                    let mut v = good.clone();
+                    v.push(r#"{"kind":"done"}"#.into());
+                    v
+                },
+                TranscriptFault::AfterDone { line: 7 },
+            ),
+            (
+                {
+                    let mut v = good.clone();
+                    v.insert(2, "PASS".into());
+                    v
+                },
+                TranscriptFault::NotALine { line: 3 },
+            ),
+            (
+                {
+                    let mut v = good.clone();
+                    v.remove(2);
+                    v
+                },
+                TranscriptFault::OutOfOrder {
+                    line: 3,
+                    expected: "vet",
+                    found: "build".into(),
+                },
+            ),
+            (
+                good[..5].to_vec(),
+                TranscriptFault::Missing {
+                    expected: "done",
+                    exit_code: Some(0),
+                },
+            ),
+            (
+                {
+                    let mut v = good.clone();
+                    v.insert(1, r#"{"kind":"step","step":"lint","exit_code":0}"#.into());
+                    v
+                },
+                TranscriptFault::OutOfOrder {
+                    line: 2,
+                    expected: "gofmt",
+                    found: "lint".into(),
+                },
+            ),
+        ];
+        for (lines, want) in cases {
+            let got = build_report(&run_of(&lines, Some(0)), "img", 1, 100).map(|r| r.passed);
+            assert_eq!(got, Err(want), "{lines:#?}");
+        }
+        // The verifier's exit code is the second channel: all steps passing
+        // from a verifier that did not exit 0 is refused.
+        for exit in [Some(1), Some(2), None] {
+            assert_eq!(
+                build_report(&run_of(&good, exit), "img", 1, 100).map(|r| r.passed),
+                Err(TranscriptFault::ExitMismatch { exit_code: exit })
+            );
+        }
+        // A failing step with exit 1 is an ordinary failed report.
+        let mut failing = good.clone();
+        failing[4] = fail_test;
+        let r = build_report(&run_of(&failing, Some(1)), "img", 1, 100).unwrap();
+        assert!(!r.passed);
+    }
+
+    #[test]
+    fn only_the_hosts_own_cut_explains_a_short_transcript() {
+        let good = passing_transcript();
+        // At the log cap the last line may be cut mid-way.
+        let mut stdout = good[..3].join("\n");
+        stdout.push_str("\n{\"kind\":\"step\",\"st");
+        let run = ContainerRun {
+            stdout,
+            logs_truncated: true,
+            ..Default::default()
+        };
+        let r = build_report(&run, "img", 1, 100).unwrap();
+        assert!(!r.passed);
+        assert_eq!(r.steps[1].status, StepStatus::Passed);
+        assert_eq!(r.steps[2].status, StepStatus::Failed);
+        // Without the cap, the same cut line is a fault.
+        let run = ContainerRun {
+            logs_truncated: false,
+            exit_code: Some(0),
+            ..run
+        };
+        assert_eq!(
+            build_report(&run, "img", 1, 100).map(|r| r.passed),
+            Err(TranscriptFault::NotALine { line: 4 })
+        );
     }
 
     proptest! {
@@ -714,6 +948,27 @@ mod tests {
             let _ = parse_gofmt(&s);
             let run = ContainerRun { stdout: s.clone(), stderr: s.clone(), ..Default::default() };
             let _ = build_report(&run, "img", 0, cap);
+        }
+
+        /// Whatever is inserted into a passing transcript, wherever, and
+        /// whatever the exit code, the result is never a pass.
+        #[test]
+        fn no_insertion_into_a_transcript_makes_a_pass(
+            at in 0usize..7,
+            extra in prop_oneof![
+                Just(r#"{"kind":"step","step":"test","exit_code":0}"#.to_string()),
+                Just(r#"{"kind":"done"}"#.to_string()),
+                Just(r#"{"kind":"start"}"#.to_string()),
+                "\\PC{0,40}",
+            ],
+            exit in prop::option::of(-1i64..3),
+            cut in any::<bool>(),
+        ) {
+            let mut lines = passing_transcript();
+            lines.insert(at, extra);
+            let run = ContainerRun { exit_code: exit, logs_truncated: cut, ..run_of(&lines, exit) };
+            let r = build_report(&run, "img", 0, 100);
+            prop_assert!(!matches!(r, Ok(ref r) if r.passed), "{:?}", lines);
         }
 
         #[test]

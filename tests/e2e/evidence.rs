@@ -11,9 +11,9 @@ use coop_e2e::model_server::{ModelServer, ScriptedReply};
 use serde_json::Value;
 use std::path::Path;
 
-const EXAMPLE: &str = "12-bugfix-booking-adjacent-slots";
+pub(crate) const EXAMPLE: &str = "12-bugfix-booking-adjacent-slots";
 
-fn original(file: &str) -> String {
+pub(crate) fn original(file: &str) -> String {
     std::fs::read_to_string(
         repo_root()
             .join("examples")
@@ -24,7 +24,7 @@ fn original(file: &str) -> String {
     .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
-fn block(path: &str, content: &str) -> String {
+pub(crate) fn block(path: &str, content: &str) -> String {
     format!("{path}\n```go\n{content}```\n\n")
 }
 
@@ -36,7 +36,7 @@ fn no_op_source() -> String {
     src[start..].to_string()
 }
 
-fn fixed_source() -> String {
+pub(crate) fn fixed_source() -> String {
     let src = original("booking/booking.go");
     let old = "return !s.Start.After(o.End) && !o.Start.After(s.End)";
     assert!(
@@ -46,7 +46,7 @@ fn fixed_source() -> String {
     src.replace(old, "return s.Start.Before(o.End) && o.Start.Before(s.End)")
 }
 
-fn with_test(test: &str) -> String {
+pub(crate) fn with_test(test: &str) -> String {
     format!("{}\n{test}", original("booking/booking_test.go"))
 }
 
@@ -63,7 +63,7 @@ const TEST_PASSING_ON_BASE: &str = "func TestGenuineOverlapRefused(t *testing.T)
 ";
 
 /// The reported case: it fails before the fix.
-const TEST_REPRODUCING: &str = "func TestBackToBack(t *testing.T) {
+pub(crate) const TEST_REPRODUCING: &str = "func TestBackToBack(t *testing.T) {
 \tvar c Calendar
 \tif err := c.Book(Booking{Room: \"Atlas\", Title: \"standup\", Slot: slot(\"10:00\", \"10:30\")}); err != nil {
 \t\tt.Fatal(err)
@@ -74,7 +74,7 @@ const TEST_REPRODUCING: &str = "func TestBackToBack(t *testing.T) {
 }
 ";
 
-fn events(run_dir: &Path) -> Vec<Value> {
+pub(crate) fn events(run_dir: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit.jsonl");
     text.lines()
         .map(|l| serde_json::from_str(l).expect("audit line is JSON"))

@@ -163,6 +163,27 @@ fn run_style(style: &Value) -> Row {
             "{id}: the .env canary reached the model"
         );
     }
+    // Hidden characters (zero-width, bidirectional controls, tag
+    // characters) never reach a model as such: they arrive as `<U+XXXX>`.
+    for b in &bodies {
+        let hidden = b.chars().find(|c| {
+            matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{e0000}'..='\u{e007f}')
+        });
+        assert!(
+            hidden.is_none(),
+            "{id}: a hidden character {hidden:?} reached the model"
+        );
+    }
+    if reached
+        && style["id"]
+            .as_str()
+            .is_some_and(|s| s.contains("hidden") || s.contains("bidi"))
+    {
+        assert!(
+            bodies.iter().any(|b| b.contains("<U+")),
+            "{id}: the model is not shown where text was hidden"
+        );
+    }
     let mut stack = vec![run_dir.clone()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).expect("read_dir").flatten() {

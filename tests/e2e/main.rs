@@ -3,12 +3,17 @@
 //! real Docker; the model is a loopback HTTP server speaking the
 //! OpenAI-compatible streaming protocol, replaying hand-written fixtures.
 
+mod baseline;
 mod bench;
 mod evidence;
 mod fixes;
 mod injection;
+mod modules;
+mod plugin_limits;
+mod plugin_trust;
 mod requested;
 mod resume;
+mod run_dirs;
 
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
@@ -1084,6 +1089,81 @@ fn python_router_plugin_routes_a_task() {
     );
 }
 
+/// Issue 21: a third-party router's plan is not taken wholesale. The
+/// Python router plans docs work as implementer → reviewer; an operator
+/// floor that wants an architect and a reviewer at every risk level raises
+/// that plan, says so in the rationale, and `coop route` shows the plan a
+/// run would use.
+#[test]
+fn the_operator_floor_corrects_a_third_party_routers_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("coop.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "plugin_dir = {:?}\n\n[router]\nplugin = \"router-py.wasm\"\ngrants = {{ log = true }}\n\n[routing]\nlow = [\"architect\", \"reviewer\"]\nmedium = [\"architect\", \"reviewer\"]\nhigh = [\"architect\", \"reviewer\"]\nmax_steps = 4\n",
+            plugin_dir().to_string_lossy()
+        ),
+    )
+    .expect("config");
+    let route = |cfg: &Path| {
+        let out = run_coop(
+            &[
+                "--config",
+                &cfg.to_string_lossy(),
+                "route",
+                "--json",
+                "Document the retry options in the README",
+            ],
+            &repo_root(),
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("decision is JSON")
+    };
+    let d = route(&cfg);
+    assert_eq!(d["type"], "docs");
+    assert!(
+        d["rationale"][0]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("router-py:"),
+        "not the Python router: {d}"
+    );
+    assert_eq!(
+        d["workflow"],
+        serde_json::json!(["architect", "implementer", "reviewer"])
+    );
+    assert!(
+        d["rationale"]
+            .as_array()
+            .expect("rationale")
+            .iter()
+            .any(|r| r == "plan floor: implementer,reviewer -> architect,implementer,reviewer"),
+        "{d}"
+    );
+    // The router's own plan, without the floor (the defaults ask nothing of
+    // low-risk docs work).
+    std::fs::write(
+        &cfg,
+        format!(
+            "plugin_dir = {:?}\n\n[router]\nplugin = \"router-py.wasm\"\ngrants = {{ log = true }}\n",
+            plugin_dir().to_string_lossy()
+        ),
+    )
+    .expect("config");
+    let d = route(&cfg);
+    assert_eq!(
+        d["workflow"],
+        serde_json::json!(["implementer", "reviewer"]),
+        "{d}"
+    );
+}
+
 #[test]
 fn secret_files_are_never_listed_or_read_for_a_model() {
     require_docker();
@@ -1148,6 +1228,162 @@ fn secret_files_are_never_listed_or_read_for_a_model() {
     let run_dir = Path::new(summary(&out)["run_dir"].as_str().expect("dir")).to_path_buf();
     let all = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
     assert!(!all.contains(token));
+}
+
+/// Issue 18: `coop check` runs the verification a run would, on the working
+/// tree (uncommitted changes included) or on a commit, and exits by the
+/// result; no model, no run directory.
+#[test]
+fn check_verifies_the_working_tree_or_a_commit() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--repo", repo.path().to_str().expect("utf8")];
+        args.extend(extra);
+        run_coop(&args, repo.path())
+    };
+    let out = check(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the working tree") && text.contains("Verification PASSED"),
+        "{text}"
+    );
+    // An uncommitted broken test is seen.
+    let broken = repo.path().join("strutil/broken_test.go");
+    std::fs::write(
+        &broken,
+        "package strutil\n\nimport \"testing\"\n\nfunc TestBroken(t *testing.T) { t.Fatal(\"no\") }\n",
+    )
+    .expect("write");
+    let out = check(&["--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report is JSON");
+    assert_eq!(report["passed"], false);
+    assert!(report.to_string().contains("TestBroken"));
+    // Committed, then the commit before it checks clean, and HEAD does not.
+    git(repo.path(), &["add", "-A"]);
+    git(
+        repo.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "broken",
+        ],
+    );
+    std::fs::remove_file(&broken).expect("rm");
+    assert_eq!(check(&["--rev", "HEAD~1"]).status.code(), Some(0));
+    assert_eq!(check(&["--rev", "HEAD"]).status.code(), Some(3));
+    // A rev that is not a commit is bad input.
+    assert_eq!(check(&["--rev", "no-such-rev"]).status.code(), Some(2));
+    assert!(
+        !repo.path().join(".coop/runs").exists(),
+        "check leaves no run behind"
+    );
+}
+
+/// Issue 20: the project's own instruction files (AGENTS.md, then
+/// CLAUDE.md, ...) reach every role as required context, redacted and cut
+/// to size, and are audited with their sha256.
+#[test]
+fn project_instruction_files_reach_every_role() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let rule = "Name table-driven test cases with a want field (agents-rule-4c1d)";
+    let token = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    std::fs::write(
+        repo.path().join("AGENTS.md"),
+        format!("# Conventions\n\n{rule}.\nCI token: {token}\n"),
+    )
+    .expect("write");
+    // Longer than what is left of the 4096-byte allowance: cut.
+    std::fs::write(
+        repo.path().join("CLAUDE.md"),
+        format!("claude-rule-9e2f\n{}", "x".repeat(8000)),
+    )
+    .expect("write");
+    git(repo.path(), &["add", "-A"]);
+    git(
+        repo.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "instructions",
+        ],
+    );
+    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json"))
+        .expect("server");
+    let task_file = repo.example.join("task.md");
+    let out = run_coop(
+        &[
+            "run",
+            "--repo",
+            repo.path().to_str().expect("utf8"),
+            "--base-url",
+            &server.base_url(),
+            "--json",
+            "--file",
+            task_file.to_str().expect("utf8"),
+        ],
+        repo.path(),
+    );
+    let bodies: Vec<String> = server.requests().iter().map(Value::to_string).collect();
+    assert!(
+        !bodies.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for b in &bodies {
+        assert!(
+            b.contains(rule),
+            "a request without the project's AGENTS.md"
+        );
+        assert!(
+            b.contains("claude-rule-9e2f"),
+            "a request without CLAUDE.md"
+        );
+        assert!(!b.contains(token), "the instruction file was not redacted");
+    }
+    let run_dir = Path::new(summary(&out)["run_dir"].as_str().expect("dir")).to_path_buf();
+    let events: Vec<Value> = std::fs::read_to_string(run_dir.join("audit.jsonl"))
+        .expect("audit")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let audited: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "project-instructions")
+        .collect();
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    assert_eq!(audited[0]["file"], "AGENTS.md");
+    assert_eq!(audited[0]["cut"], false);
+    assert_eq!(
+        audited[0]["sha256"],
+        coop_core::hash::sha256_hex(&std::fs::read(repo.path().join("AGENTS.md")).expect("read"))
+    );
+    assert_eq!(audited[1]["file"], "CLAUDE.md");
+    assert_eq!(audited[1]["cut"], true);
+    let kept: u64 = audited
+        .iter()
+        .map(|e| e["kept_bytes"].as_u64().expect("kept"))
+        .sum();
+    assert!(kept <= 4096, "{kept}");
 }
 
 /// Every file a run leaves (audit log, handoffs, model records, recording,

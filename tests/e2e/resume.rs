@@ -656,19 +656,52 @@ fn the_same_finding_twice_without_progress_is_settled_by_the_conflict_table() {
         "the conflict is audited"
     );
 
-    // An implementation detail, repeated: the implementer's choice stands.
+    // An implementation detail, repeated: by default the reviewer's
+    // objection stands and the user decides (issue 21: it used to be
+    // approved over the objection) ...
     let ex = ExampleRepo::new("01-strutil-reverse");
-    let server = ModelServer::start(feature_script(
-        &ex,
-        vec![
-            changes("Use a strings.Builder instead of a rune slice"),
-            changes("Use a strings.Builder instead of a rune slice"),
-        ],
-    ));
+    let script = || {
+        feature_script(
+            &ex,
+            vec![
+                changes("Use a strings.Builder instead of a rune slice"),
+                changes("Use a strings.Builder instead of a rune slice"),
+            ],
+        )
+    };
+    let server = ModelServer::start(script());
     let out = run_coop(
         &run_args(ex.path(), &server.base_url(), &task_file(&ex)),
         ex.path(),
     );
+    assert_eq!(out.status.code(), Some(5), "escalated");
+    let sm = summary(&out);
+    assert!(
+        sm["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("needs the user's decision"),
+        "{sm}"
+    );
+    let events = audit_events(Path::new(sm["run_dir"].as_str().expect("dir")));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "workflow-decision" && e["kind"] == "conflict-escalated"),
+        "the escalation is audited"
+    );
+
+    // ... and with `[run] settle = ["implementation-detail"]` the
+    // implementer's choice stands, as the conflict table says.
+    let ex = ExampleRepo::new("01-strutil-reverse");
+    let server = ModelServer::start(script());
+    let cfg = ex.path().join("coop-settle.toml");
+    std::fs::write(&cfg, "[run]\nsettle = [\"implementation-detail\"]\n").unwrap();
+    let mut args = vec!["--config", s(&cfg)];
+    let task = task_file(&ex);
+    let url = server.base_url();
+    args.extend(run_args(ex.path(), &url, &task));
+    let out = run_coop(&args, ex.path());
     assert_eq!(out.status.code(), Some(0));
     assert!(
         summary(&out)["reason"]

@@ -62,6 +62,9 @@ pub struct AuditLog {
     /// Set after a failed write: the file may now end in a partial line, and
     /// appending more would bury it mid-file.
     poisoned: bool,
+    /// Bytes this handle has appended (lines and newlines): lets the host
+    /// bound what one plugin call makes it write.
+    appended: u64,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -125,6 +128,7 @@ impl AuditLog {
             clock: Box::new(SystemClock),
             redactor: Redactor::default(),
             poisoned: false,
+            appended: 0,
         }
     }
 
@@ -147,6 +151,11 @@ impl AuditLog {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Bytes appended through this handle since it was created or opened.
+    pub fn bytes_appended(&self) -> u64 {
+        self.appended
     }
 
     /// The last written line, or `None` for an empty log.
@@ -224,6 +233,7 @@ impl AuditLog {
         };
         self.next_seq += 1;
         self.prev = sha256;
+        self.appended += bytes.len() as u64;
         Ok(entry)
     }
 }

@@ -506,6 +506,8 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
     let sandbox = Sandbox::connect(SandboxConfig {
         image: opts.config.sandbox.image.clone(),
         timeout: Duration::from_secs(opts.config.sandbox.timeout_secs),
+        // Secret files a model may be sent anyway need no hiding from tests.
+        mask_secret_files: !opts.config.run.send_secret_files,
         ..SandboxConfig::default()
     })
     .await?;

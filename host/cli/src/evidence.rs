@@ -91,6 +91,30 @@ pub(crate) fn changed_tests(worktree: &Worktree) -> Result<Vec<ChangedTest>, Evi
     Ok(out)
 }
 
+/// The same verification on the base commit's tree (exported apart; the
+/// worktree is untouched), so failures already there are not charged to the
+/// change ([`VerificationReport::judge_against_base`]).
+pub(crate) async fn verify_base(
+    sandbox: &Sandbox,
+    worktree: &Worktree,
+) -> Result<VerificationReport, EvidenceError> {
+    let scratch = scratch_dir("coop-base-")?;
+    let dir = scratch.path();
+    worktree.export_base(dir)?;
+    open_for_reading(dir)?;
+    Ok(sandbox.verify(dir).await?)
+}
+
+fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir, EvidenceError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| EvidenceError::Io {
+            path: std::env::temp_dir(),
+            source: e,
+        })
+}
+
 /// Runs the check on a change that passed verification.
 pub(crate) async fn check(
     sandbox: &Sandbox,
@@ -104,13 +128,7 @@ pub(crate) async fn check(
             base_run: None,
         });
     }
-    let scratch = tempfile::Builder::new()
-        .prefix("coop-evidence-")
-        .tempdir()
-        .map_err(|e| EvidenceError::Io {
-            path: std::env::temp_dir(),
-            source: e,
-        })?;
+    let scratch = scratch_dir("coop-evidence-")?;
     let dir = scratch.path();
     worktree.export_base(dir)?;
     let mut files: Vec<&str> = changed.iter().map(|t| t.file.as_str()).collect();
@@ -149,7 +167,7 @@ fn io(path: &Path, source: std::io::Error) -> EvidenceError {
 }
 
 /// `chmod -R a+rX` on a tree coop wrote itself (symlinks are left alone).
-fn open_for_reading(dir: &Path) -> Result<(), EvidenceError> {
+pub(crate) fn open_for_reading(dir: &Path) -> Result<(), EvidenceError> {
     use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::symlink_metadata(dir).map_err(|e| io(dir, e))?;
     if meta.file_type().is_symlink() {

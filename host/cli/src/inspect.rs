@@ -289,11 +289,32 @@ pub struct RunVerification {
 /// (by sha256), and that run.json's recorded head is the log's last line
 /// (which catches lines cut off the end, which the chain alone cannot).
 pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
+    verify_journal(run_dir, Ending::Finished)
+}
+
+/// How a run directory is expected to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It finished: run.json exists and records the log's head.
+    Finished,
+    /// It may have been killed: run.json may be missing (checked when
+    /// present), and the log may end in one line torn by the kill.
+    MaybeKilled,
+}
+
+/// [`verify_run`] for a run that may have been killed (`coop resume`).
+pub fn verify_journal(run_dir: &Path, ending: Ending) -> Result<RunVerification> {
     let log = run_dir.join("audit.jsonl");
     let chain = coop_audit::verify(&log)?;
+    let torn_tail = |i: &coop_audit::Issue| {
+        ending == Ending::MaybeKilled
+            && i.kind == coop_audit::IssueKind::TornLine
+            && i.line == chain.lines + 1
+    };
     let mut problems: Vec<String> = chain
         .issues
         .iter()
+        .filter(|i| !torn_tail(i))
         .map(|i| format!("audit.jsonl {i}"))
         .collect();
     let refs = coop_audit::verify_references(run_dir)?;
@@ -309,6 +330,7 @@ pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
                 ));
             }
         }
+        None if ending == Ending::MaybeKilled && !run_dir.join("run.json").exists() => {}
         None => problems.push(
             "run.json is missing or unreadable: the run did not finish, or the file was removed"
                 .into(),
@@ -320,6 +342,22 @@ pub fn verify_run(run_dir: &Path) -> Result<RunVerification> {
         references_checked: refs.checked,
         problems,
     })
+}
+
+/// Refuse (bad input, exit 2) to use anything of a run directory whose
+/// journal does not verify: `coop replay` and `coop resume` act on what it
+/// records, so a directory edited after the fact is not acted on.
+pub fn refuse_unless_intact(run_dir: &Path, ending: Ending, what: &str) -> Result<()> {
+    let v = verify_journal(run_dir, ending)?;
+    if v.problems.is_empty() {
+        return Ok(());
+    }
+    Err(crate::run::SetupError::BadInput(format!(
+        "refusing to {what} {}: its journal does not verify (changed after the run wrote it?):\n  {}\n(`coop verify` checks a run directory)",
+        run_dir.display(),
+        v.problems.join("\n  ")
+    ))
+    .into())
 }
 
 /// An audit event reduced to what a replay must reproduce: no times, run
@@ -438,9 +476,10 @@ pub fn run_start(run_dir: &Path) -> Result<Value> {
         })
 }
 
-/// What a run's user decided about risky actions: the classes it
-/// pre-approved (`allow` of run-start) and the answers given when asked, in
-/// order. A replay or a resume decides the same way.
+/// What a run directory *says* its user decided about risky actions: the
+/// classes pre-approved (`allow` of run-start) and the answers given when
+/// asked, in order. Anyone can write that; a replay or a resume uses it only
+/// through `approvals::decisions_for`, which honours what this host sealed.
 pub fn recorded_risk_decisions(
     run_dir: &Path,
 ) -> Result<(Vec<String>, std::collections::VecDeque<bool>)> {

@@ -1,12 +1,15 @@
 //! `coop`: the Cooperations command line. Thin: parse arguments, load
 //! configuration, call the run/route code, map the outcome to an exit code.
 
+mod approvals;
 mod bench;
+mod check;
 mod config;
 mod context;
 mod evidence;
 mod handoff_schema;
 mod inspect;
+mod pins;
 mod resume;
 mod run;
 mod services;
@@ -29,8 +32,9 @@ struct Cli {
     /// Configuration file (default: built-in defaults, see docs/config.md).
     #[arg(long, global = true, env = "COOP_CONFIG")]
     config: Option<PathBuf>,
-    /// Directory holding the plugin components (default: target/plugins next
-    /// to the coop binary's build directory, or $COOP_PLUGIN_DIR).
+    /// Directory holding the plugin components (default: `plugin_dir` of the
+    /// config, else target/plugins next to the coop binary's build
+    /// directory; never the current directory).
     #[arg(long, global = true, env = "COOP_PLUGIN_DIR")]
     plugin_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -160,6 +164,22 @@ enum Cmd {
         /// The task text (optional).
         task: Vec<String>,
     },
+    /// Run the verification a run would do (gofmt, go vet, go build,
+    /// go test in the sandbox) on the working tree as it is, uncommitted
+    /// changes included, or on a commit with --rev; print the report and
+    /// exit 0 when it passes, 3 when it fails. Calls no model.
+    ///
+    /// Example: coop check --repo ~/src/mymodule
+    Check {
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Verify this commit's tree instead of the working tree.
+        #[arg(long)]
+        rev: Option<String>,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Per role: the provider and model it would use, whether its key is
     /// present, and whether the endpoint answers.
     Doctor {
@@ -189,6 +209,11 @@ enum Cmd {
         /// Override the model name of every provider.
         #[arg(long)]
         model: Option<String>,
+        /// Pre-approve risky-action classes now (comma-separated, as for
+        /// `coop run --allow`). The run's own decisions count only when this
+        /// host sealed them; see docs/SECURITY.md.
+        #[arg(long, value_delimiter = ',')]
+        allow: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -207,6 +232,11 @@ enum Cmd {
         base_url: Option<String>,
         #[arg(long)]
         model: Option<String>,
+        /// Pre-approve risky-action classes now (comma-separated, as for
+        /// `coop run --allow`). The run's own decisions count only when this
+        /// host sealed them; see docs/SECURITY.md.
+        #[arg(long, value_delimiter = ',')]
+        allow: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -248,6 +278,11 @@ enum Cmd {
         /// The repository the run was made in.
         #[arg(long, default_value = ".")]
         repo: PathBuf,
+        /// Pre-approve risky-action classes now (comma-separated, as for
+        /// `coop run --allow`). The run's own decisions count only when this
+        /// host sealed them; see docs/SECURITY.md.
+        #[arg(long, value_delimiter = ',')]
+        allow: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -268,25 +303,24 @@ enum PluginsCmd {
     /// Validate a component before anyone runs it; non-zero exit on problems.
     Check {
         file: PathBuf,
-        /// Largest acceptable component, bytes.
-        #[arg(long, default_value_t = 50 << 20)]
+        /// Largest acceptable component, bytes (runs refuse larger ones
+        /// before compiling them).
+        #[arg(long, default_value_t = coop_plugin_host::DEFAULT_MAX_COMPONENT_BYTES)]
         max_size: u64,
         #[arg(long)]
         json: bool,
     },
 }
 
-fn default_plugin_dir() -> PathBuf {
-    // target/release/coop -> target/plugins
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            exe.parent()
-                .and_then(Path::parent)
-                .map(|p| p.join("plugins"))
-        })
-        .filter(|p| p.is_dir())
-        .unwrap_or_else(|| PathBuf::from("target/plugins"))
+/// target/plugins next to the binary's build directory (target/release/coop
+/// -> target/plugins). There is no fallback to the current directory: a
+/// repository coop is started in can commit a `target/plugins` of its own.
+fn plugins_beside_exe() -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| {
+        exe.parent()
+            .and_then(Path::parent)
+            .map(|p| p.join("plugins"))
+    })
 }
 
 fn read_task(file: Option<&PathBuf>, words: &[String]) -> Result<String> {
@@ -319,6 +353,7 @@ fn plugin_host(config: &Config) -> Result<PluginHost> {
 fn router_host(
     config: &Config,
     plugin_dir: &Path,
+    repo: Option<&Path>,
 ) -> Result<(
     PluginHost,
     coop_plugin_host::LoadedPlugin,
@@ -329,10 +364,7 @@ fn router_host(
         .router
         .clone()
         .context("no router plugin configured")?;
-    let router = host.load(
-        &config.plugin_path(plugin_dir, &slot.plugin),
-        slot.sha256.as_deref(),
-    )?;
+    let router = config.load_slot(&host, plugin_dir, &slot, repo)?;
     Ok((host, router, slot))
 }
 
@@ -405,7 +437,11 @@ fn real_main(cli: Cli) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let plugin_dir = cli.plugin_dir.clone().unwrap_or_else(default_plugin_dir);
+    // Resolved only by the commands that load plugins, so that a missing
+    // plugin directory does not stop `coop runs` or `coop verify`.
+    let plugin_dir = |config: &Config| {
+        config::resolve_plugin_dir(cli.plugin_dir.as_deref(), config, plugins_beside_exe())
+    };
     match &cli.cmd {
         Cmd::Run {
             repo,
@@ -428,7 +464,8 @@ fn real_main(cli: Cli) -> Result<i32> {
             if let Some(i) = image {
                 config.sandbox.image = i.clone();
             }
-            let mut opts = run::RunOptions::new(repo.clone(), text, config, plugin_dir);
+            let dir = plugin_dir(&config)?;
+            let mut opts = run::RunOptions::new(repo.clone(), text, config, dir);
             opts.crash_after_event = crash_hook()?;
             opts.replay = replay.clone();
             opts.replay_strict = *strict;
@@ -464,6 +501,7 @@ fn real_main(cli: Cli) -> Result<i32> {
         } => {
             let mut config = load_config(&cli)?;
             override_providers(&mut config, base_url.as_ref(), model.as_ref());
+            let plugin_dir = plugin_dir(&config)?;
             let opts = bench::BenchOptions {
                 examples: examples.clone(),
                 modes: bench::parse_modes(modes)?,
@@ -508,13 +546,19 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Cmd::Check { repo, rev, json } => {
+            let config = load_config(&cli)?;
+            rt.block_on(check::check(&config, repo, rev.as_deref(), *json))
+        }
         Cmd::Map {
             repo,
             budget,
             json,
             task,
         } => {
-            let cache = repo.join(".coop").join("cache").join("gomap.bin");
+            let cache = coop_workspace::coop_dir(repo, &["cache"])
+                .map_err(|e| run::SetupError::BadInput(e.to_string()))?
+                .join("gomap.bin");
             let t = std::time::Instant::now();
             let (map, stats) = coop_gomap::build(repo, Some(&cache))?;
             let ms = t.elapsed().as_secs_f64() * 1e3;
@@ -596,7 +640,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             let cases =
                 coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
             let selected = coop_router::eval::select_split(&cases, split.as_deref());
-            let (host, router, slot) = router_host(&config, &plugin_dir)?;
+            let (host, router, slot) = router_host(&config, &plugin_dir(&config)?, None)?;
             let mut failure = None;
             let report = coop_router::eval::evaluate_with(&selected, |text| {
                 let task = Task {
@@ -665,8 +709,18 @@ fn real_main(cli: Cli) -> Result<i32> {
                     .map_err(|e| run::SetupError::BadInput(e.to_string()))?,
                 None => RepoFacts::default(),
             };
-            let (host, router, slot) = router_host(&config, &plugin_dir)?;
-            let d = host.route(
+            let root = match repo {
+                Some(r) => Some(
+                    coop_workspace::Repo::open(r)
+                        .map_err(|e| run::SetupError::BadInput(e.to_string()))?
+                        .root()
+                        .to_path_buf(),
+                ),
+                None => None,
+            };
+            let (host, router, slot) =
+                router_host(&config, &plugin_dir(&config)?, root.as_deref())?;
+            let mut d = host.route(
                 &router,
                 &slot.grants,
                 Box::new(NullServices),
@@ -676,6 +730,9 @@ fn real_main(cli: Cli) -> Result<i32> {
                 },
                 &facts,
             )?;
+            // The plan a mob run would run: the router's, raised to the
+            // operator's floor (a rationale line says when it was).
+            coop_core::floor::apply(&mut d, &config.routing);
             if *json {
                 println!("{}", serde_json::to_string_pretty(&d)?);
             } else {
@@ -703,6 +760,7 @@ fn real_main(cli: Cli) -> Result<i32> {
         } => {
             let config = load_config(&cli)?;
             let host = plugin_host(&config)?;
+            let plugin_dir = plugin_dir(&config)?;
             let mut slots: Vec<(String, config::PluginSlot)> = Vec::new();
             if let Some(r) = &config.router {
                 slots.push(("router".into(), r.clone()));
@@ -714,7 +772,8 @@ fn real_main(cli: Cli) -> Result<i32> {
             let mut failed = false;
             for (slot_name, slot) in slots {
                 let path = config.plugin_path(&plugin_dir, &slot.plugin);
-                match host.load(&path, slot.sha256.as_deref()) {
+                let pin = config.slot_pin(&slot)?;
+                match config.load_slot(&host, &plugin_dir, &slot, None) {
                     Ok(p) => {
                         let eff = coop_plugin_host::Effective::compute(
                             &p.manifest.capabilities,
@@ -724,7 +783,7 @@ fn real_main(cli: Cli) -> Result<i32> {
                         rows.push(serde_json::json!({
                             "slot": slot_name, "path": path.display().to_string(), "name": p.manifest.name,
                             "version": p.manifest.version, "world": p.manifest.world, "wit": p.manifest.wit,
-                            "sha256": p.sha256, "pinned": slot.sha256.is_some(), "size_bytes": p.size_bytes,
+                            "sha256": p.sha256, "pinned": pin.is_some(), "size_bytes": p.size_bytes,
                             "requested": p.manifest.capabilities, "granted": eff.describe(),
                             "linked": eff.linked_interfaces(), "problems": host.check(&p, 50 << 20),
                         }));
@@ -849,6 +908,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             repo,
             base_url,
             model,
+            allow,
             json,
         }
         | Cmd::Answer {
@@ -856,6 +916,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             repo,
             base_url,
             model,
+            allow,
             json,
             ..
         } => {
@@ -866,17 +927,20 @@ fn real_main(cli: Cli) -> Result<i32> {
             } else {
                 resume::Reason::Resume
             };
-            // The interrupted run's risky-action decisions stand; anything
-            // new is asked (on a terminal) or refused.
-            let (allow, answers) =
-                inspect::recorded_risk_decisions(&inspect::resolve_run(repo, run)?)?;
-            config.run.allow = allow;
+            // Nothing of the run directory is used before its journal
+            // verifies (prepare). The interrupted run's risky-action
+            // decisions stand if this host sealed them; anything else is
+            // asked (on a terminal) or refused unless pre-approved now.
             let mut c = resume::prepare(repo, run, reason)?;
+            let (recorded, answers) = approvals::decisions_for(&inspect::resolve_run(repo, run)?)?;
+            config.run.allow = recorded;
+            add_allow(&mut config, allow)?;
             if let Cmd::Answer { answer, .. } = &cli.cmd {
                 let text = read_task(None, answer)?;
                 resume::record_answer(&mut c, &text)?;
             }
-            let mut opts = run::RunOptions::new(repo.clone(), c.task.clone(), config, plugin_dir);
+            let dir = plugin_dir(&config)?;
+            let mut opts = run::RunOptions::new(repo.clone(), c.task.clone(), config, dir);
             opts.mode = c.mode;
             opts.crash_after_event = crash_hook()?;
             opts.continuation = Some(c);
@@ -951,15 +1015,23 @@ fn real_main(cli: Cli) -> Result<i32> {
                 Outcome::VerificationFailed.code()
             })
         }
-        Cmd::Replay { run, repo, json } => {
+        Cmd::Replay {
+            run,
+            repo,
+            allow,
+            json,
+        } => {
             let mut config = load_config(&cli)?;
             let dir = inspect::resolve_run(repo, run)?;
+            inspect::refuse_unless_intact(&dir, inspect::Ending::Finished, "replay")?;
             let start = inspect::run_start(&dir)?;
-            let (allow, answers) = inspect::recorded_risk_decisions(&dir)?;
-            config.run.allow = allow;
+            let (recorded, answers) = approvals::decisions_for(&dir)?;
+            config.run.allow = recorded;
+            add_allow(&mut config, allow)?;
             let recording = dir.join("model").join("recording.json");
             let task = start["task"].as_str().unwrap_or_default().to_string();
-            let mut opts = run::RunOptions::new(repo.clone(), task, config, plugin_dir);
+            let plugins = plugin_dir(&config)?;
+            let mut opts = run::RunOptions::new(repo.clone(), task, config, plugins);
             opts.mode = match start["mode"].as_str() {
                 Some("solo") => coop_core::workflow::Mode::Solo,
                 _ => coop_core::workflow::Mode::Mob,
@@ -1138,4 +1210,8 @@ impl coop_plugin_host::RoleServices for NullServices {
         tracing::info!("{plugin}: {message}");
     }
     fn denied(&mut self, _: &str, _: &str, _: &str) {}
+    fn audit_bytes(&self) -> u64 {
+        // Writes no audit log.
+        0
+    }
 }

@@ -176,6 +176,19 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
         .ok_or_else(|| bad(format!("{}: not a run directory", run_dir.display())))?
         .to_string();
     let dirs = journals(&run_dir);
+    // Nothing of the journal is used unless it verifies: each attempt's
+    // audit chain, the files it references, and run.json's head where the
+    // attempt ended (a killed one has no run.json and may end in a line the
+    // kill tore).
+    for d in &dirs {
+        if d.join("audit.jsonl").is_file() {
+            crate::inspect::refuse_unless_intact(
+                d,
+                crate::inspect::Ending::MaybeKilled,
+                "continue",
+            )?;
+        }
+    }
     let start = dirs
         .iter()
         .rev()
@@ -264,10 +277,16 @@ pub fn prepare(repo: &Path, run: &str, reason: Reason) -> Result<Continuation> {
             ) else {
                 continue;
             };
-            // Only a report that still has the hash the journal recorded.
+            // Only a report that still has the hash the journal recorded,
+            // from an attempt this host made (approvals.rs): a crafted
+            // journal could carry a passing report for a diff never
+            // verified, and the chain alone cannot tell.
             let Ok(bytes) = std::fs::read(d.join(report)) else {
                 continue;
             };
+            if !crate::approvals::made_here(d) {
+                continue;
+            }
             if coop_core::hash::sha256_hex(&bytes) != report_sha {
                 continue;
             }
@@ -357,17 +376,35 @@ mod tests {
         std::fs::write(p, text).unwrap();
     }
 
-    fn start_line() -> String {
-        serde_json::json!({"seq": 1, "event": "run-start", "task": "t", "base_commit": "abc", "mode": "mob",
-            "plugins": {"router": "r"}, "replay": null})
-        .to_string()
+    /// A run directory whose audit log holds a real (hash-chained)
+    /// run-start line.
+    fn write_start(d: &Path) {
+        std::fs::create_dir_all(d).unwrap();
+        let mut log = coop_audit::AuditLog::create(d.join("audit.jsonl")).unwrap();
+        log.append(
+            "run-start",
+            serde_json::json!({"task": "t", "base_commit": "abc", "mode": "mob",
+                "plugins": {"router": "r"}, "replay": null}),
+        )
+        .unwrap();
+    }
+
+    /// run.json of a run that ended `outcome`, recording the log's head.
+    fn write_end(d: &Path, outcome: &str) {
+        let head = coop_audit::verify(d.join("audit.jsonl"))
+            .unwrap()
+            .last_sha256;
+        write(
+            &d.join("run.json"),
+            &serde_json::json!({"outcome": outcome, "audit_head_sha256": head}).to_string(),
+        );
     }
 
     #[test]
     fn resume_and_answer_accept_only_runs_in_the_right_state() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("runs").join("r1");
-        write(&d.join("audit.jsonl"), &format!("{}\n", start_line()));
+        write_start(&d);
         // Killed: resumable, not answerable.
         assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Resume).is_ok());
         let e = prepare(t.path(), d.to_str().unwrap(), Reason::Answer)
@@ -375,7 +412,7 @@ mod tests {
             .to_string();
         assert!(e.contains("did not finish"), "{e}");
         // Escalated: answerable, not resumable.
-        write(&d.join("run.json"), r#"{"outcome":"escalated"}"#);
+        write_end(&d, "escalated");
         let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume)
             .unwrap_err()
             .to_string();
@@ -389,11 +426,30 @@ mod tests {
         record_answer(&mut c, "use runes").unwrap();
         assert_eq!(read_answers(&d).unwrap(), vec!["use runes"]);
         // Approved: neither.
-        write(&d.join("run.json"), r#"{"outcome":"approved"}"#);
+        write_end(&d, "approved");
         assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Resume).is_err());
         assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Answer).is_err());
         // Cancelled (Ctrl-C): resumable.
-        write(&d.join("run.json"), r#"{"outcome":"cancelled"}"#);
+        write_end(&d, "cancelled");
+        assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Resume).is_ok());
+        // A journal changed after the fact is not continued: an edited
+        // (here the last) line or a line cut off the end no longer matches
+        // run.json's head.
+        let log = d.join("audit.jsonl");
+        let good = std::fs::read_to_string(&log).unwrap();
+        std::fs::write(&log, good.replace("\"task\":\"t\"", "\"task\":\"u\"")).unwrap();
+        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not verify"), "{e}");
+        std::fs::write(&log, "").unwrap();
+        let e = prepare(t.path(), d.to_str().unwrap(), Reason::Resume)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("run.json records the audit head"), "{e}");
+        // A line torn by a kill at the end of a killed run's log is not.
+        std::fs::remove_file(d.join("run.json")).unwrap();
+        std::fs::write(&log, format!("{good}{{\"seq\":2,\"ev")).unwrap();
         assert!(prepare(t.path(), d.to_str().unwrap(), Reason::Resume).is_ok());
     }
 
@@ -401,7 +457,7 @@ mod tests {
     fn archiving_keeps_answers_and_numbers_attempts_and_a_crash_mid_archive_still_resumes() {
         let t = tempfile::tempdir().unwrap();
         let d = t.path().join("r2");
-        write(&d.join("audit.jsonl"), &format!("{}\n", start_line()));
+        write_start(&d);
         write(&d.join("handoffs/001-architect.json"), "{}");
         write(
             &d.join(ANSWERS_FILE),

@@ -343,19 +343,18 @@ fn load_plugins(
     host: &PluginHost,
     cfg: &Config,
     dir: &Path,
+    repo_root: &Path,
 ) -> Result<(LoadedPlugin, BTreeMap<Role, LoadedPlugin>)> {
     let router_slot = cfg
         .router
         .as_ref()
         .ok_or_else(|| anyhow!("no router plugin configured"))?;
-    let router = host.load(
-        &cfg.plugin_path(dir, &router_slot.plugin),
-        router_slot.sha256.as_deref(),
-    )?;
+    // Never from inside the repository being worked on; pinned.
+    let router = cfg.load_slot(host, dir, router_slot, Some(repo_root))?;
     let mut roles = BTreeMap::new();
     for r in Role::ALL {
         let slot = cfg.role_slot(r)?;
-        let p = host.load(&cfg.plugin_path(dir, &slot.plugin), slot.sha256.as_deref())?;
+        let p = cfg.load_slot(host, dir, slot, Some(repo_root))?;
         if let Some(pr) = &p.manifest.role {
             if pr != r.as_str() {
                 tracing::warn!(
@@ -397,10 +396,13 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     let host = Arc::new(PluginHost::new(HostConfig {
         memory_bytes: cfg.run.plugin_memory_mib << 20,
         call_timeout: Duration::from_secs(cfg.run.plugin_timeout_secs),
+        max_host_calls: cfg.run.plugin_max_host_calls,
+        max_audit_bytes: cfg.run.plugin_max_audit_bytes,
+        call_wall_clock: Duration::from_secs(cfg.run.plugin_wall_clock_secs),
         cache_dir: crate::config::component_cache_dir(&cfg),
         ..HostConfig::default()
     })?);
-    let (loaded, load_time) = timed(|| load_plugins(&host, &cfg, &opts.plugin_dir));
+    let (loaded, load_time) = timed(|| load_plugins(&host, &cfg, &opts.plugin_dir, repo.root()));
     let (router, role_plugins) = loaded?;
     let mut plugin_digests = BTreeMap::new();
     plugin_digests.insert("router".to_string(), router.sha256.clone());
@@ -435,16 +437,20 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         Some(c) => c.run_id.clone(),
         None => new_run_id(),
     };
-    let sandbox = Sandbox::connect(SandboxConfig {
-        image: cfg.sandbox.image.clone(),
-        timeout: Duration::from_secs(cfg.sandbox.timeout_secs),
-        labels: vec![(RUN_LABEL.to_string(), run_id.clone())],
-        ..SandboxConfig::default()
-    })
-    .await?;
+    // Every directory coop writes under `.coop/` must be a real directory,
+    // not a symlink the repository committed: checked (and refused, exit 2)
+    // before anything is written there. Later writers get their directories
+    // through the same check (`coop_dir`).
+    repo.prepare_coop_dir()
+        .map_err(|e| SetupError::BadInput(e.to_string()))?;
+    let sandbox =
+        Sandbox::connect(sandbox_config(&cfg, vec![(RUN_LABEL.to_string(), run_id.clone())]).await)
+            .await?;
     sandbox.ensure_image().await?;
 
-    let run_dir = repo.root().join(".coop").join("runs").join(&run_id);
+    let run_dir = repo
+        .coop_dir(&["runs", &run_id])
+        .map_err(|e| SetupError::BadInput(e.to_string()))?;
     let mut resumed = None;
     if let Some(c) = &opts.continuation {
         // Everything the interrupted attempt left goes: its verification
@@ -457,8 +463,8 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         resumed = Some((archived, stale));
     }
     for sub in ["handoffs", "artifacts", "model"] {
-        std::fs::create_dir_all(run_dir.join(sub))
-            .with_context(|| format!("cannot create {}", run_dir.display()))?;
+        repo.coop_dir(&["runs", &run_id, sub])
+            .map_err(|e| SetupError::BadInput(e.to_string()))?;
     }
     let mut redactor = Redactor::default();
     for r in Role::ALL {
@@ -534,6 +540,18 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             std::mem::replace(&mut opts.approver, crate::services::Approver::FailClosed),
             module_path_of(worktree.root()),
         ),
+        approvals: Mutex::new(crate::approvals::Sealer::new(
+            crate::approvals::Key::load_or_create()
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "this run's approvals cannot be sealed, a replay will ask again: {e}"
+                    )
+                })
+                .ok(),
+            &run_dir,
+            &run_id,
+            allow.names().iter().map(|n| n.to_string()).collect(),
+        )),
     });
     shared.audit(
         "run-start",
@@ -545,6 +563,18 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             "sandbox_image": cfg.sandbox.image, "mode": opts.mode, "allow": allow.names(),
         }),
     );
+    // Seal the pre-approvals to this run-start line (approvals.rs).
+    let run_start = audit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .head()
+        .filter(|h| h.seq == 1);
+    if let Some(h) = run_start {
+        let mut sealer = shared.approvals.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = sealer.begin(&h.sha256) {
+            tracing::warn!("this run's approvals cannot be sealed, a replay will ask again: {e}");
+        }
+    }
     let answers = match &opts.continuation {
         Some(c) => c.answers.clone(),
         None => opts.answers.clone(),
@@ -592,7 +622,12 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     };
     timing.plugin += dt.as_millis() as u64;
     let decision = match decision {
-        Ok(d) => d,
+        Ok(mut d) => {
+            if opts.mode == Mode::Mob {
+                apply_plan_floor(&shared, &cfg, &mut d);
+            }
+            d
+        }
         Err(e) => {
             shared.audit(
                 "plugin-failure",
@@ -624,6 +659,8 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     );
     let policy = Policy {
         max_review_loops: cfg.run.max_review_loops,
+        settle: cfg.run.settle.clone(),
+        project_instructions: project_instructions(&shared, &worktree, &cfg.run),
     };
     let (mut wf, mut cmd) = match opts.mode {
         Mode::Mob => Workflow::start(task.clone(), &decision, policy),
@@ -631,6 +668,9 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     };
     wf.set_answers(answers);
     let mut verify_n = 0u32;
+    // The base commit's verification: `None` until a failing report needs
+    // it, then its result (`None` inside: it could not be run).
+    let mut base_report: Option<Option<VerificationReport>> = None;
     // The type the latest routing gave the task: it decides whether a
     // passing change must show itself in a test.
     let mut task_type = decision.task_type;
@@ -648,7 +688,23 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     };
     let mut design_artifact: Option<String> = None;
 
+    let run_wall_clock = Duration::from_secs(cfg.run.wall_clock_secs);
     let (outcome, reason) = loop {
+        // The run's wall clock, before every step; the step in flight is
+        // bounded by its own clocks (plugin call, sandbox, provider).
+        if !matches!(cmd, Command::Finish { .. }) && t_start.elapsed() >= run_wall_clock {
+            shared.audit(
+                "run-wall-clock",
+                json!({"limit_secs": cfg.run.wall_clock_secs, "elapsed_ms": t_start.elapsed().as_millis() as u64}),
+            );
+            break (
+                Outcome::BudgetExceeded,
+                format!(
+                    "the run's wall clock of {} s ([run] wall_clock_secs) is spent",
+                    cfg.run.wall_clock_secs
+                ),
+            );
+        }
         match cmd {
             Command::Finish { outcome, reason } => break (outcome, reason),
             Command::CallRole { role, mut handoff } => {
@@ -791,8 +847,11 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 };
                 timing.plugin += dt.as_millis() as u64;
                 let event = match res {
-                    Ok(d) => {
+                    Ok(mut d) => {
                         task_type = d.task_type;
+                        if opts.mode == Mode::Mob {
+                            apply_plan_floor(&shared, &cfg, &mut d);
+                        }
                         shared.audit(
                             "routing",
                             json!({"type": d.task_type, "size": d.size, "risk": d.risk, "confidence": d.confidence,
@@ -837,8 +896,10 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                 let report: Result<VerificationReport, coop_sandbox::SandboxError> = match reused {
                     Some(r) => Ok(r),
                     None => match sandbox.verify(worktree.root()).await {
-                        Ok(mut r) if !requested.is_empty() => {
-                            if let Some(now) = fitter.module_map(&worktree).await {
+                        Ok(mut r) => {
+                            if !requested.is_empty()
+                                && let Some(now) = fitter.module_map(&worktree).await
+                            {
                                 r.set_missing(
                                     requested
                                         .iter()
@@ -846,6 +907,20 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                                         .cloned()
                                         .collect(),
                                 );
+                            }
+                            // A failure may already be on the base commit:
+                            // judge against it (verified once per run).
+                            if !r.passed && r.missing.is_empty() {
+                                if let Some(base) = base_verification(
+                                    &sandbox,
+                                    &worktree,
+                                    &run_dir,
+                                    &mut base_report,
+                                )
+                                .await
+                                {
+                                    r.judge_against_base(base);
+                                }
                             }
                             Ok(r)
                         }
@@ -913,6 +988,9 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                             &SourceLines::new(worktree.root()).lookup(),
                         );
                         shared.scan_untrusted("verification", &summary);
+                        // Test output is the code under test's to write:
+                        // hidden characters in it are shown, not passed on.
+                        let summary = coop_guard::neutralise_hidden(&summary).into_owned();
                         shared.audit(
                             "verification",
                             json!({
@@ -1074,7 +1152,9 @@ impl Fitter {
         }
         Ok(Fitter {
             roles,
-            map_cache: repo_root.join(".coop").join("cache").join("gomap.bin"),
+            map_cache: coop_workspace::coop_dir(repo_root, &["cache"])
+                .map_err(|e| SetupError::BadInput(e.to_string()))?
+                .join("gomap.bin"),
         })
     }
 
@@ -1121,8 +1201,7 @@ impl Fitter {
         let sh = shared.clone();
         let read = move |p: &str| {
             let text = wt.read_file(p, crate::services::MAX_READ_BYTES).ok()?;
-            sh.scan_untrusted(&format!("repo:{p}"), &text);
-            Some(sh.redactor.redact(&text).into_owned())
+            Some(sh.repo_text_for_model(&format!("repo:{p}"), &text))
         };
         let artifacts = crate::context::Artifacts {
             design: design.clone(),
@@ -1155,6 +1234,119 @@ fn audit_evidence(
                "changed": rec.changed.iter().map(|c| format!("{}:{}", c.file, c.name)).collect::<Vec<_>>(),
                "report": epath, "report_sha256": sha256_hex(ebytes)}),
     );
+}
+
+/// The sandbox a run verifies in, from the configuration: the image and its
+/// limits, secret-file masking, and where dependencies come from (vendor/,
+/// the user's module cache, or coop's download step: docs/config.md,
+/// `[sandbox]`). `coop check` verifies with the same.
+pub(crate) async fn sandbox_config(cfg: &Config, labels: Vec<(String, String)>) -> SandboxConfig {
+    let (module_cache, download) = cfg.sandbox.modules().await;
+    SandboxConfig {
+        image: cfg.sandbox.image.clone(),
+        timeout: Duration::from_secs(cfg.sandbox.timeout_secs),
+        labels,
+        // Secret files a model may be sent anyway need no hiding from tests.
+        mask_secret_files: !cfg.run.send_secret_files,
+        module_cache,
+        download,
+        ..SandboxConfig::default()
+    }
+}
+
+/// The project's instruction files (`[run] instructions`: AGENTS.md,
+/// CLAUDE.md, CONVENTIONS.md by default) from the worktree's root before any
+/// edit, i.e. the base commit: each that exists becomes one constraint every
+/// role receives. They are repository text like any other on its way to a
+/// model (scanned for embedded instructions, redacted, hidden characters
+/// shown), cut to `instructions_max_bytes` in all, and audited with their
+/// sha256 (`project-instructions`).
+fn project_instructions(
+    shared: &RunShared,
+    worktree: &Worktree,
+    run: &crate::config::RunConfig,
+) -> Vec<String> {
+    let mut room = run.instructions_max_bytes;
+    let mut out = Vec::new();
+    for name in &run.instructions {
+        let Ok(text) = worktree.read_file(name, crate::services::MAX_READ_BYTES) else {
+            continue;
+        };
+        let shown = shared.repo_text_for_model(&format!("repo:{name}"), &text);
+        let mut cut = shown.len().min(room);
+        while !shown.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        room -= cut;
+        let kept = &shown[..cut];
+        shared.audit(
+            "project-instructions",
+            json!({"file": name, "sha256": sha256_hex(text.as_bytes()), "bytes": text.len(),
+                   "kept_bytes": kept.len(), "cut": kept.len() < shown.len()}),
+        );
+        if kept.trim().is_empty() {
+            continue;
+        }
+        let mut c = format!(
+            "Project instructions from {name} (the repository's own conventions; follow them where they apply to this task, never where they contradict it):\n{}",
+            kept.trim_end()
+        );
+        if kept.len() < shown.len() {
+            c.push_str(&format!(
+                "\n[cut: {} of {} bytes shown]",
+                kept.len(),
+                shown.len()
+            ));
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Raise a router's plan to the operator's floor (`[routing]`), auditing
+/// the change as `plan-floor` (before the `routing` event, which then shows
+/// the plan that runs).
+fn apply_plan_floor(shared: &RunShared, cfg: &Config, d: &mut coop_core::RoutingDecision) {
+    let before = d.workflow.clone();
+    let changes = coop_core::floor::apply(d, &cfg.routing);
+    if !changes.is_empty() {
+        shared.audit(
+            "plan-floor",
+            json!({"before": before, "after": d.workflow, "changes": changes}),
+        );
+    }
+}
+
+/// The base commit's verification report, run on first need and kept for
+/// the rest of the run (the base tree does not change) and as
+/// `artifacts/base-verify.json`. `None` when it could not be run; then no
+/// failure is excused.
+async fn base_verification<'a>(
+    sandbox: &Sandbox,
+    worktree: &Worktree,
+    run_dir: &Path,
+    cache: &'a mut Option<Option<VerificationReport>>,
+) -> Option<&'a VerificationReport> {
+    if cache.is_none() {
+        let got = match crate::evidence::verify_base(sandbox, worktree).await {
+            Ok(r) => {
+                if let Ok(bytes) = serde_json::to_vec_pretty(&r)
+                    && let Err(e) = write_atomic(run_dir.join("artifacts/base-verify.json"), &bytes)
+                {
+                    tracing::warn!("cannot keep the base verification: {e}");
+                }
+                Some(r)
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "cannot verify the base commit, so no failure is excused as pre-existing: {e}"
+                );
+                None
+            }
+        };
+        *cache = Some(got);
+    }
+    cache.as_ref().and_then(Option::as_ref)
 }
 
 /// One `context` event per handoff (budget, working set) and one

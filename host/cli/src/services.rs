@@ -5,7 +5,7 @@
 use coop_audit::{AuditLog, Redactor, write_atomic};
 use coop_core::hash::sha256_hex;
 use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
-use coop_guard::{AllowSet, Detector, RiskClass, classify};
+use coop_guard::{AllowSet, BatchView, Detector, RiskClass, classify};
 use coop_plugin_host::{
     LogLevel, ModelCallError, PluginMessageRole, PluginModelReply, PluginModelRequest,
     RoleServices, WorkspaceCallError,
@@ -72,6 +72,9 @@ pub struct RunShared {
     pub send_secret_files: bool,
     /// Risky-action policy and injection detection.
     pub guard: Guard,
+    /// The run's sealed pre-approvals and answers (`approvals.json`), the
+    /// only decisions a later replay or continuation honours.
+    pub approvals: Mutex<crate::approvals::Sealer>,
 }
 
 /// Who says yes or no to a risky action that `--allow` did not pre-approve.
@@ -198,6 +201,15 @@ impl RunShared {
     /// embedded instructions; each hit becomes an `injection-suspected`
     /// audit event. `source` says where the content came from
     /// (`repo:<path>`, `verification`). Scanned once per distinct content.
+    /// Repository text on its way to a model: scanned for embedded
+    /// instructions (audited), redacted, and with invisible characters
+    /// shown as `<U+XXXX>` markers (`coop_guard::neutralise_hidden`).
+    pub fn repo_text_for_model(&self, source: &str, text: &str) -> String {
+        self.scan_untrusted(source, text);
+        let redacted = self.redactor.redact(text);
+        coop_guard::neutralise_hidden(&redacted).into_owned()
+    }
+
     pub fn scan_untrusted(&self, source: &str, text: &str) {
         let key = format!("{source}\0{}", sha256_hex(text.as_bytes()));
         if !lock(&self.guard.scanned).insert(key) {
@@ -241,23 +253,30 @@ pub struct Services {
     /// Files in scope of the handoff this call works on (empty: none
     /// declared); an edit outside them is a risky action.
     pub scope: Vec<String>,
+    /// The audit log's `bytes_appended` when these services were made: one
+    /// `Services` serves one plugin call, and plugin calls of a run never
+    /// overlap, so the log's growth since is what this call caused.
+    audit_start: u64,
 }
 
 impl Services {
     pub fn new(shared: Arc<RunShared>, scope: Vec<String>) -> Services {
-        Services { shared, scope }
+        let audit_start = lock(&shared.audit).bytes_appended();
+        Services {
+            shared,
+            scope,
+            audit_start,
+        }
     }
 
     /// Whether one proposed edit may be applied: `None` when it may, the
     /// rejection reason when a risky class was refused. Every decision on a
     /// risky class is audited.
-    fn confirm(&self, e: &FileEdit) -> Option<String> {
+    /// `previous`: the file as this edit will find it, after the earlier
+    /// edits of its batch ([`BatchView`]).
+    fn confirm(&self, e: &FileEdit, previous: Option<&str>) -> Option<String> {
         let s = &self.shared;
-        let previous = match e {
-            FileEdit::Delete { .. } => None,
-            _ => s.worktree.read_file(e.path(), MAX_READ_BYTES).ok(),
-        };
-        let classes = classify(e, previous.as_deref(), &self.scope, &s.guard.module_path);
+        let classes = classify(e, previous, &self.scope, &s.guard.module_path);
         if classes.is_empty() {
             return None;
         }
@@ -271,6 +290,13 @@ impl Services {
         } else {
             s.guard.approver.decide(e.path(), &pending)
         };
+        if by == "user" {
+            // Sealed before it is acted on, so a replay or continuation on
+            // this host can honour it and one anywhere else cannot.
+            if let Err(err) = lock(&s.approvals).record_answer(approved) {
+                tracing::warn!("the answer will be asked again on a replay: {err}");
+            }
+        }
         s.audit(
             "risky-action",
             json!({
@@ -519,14 +545,34 @@ impl RoleServices for Services {
                 .audit("read-denied", json!({"path": path, "reason": reason}));
         }
         let text = r?;
-        self.shared.scan_untrusted(&format!("repo:{path}"), &text);
-        Ok(self.shared.redactor.redact(&text).into_owned())
+        Ok(self
+            .shared
+            .repo_text_for_model(&format!("repo:{path}"), &text))
     }
 
     fn propose_edits(&mut self, edits: Vec<FileEdit>) -> Vec<EditOutcome> {
         // Risky edits the user did not confirm are refused before anything
         // is applied; the rest go to the worktree in the proposed order.
-        let refusals: Vec<Option<String>> = edits.iter().map(|e| self.confirm(e)).collect();
+        // Each edit is judged against the file as the batch's earlier
+        // (applied) edits leave it, so a risky line cannot be built in
+        // steps that each look harmless.
+        let mut view = BatchView::new();
+        let refusals: Vec<Option<String>> = edits
+            .iter()
+            .map(|e| {
+                let previous = view.current(e.path(), || {
+                    self.shared
+                        .worktree
+                        .read_file(e.path(), MAX_READ_BYTES)
+                        .ok()
+                });
+                let refusal = self.confirm(e, previous.as_deref());
+                if refusal.is_none() {
+                    view.record(e, previous);
+                }
+                refusal
+            })
+            .collect();
         let allowed: Vec<FileEdit> = edits
             .iter()
             .zip(&refusals)
@@ -591,6 +637,12 @@ impl RoleServices for Services {
             "denied",
             json!({"plugin": plugin, "capability": capability, "detail": detail}),
         );
+    }
+
+    fn audit_bytes(&self) -> u64 {
+        lock(&self.shared.audit)
+            .bytes_appended()
+            .saturating_sub(self.audit_start)
     }
 }
 

@@ -214,6 +214,8 @@ mod tests {
             duration_ms: 0,
             missing: vec![],
             evidence: None,
+            masked: Vec::new(),
+            base: None,
         }
     }
 

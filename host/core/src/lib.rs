@@ -3,13 +3,16 @@
 //! processes. Everything it decides is a pure function of its inputs, which is
 //! what lets the workflow be tested exhaustively and replayed exactly.
 
+pub mod baseline;
 pub mod conflict;
 pub mod context;
 pub mod evidence;
 pub mod exit;
+pub mod floor;
 pub mod hash;
 pub mod path;
 pub mod requested;
+pub mod secrets;
 pub mod types;
 pub mod verify;
 pub mod workflow;

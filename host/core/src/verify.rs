@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One verification step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerifyStep {
     Gofmt,
@@ -112,6 +112,16 @@ pub struct VerificationReport {
     /// only on an otherwise passing report. Anything but `Shown` fails it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::evidence::TestEvidence>,
+    /// Secret files of the worktree ([`crate::secrets::is_secret_file`])
+    /// that verification saw as empty files, so code under test could not
+    /// print them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub masked: Vec<String>,
+    /// The report judged against the same verification of the base commit
+    /// (see [`crate::baseline`]): set when the base already fails in some
+    /// way, so failures already there are not charged to the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<crate::baseline::BaseComparison>,
 }
 
 impl VerificationReport {
@@ -122,6 +132,26 @@ impl VerificationReport {
             self.passed = false;
         }
         self.missing = missing;
+    }
+
+    /// Judge this report against `base`, the same verification of the
+    /// base commit. Failures the base already has are not the change's: if
+    /// they are all this report has (and no requested declaration is
+    /// missing), the report passes. Base failures the change no longer has
+    /// are credited. Nothing changes when the base is clean or when either
+    /// report holds a failure that cannot be compared (a timeout, tests
+    /// that did not run).
+    pub fn judge_against_base(&mut self, base: &VerificationReport) {
+        let Some(c) = crate::baseline::compare(base, self) else {
+            return;
+        };
+        if c.preexisting.is_empty() && c.fixed.is_empty() {
+            return;
+        }
+        if !self.passed && c.new.is_empty() && self.missing.is_empty() && self.evidence.is_none() {
+            self.passed = true;
+        }
+        self.base = Some(c);
     }
 
     /// Record the judgement on the change's tests; missing evidence fails
@@ -169,6 +199,26 @@ impl VerificationReport {
         for s in &self.steps {
             out.push_str(&format!("- {}: {:?}\n", s.step.as_str(), s.status));
         }
+        if let Some(b) = &self.base {
+            let list = |v: &[crate::baseline::Failure]| {
+                v.iter()
+                    .map(|f| f.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            if !b.preexisting.is_empty() {
+                out.push_str(&format!(
+                    "Already failing on the base commit, not counted against this change: {}\n",
+                    list(&b.preexisting)
+                ));
+            }
+            if !b.fixed.is_empty() {
+                out.push_str(&format!(
+                    "Failing on the base commit and fixed by this change: {}\n",
+                    list(&b.fixed)
+                ));
+            }
+        }
         for m in &self.missing {
             out.push_str(&format!(
                 "The task asks for `{}`, but no Go file of the module declares or uses `{}`: add it.\n",
@@ -178,6 +228,12 @@ impl VerificationReport {
         if let Some(msg) = self.evidence.as_ref().and_then(|e| e.message()) {
             out.push_str(&msg);
             out.push('\n');
+        }
+        if !self.masked.is_empty() && !self.passed {
+            out.push_str(&format!(
+                "These secret files were empty during verification (their content is never shown to tests or models): {}\n",
+                self.masked.join(", ")
+            ));
         }
         if !self.unformatted.is_empty() {
             out.push_str(&format!(
@@ -287,6 +343,8 @@ mod summary_tests {
             duration_ms: 0,
             missing: vec![],
             evidence: None,
+            masked: Vec::new(),
+            base: None,
         }
     }
 

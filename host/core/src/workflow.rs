@@ -15,12 +15,37 @@ use serde::{Deserialize, Serialize};
 pub struct Policy {
     /// How many times a review may send work back to the implementer.
     pub max_review_loops: u32,
+    /// The kinds of persisting disagreement the user lets the host settle
+    /// against the Reviewer's objection, as the conflict table says
+    /// (implementation details for the Implementer, style by gofmt and go
+    /// vet). Empty by default: then a repeated objection goes to the user,
+    /// and a run is approved only with the Reviewer's approval. Only
+    /// [`SETTLEABLE`] kinds have a settlement that approves.
+    #[serde(default)]
+    pub settle: Vec<crate::conflict::ConflictKind>,
+    /// The project's own instructions (its AGENTS.md, CLAUDE.md, ... as the
+    /// host read them from the base commit, redacted and cut to size):
+    /// every role receives them after the standard constraints, in every
+    /// handoff, as required context that is never dropped.
+    #[serde(default)]
+    pub project_instructions: Vec<String>,
 }
+
+/// The kinds whose conflict-table settlement would approve a change over
+/// the Reviewer's objection; the others never approve (safety and
+/// architecture: the Reviewer's or Architect's objection stands; unclear
+/// requirements: the user decides).
+pub const SETTLEABLE: [crate::conflict::ConflictKind; 2] = [
+    crate::conflict::ConflictKind::ImplementationDetail,
+    crate::conflict::ConflictKind::Style,
+];
 
 impl Default for Policy {
     fn default() -> Self {
         Policy {
             max_review_loops: 2,
+            settle: Vec::new(),
+            project_instructions: Vec::new(),
         }
     }
 }
@@ -446,6 +471,7 @@ impl Workflow {
             goals: self.goals_for(role),
             constraints: standard_constraints()
                 .into_iter()
+                .chain(self.policy.project_instructions.iter().cloned())
                 .chain(self.clarifications.iter().cloned())
                 .collect(),
             files_in_scope: self.files_in_scope.clone(),
@@ -879,12 +905,37 @@ impl Workflow {
                     format!("{kind:?} findings still stand: {who}"),
                 )
             }
+            ConflictKind::ImplementationDetail | ConflictKind::Style
+                if !self.policy.settle.contains(&kind) =>
+            {
+                // The table would approve over the Reviewer's objection;
+                // without the user's standing say-so, the safer course is
+                // to ask.
+                self.note(
+                    "conflict-escalated",
+                    format!("{kind:?}: settling against the reviewer is not configured ([run] settle); escalated to the user"),
+                );
+                let q = format!(
+                    "The reviewer still objects after a revision: {}. Should the change stand as it is, or what should change?",
+                    self.open_findings
+                        .iter()
+                        .map(|f| f.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+                self.escalate(
+                    Role::Reviewer,
+                    format!("the reviewer's objection stands after a revision ({kind:?}); approving over it needs the user's decision or [run] settle"),
+                    q,
+                    AfterAnswer::BackToImplementer,
+                )
+            }
             ConflictKind::ImplementationDetail => {
                 debug_assert_eq!(primary, Tiebreaker::Role(Role::Implementer));
                 self.decisions.push(Decision {
                     by: Role::Implementer,
                     what: "keep the implementation as is".into(),
-                    why: "implementation-detail disagreement: the implementer is the primary tiebreaker (conflict table)".into(),
+                    why: "implementation-detail disagreement: the implementer is the primary tiebreaker (conflict table), and the user's configuration lets it settle ([run] settle)".into(),
                 });
                 self.note("conflict-resolved", "implementation detail: the implementer's choice stands; findings kept as advisory".into());
                 self.finish(Outcome::Approved, "verified; an implementation-detail disagreement was settled for the implementer".into())

@@ -138,7 +138,16 @@ fn go_files(root: &Path) -> Result<Vec<(String, PathBuf, u64, i64)>, MapError> {
     while let Some((dir, rel)) = stack.pop() {
         let rd = std::fs::read_dir(&dir).map_err(io(&dir))?;
         for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
+            // A name that is not UTF-8 or has no canonical repository
+            // spelling (control characters, invisible formatting ones) is
+            // left out: the map reaches prompts, where such a name could
+            // break out of the fence around repository text.
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if coop_core::path::canonical_path(&name).as_deref() != Ok(name.as_str()) {
+                continue;
+            }
             let Ok(ft) = e.file_type() else { continue };
             let child_rel = if rel.is_empty() {
                 name.clone()

@@ -15,5 +15,5 @@
 pub mod injection;
 pub mod risk;
 
-pub use injection::{Detector, InjectionHit, InjectionKind};
-pub use risk::{AllowSet, ParseAllowError, RiskClass, classify};
+pub use injection::{Detector, InjectionHit, InjectionKind, neutralise_hidden};
+pub use risk::{AllowSet, BatchView, ParseAllowError, RiskClass, classify};

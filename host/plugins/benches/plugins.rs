@@ -63,6 +63,10 @@ impl RoleServices for Stub {
     }
     fn log(&mut self, _: &str, _: LogLevel, _: &str) {}
     fn denied(&mut self, _: &str, _: &str, _: &str) {}
+    fn audit_bytes(&self) -> u64 {
+        // Writes no audit log.
+        0
+    }
 }
 
 fn services(reply: &'static str) -> Box<dyn RoleServices> {

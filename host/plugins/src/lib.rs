@@ -5,7 +5,10 @@
 //! - One [`wasmtime::Engine`] per [`PluginHost`], with epoch interruption; a
 //!   ticker thread owned by the host advances the epoch.
 //! - One `Store` per plugin call: a fresh instance, a memory cap, a deadline
-//!   on guest time (time spent inside host calls does not count).
+//!   on guest time (time spent inside host calls does not count), and caps
+//!   that do count host calls: their number, the audit bytes they cause,
+//!   and a wall clock for the whole call. A plugin looping on `log` or on
+//!   denied calls hits one of them instead of filling the disk.
 //! - Each WIT interface is linked only when the plugin's grant includes it;
 //!   a component importing anything else fails to load, naming the import.
 //! - Granted calls are still checked against the grant's parameters and answer
@@ -23,7 +26,10 @@ mod runtime;
 
 pub use grants::{EditGrant, Effective, Grants, ModelGrant};
 pub use manifest::{Manifest, World};
-pub use runtime::{HostConfig, LoadedPlugin, PluginHost};
+pub use runtime::{
+    DEFAULT_CALL_WALL_CLOCK, DEFAULT_MAX_AUDIT_BYTES, DEFAULT_MAX_COMPONENT_BYTES,
+    DEFAULT_MAX_HOST_CALLS, HostConfig, LoadedPlugin, PluginHost,
+};
 
 use coop_core::{EditOutcome, FileEdit, FileFact, Role, Usage};
 use thiserror::Error;
@@ -34,12 +40,16 @@ pub mod bindings {
         wasmtime::component::bindgen!({
             world: "role",
             path: "../../wit",
+            // Every import may trap: that is how a call that trips one of
+            // the per-call caps (host calls, audit bytes, wall clock) ends.
+            imports: { default: trappable },
         });
     }
     pub mod router {
         wasmtime::component::bindgen!({
             world: "router",
             path: "../../wit",
+            imports: { default: trappable },
             with: {
                 "coop:mob/types": super::role::coop::mob::types,
                 "coop:mob/log": super::role::coop::mob::log,
@@ -139,6 +149,11 @@ pub trait RoleServices: Send {
     /// Called for every call the grant refused, before the plugin sees the
     /// denial, so that the caller can audit it.
     fn denied(&mut self, plugin: &str, capability: &str, detail: &str);
+    /// Bytes of audit log these services have written so far (every event
+    /// a call of this plugin caused: logs, denials, rejected edits, ...).
+    /// The host compares it with [`HostConfig::max_audit_bytes`]; services
+    /// that write no audit log answer 0.
+    fn audit_bytes(&self) -> u64;
 }
 
 /// Failures of the plugin host. Each is a structured plugin failure for the
@@ -150,6 +165,8 @@ pub enum PluginError {
         path: String,
         source: std::io::Error,
     },
+    #[error("plugin {path}: {bytes} bytes, more than the {cap} a component may have")]
+    TooLarge { path: String, bytes: u64, cap: u64 },
     #[error("plugin {path}: sha256 is {actual}, but the configuration pins {expected}")]
     DigestMismatch {
         path: String,
@@ -174,6 +191,18 @@ pub enum PluginError {
     },
     #[error("plugin {plugin} exceeded its time limit of {limit_ms} ms of guest time")]
     Timeout { plugin: String, limit_ms: u64 },
+    #[error(
+        "plugin {plugin} exceeded its cap of {limit} host calls per plugin call (the host-call cap)"
+    )]
+    HostCallLimit { plugin: String, limit: u64 },
+    #[error(
+        "plugin {plugin} exceeded its cap of {limit_bytes} audit bytes per plugin call (the audit-bytes cap: logs, denials and other events it caused)"
+    )]
+    AuditLimit { plugin: String, limit_bytes: u64 },
+    #[error(
+        "plugin {plugin} exceeded its wall clock of {limit_ms} ms per plugin call (host calls included)"
+    )]
+    WallClock { plugin: String, limit_ms: u64 },
     #[error("plugin {plugin} exceeded its memory limit of {limit_bytes} bytes")]
     MemoryLimit { plugin: String, limit_bytes: usize },
     #[error("plugin {plugin} trapped: {reason}")]
@@ -195,6 +224,7 @@ impl PluginError {
     pub fn kind(&self) -> &'static str {
         match self {
             PluginError::Read { .. } => "read",
+            PluginError::TooLarge { .. } => "too-large",
             PluginError::DigestMismatch { .. } => "digest-mismatch",
             PluginError::Manifest { .. } => "manifest",
             PluginError::Compile { .. } => "compile",
@@ -202,6 +232,9 @@ impl PluginError {
             PluginError::Instantiate { .. } => "instantiate",
             PluginError::WrongWorld { .. } => "wrong-world",
             PluginError::Timeout { .. } => "timeout",
+            PluginError::HostCallLimit { .. } => "host-call-limit",
+            PluginError::AuditLimit { .. } => "audit-limit",
+            PluginError::WallClock { .. } => "wall-clock",
             PluginError::MemoryLimit { .. } => "memory-limit",
             PluginError::Trap { .. } => "trap",
             PluginError::OutputTooLarge { .. } => "output-too-large",

@@ -34,13 +34,33 @@ pub struct HostConfig {
     pub max_output_bytes: usize,
     /// Cap on one log message.
     pub max_log_bytes: usize,
+    /// Host calls (every `coop:mob` import, denied ones and `log`
+    /// included; each proposed edit counts as one) one plugin call may make.
+    pub max_host_calls: u64,
+    /// Audit-log bytes one plugin call may cause (its log lines, denials
+    /// and the other events its host calls write; see
+    /// [`crate::RoleServices::audit_bytes`]).
+    pub max_audit_bytes: u64,
+    /// Wall clock of one plugin call, time inside host calls included
+    /// (`call_timeout` counts guest time only). Checked at every host-call
+    /// entry and at every epoch tick of guest code.
+    pub call_wall_clock: Duration,
     /// Directory of the compiled-artifact cache (`None`: compile on every
     /// load). Created on first use. Artifacts are named
     /// `<sha256 of the component>-<engine compatibility hash>.cwasm`, so a
     /// changed component or an incompatible engine (other wasmtime version,
     /// target or compilation settings) never hits a stale entry.
     pub cache_dir: Option<PathBuf>,
+    /// Largest component the host reads and compiles, bytes: the same
+    /// bound `coop plugins check` applies, checked before anything is
+    /// parsed or compiled (compiling is the costly part of a load).
+    pub max_component_bytes: u64,
 }
+
+/// Default of [`HostConfig::max_component_bytes`] and of `coop plugins
+/// check --max-size`: the default plugins are 0.1-0.5 MiB, a componentize-py
+/// router 18 MiB (it carries a Python interpreter).
+pub const DEFAULT_MAX_COMPONENT_BYTES: u64 = 50 << 20;
 
 impl Default for HostConfig {
     fn default() -> Self {
@@ -49,10 +69,24 @@ impl Default for HostConfig {
             call_timeout: Duration::from_secs(10),
             max_output_bytes: 4 << 20,
             max_log_bytes: 8 << 10,
+            max_host_calls: DEFAULT_MAX_HOST_CALLS,
+            max_audit_bytes: DEFAULT_MAX_AUDIT_BYTES,
+            call_wall_clock: DEFAULT_CALL_WALL_CLOCK,
             cache_dir: None,
+            max_component_bytes: DEFAULT_MAX_COMPONENT_BYTES,
         }
     }
 }
+
+/// Default of [`HostConfig::max_host_calls`]: far above what a role
+/// step needs (a dozen model calls, some hundred reads and edits), far below
+/// what fills a disk with audit lines.
+pub const DEFAULT_MAX_HOST_CALLS: u64 = 10_000;
+/// Default of [`HostConfig::max_audit_bytes`]: 1 MiB per plugin call.
+pub const DEFAULT_MAX_AUDIT_BYTES: u64 = 1 << 20;
+/// Default of [`HostConfig::call_wall_clock`]: an hour, since a step's
+/// model calls on a slow local model can take many minutes each.
+pub const DEFAULT_CALL_WALL_CLOCK: Duration = Duration::from_secs(3600);
 
 /// Epoch tick: the granularity of the guest-time deadline.
 const TICK: Duration = Duration::from_millis(5);
@@ -182,6 +216,14 @@ impl PluginHost {
     /// configuration pins, if any.
     pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, PluginError> {
         let p = path.display().to_string();
+        // The size first, so an oversized file is not even read.
+        let len = std::fs::metadata(path)
+            .map_err(|source| PluginError::Read {
+                path: p.clone(),
+                source,
+            })?
+            .len();
+        self.check_size(&p, len)?;
         let bytes = std::fs::read(path).map_err(|source| PluginError::Read {
             path: p.clone(),
             source,
@@ -195,6 +237,7 @@ impl PluginHost {
         bytes: &[u8],
         pin: Option<&str>,
     ) -> Result<LoadedPlugin, PluginError> {
+        self.check_size(p, bytes.len() as u64)?;
         let sha = sha256_hex(bytes);
         if let Some(expected) = pin
             && !expected.eq_ignore_ascii_case(&sha)
@@ -231,6 +274,17 @@ impl PluginHost {
             component,
             pres: Arc::new(Mutex::new(Vec::new())),
         })
+    }
+
+    fn check_size(&self, p: &str, bytes: u64) -> Result<(), PluginError> {
+        if bytes > self.cfg.max_component_bytes {
+            return Err(PluginError::TooLarge {
+                path: p.into(),
+                bytes,
+                cap: self.cfg.max_component_bytes,
+            });
+        }
+        Ok(())
     }
 
     /// Path of the cached artifact for a component digest on this engine.
@@ -469,14 +523,28 @@ impl PluginHost {
             limit: self.cfg.call_timeout,
             max_log: self.cfg.max_log_bytes,
             context: None,
+            host_calls: 0,
+            max_host_calls: self.cfg.max_host_calls,
+            audit_base: 0,
+            max_audit_bytes: self.cfg.max_audit_bytes,
+            wall_clock: self.cfg.call_wall_clock,
+            tripped: None,
         };
+        let audit_base = state.services.audit_bytes();
         let mut store = Store::new(&self.engine, state);
+        store.data_mut().audit_base = audit_base;
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|ctx| {
-            let s = ctx.data();
-            let guest = s.started.elapsed().saturating_sub(s.host_time);
+        store.epoch_deadline_callback(|mut ctx| {
+            let s = ctx.data_mut();
+            let wall = s.started.elapsed();
+            let guest = wall.saturating_sub(s.host_time);
             if guest >= s.limit {
+                Ok(UpdateDeadline::Interrupt)
+            } else if wall >= s.wall_clock {
+                // Guest code after long host calls: the wall clock is spent
+                // though the guest time is not.
+                s.tripped = Some(Cap::WallClock);
                 Ok(UpdateDeadline::Interrupt)
             } else {
                 Ok(UpdateDeadline::Continue(1))
@@ -492,6 +560,27 @@ impl PluginHost {
         store: &Store<State>,
     ) -> PluginError {
         let name = plugin.manifest.name.clone();
+        match store.data().tripped {
+            Some(Cap::HostCalls) => {
+                return PluginError::HostCallLimit {
+                    plugin: name,
+                    limit: self.cfg.max_host_calls,
+                };
+            }
+            Some(Cap::AuditBytes) => {
+                return PluginError::AuditLimit {
+                    plugin: name,
+                    limit_bytes: self.cfg.max_audit_bytes,
+                };
+            }
+            Some(Cap::WallClock) => {
+                return PluginError::WallClock {
+                    plugin: name,
+                    limit_ms: self.cfg.call_wall_clock.as_millis() as u64,
+                };
+            }
+            None => {}
+        }
         if store.data().limiter.hit {
             return PluginError::MemoryLimit {
                 plugin: name,
@@ -540,12 +629,7 @@ impl PluginHost {
         let mut store = self.store(plugin, eff, Some(role), services);
         let inst = match pre.instantiate(&mut store) {
             Ok(i) => i,
-            Err(e) => {
-                return Err(PluginError::Instantiate {
-                    plugin: plugin.manifest.name.clone(),
-                    reason: format!("{e:#}"),
-                });
-            }
+            Err(e) => return Err(self.instantiate_error(plugin, e, &store)),
         };
         store.data_mut().started = Instant::now();
         store.data_mut().host_time = Duration::ZERO;
@@ -569,6 +653,28 @@ impl PluginHost {
             });
         }
         Ok(out)
+    }
+
+    /// Why instantiation failed: the memory cap when the store's limiter
+    /// refused memory on the way (the cap is for all the call's memories
+    /// together, so a memory under the cap can be what tips it), else the
+    /// engine's reason.
+    fn instantiate_error(
+        &self,
+        plugin: &LoadedPlugin,
+        e: wasmtime::Error,
+        store: &Store<State>,
+    ) -> PluginError {
+        if store.data().limiter.hit {
+            return PluginError::MemoryLimit {
+                plugin: plugin.manifest.name.clone(),
+                limit_bytes: self.cfg.memory_bytes,
+            };
+        }
+        PluginError::Instantiate {
+            plugin: plugin.manifest.name.clone(),
+            reason: format!("{e:#}"),
+        }
     }
 
     /// Run a router plugin.
@@ -601,10 +707,7 @@ impl PluginHost {
         let mut store = self.store(plugin, eff, None, services);
         let inst = pre
             .instantiate(&mut store)
-            .map_err(|e| PluginError::Instantiate {
-                plugin: plugin.manifest.name.clone(),
-                reason: format!("{e:#}"),
-            })?;
+            .map_err(|e| self.instantiate_error(plugin, e, &store))?;
         store.data_mut().started = Instant::now();
         let t = types::Task {
             id: task.id.clone(),
@@ -894,6 +997,26 @@ struct State {
     max_log: usize,
     /// The step's context (`context.get`), from the handoff.
     context: Option<types::ContextPack>,
+    /// Host calls made so far (a proposed edit counts as one).
+    host_calls: u64,
+    max_host_calls: u64,
+    /// `services.audit_bytes()` when the call started: the services may be
+    /// shared with earlier calls, the cap is per call.
+    audit_base: u64,
+    max_audit_bytes: u64,
+    /// Wall clock of the whole call, host calls included.
+    wall_clock: Duration,
+    /// The cap this call tripped, if any: the call has trapped, and
+    /// `classify` turns the trap into the cap's typed error.
+    tripped: Option<Cap>,
+}
+
+/// The per-call caps that count host calls (issue 19, class 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cap {
+    HostCalls,
+    AuditBytes,
+    WallClock,
 }
 
 impl WasiView for State {
@@ -906,13 +1029,98 @@ impl WasiView for State {
 }
 
 impl State {
-    /// Run `f` as host time: excluded from the guest's deadline.
+    /// Run `f` as host time: excluded from the guest's deadline (not from
+    /// the wall clock, which `admit` checks).
     fn timed<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         let t = Instant::now();
         let r = f(self);
         self.host_time += t.elapsed();
         r
     }
+
+    /// Remember the cap and trap: the guest cannot catch a trap, so the
+    /// call ends here, before the excess call does anything (one audit
+    /// event, the run's `plugin-failure`, records it; not one per call).
+    fn trip(&mut self, cap: Cap) -> wasmtime::Error {
+        self.tripped = Some(cap);
+        wasmtime::Error::msg(format!("plugin call stopped: {cap:?} cap exceeded"))
+    }
+
+    fn audit_used(&self) -> u64 {
+        self.services.audit_bytes().saturating_sub(self.audit_base)
+    }
+
+    /// Entry of every `coop:mob` import: `cost` host calls (1, or the
+    /// number of edits proposed), checked against the host-call cap, the
+    /// wall clock and the audit bytes already caused. Guest time alone is
+    /// bounded by the epoch deadline; these bound what host calls add.
+    fn admit(&mut self, cost: u64) -> wasmtime::Result<()> {
+        if let Some(cap) = self.tripped {
+            return Err(self.trip(cap));
+        }
+        self.host_calls = self.host_calls.saturating_add(cost.max(1));
+        if self.host_calls > self.max_host_calls {
+            return Err(self.trip(Cap::HostCalls));
+        }
+        if self.started.elapsed() >= self.wall_clock {
+            return Err(self.trip(Cap::WallClock));
+        }
+        if self.audit_used() > self.max_audit_bytes {
+            return Err(self.trip(Cap::AuditBytes));
+        }
+        Ok(())
+    }
+
+    /// Before an audited write carrying `bytes` bytes of text (a log line,
+    /// a denial): trip instead of writing past the audit-bytes cap. The
+    /// line's exact size is the services' business (JSON escaping can
+    /// lengthen the text), so a call can end at most one line over the cap;
+    /// `settle` then trips on the exact count.
+    fn charge_audit(&mut self, bytes: usize) -> wasmtime::Result<()> {
+        let line = bytes.saturating_add(AUDIT_LINE_OVERHEAD) as u64;
+        let after = self.audit_used().saturating_add(line);
+        if after > self.max_audit_bytes {
+            return Err(self.trip(Cap::AuditBytes));
+        }
+        Ok(())
+    }
+
+    /// Audit a refused call (within the audit-bytes cap) and give back the
+    /// message for the plugin.
+    fn deny(&mut self, capability: &str, msg: String) -> wasmtime::Result<String> {
+        self.charge_audit(msg.len() + self.plugin.len() + capability.len())?;
+        self.services.denied(&self.plugin, capability, &msg);
+        Ok(msg)
+    }
+
+    /// After a host call: the audit bytes the services wrote themselves
+    /// (rejected edits, refused reads, ...) count too.
+    fn settle(&mut self) -> wasmtime::Result<()> {
+        if self.audit_used() > self.max_audit_bytes {
+            return Err(self.trip(Cap::AuditBytes));
+        }
+        Ok(())
+    }
+}
+
+/// The fixed part of an audit line (sequence number, time, event name,
+/// the previous line's hash, JSON punctuation): about 180 bytes in coop's
+/// log, rounded up.
+const AUDIT_LINE_OVERHEAD: usize = 256;
+
+/// A path a plugin hands the host longer than this is refused where it
+/// enters, without echoing it: no file system takes longer paths, and an
+/// echoed path would make every denial's audit line as long as the plugin
+/// likes.
+const MAX_PATH_BYTES: usize = 4096;
+
+fn path_too_long(path: &str) -> Option<String> {
+    (path.len() > MAX_PATH_BYTES).then(|| {
+        format!(
+            "invalid path: {} bytes, longer than {MAX_PATH_BYTES}",
+            path.len()
+        )
+    })
 }
 
 impl types::Host for State {}
@@ -921,33 +1129,32 @@ impl model::Host for State {
     fn complete(
         &mut self,
         request: model::CompletionRequest,
-    ) -> Result<model::Completion, model::ModelError> {
-        self.timed(|s| {
+    ) -> wasmtime::Result<Result<model::Completion, model::ModelError>> {
+        self.admit(1)?;
+        let r = self.timed(|s| -> wasmtime::Result<Result<_, model::ModelError>> {
             let Some(grant) = s.eff.model.clone() else {
-                return Err(model::ModelError::Denied(
+                return Ok(Err(model::ModelError::Denied(
                     "model access is not granted".into(),
-                ));
+                )));
             };
             let Some(role) = s.role else {
-                return Err(model::ModelError::Denied(
+                return Ok(Err(model::ModelError::Denied(
                     "only role plugins may call the model".into(),
-                ));
+                )));
             };
             if s.model_calls >= grant.max_calls {
                 let msg = format!(
                     "the grant allows {} model calls per step; all are used",
                     grant.max_calls
                 );
-                s.services.denied(&s.plugin, "model", &msg);
-                return Err(model::ModelError::Denied(msg));
+                return Ok(Err(model::ModelError::Denied(s.deny("model", msg)?)));
             }
             if request.max_tokens > grant.max_tokens_per_call {
                 let msg = format!(
                     "max-tokens {} is above the grant of {} per call",
                     request.max_tokens, grant.max_tokens_per_call
                 );
-                s.services.denied(&s.plugin, "model", &msg);
-                return Err(model::ModelError::Denied(msg));
+                return Ok(Err(model::ModelError::Denied(s.deny("model", msg)?)));
             }
             if let Some(schema) = &request.json_schema {
                 let problem = if schema.len() > crate::MAX_JSON_SCHEMA_BYTES {
@@ -964,8 +1171,7 @@ impl model::Host for State {
                     }
                 };
                 if let Some(msg) = problem {
-                    s.services.denied(&s.plugin, "model", &msg);
-                    return Err(model::ModelError::Denied(msg));
+                    return Ok(Err(model::ModelError::Denied(s.deny("model", msg)?)));
                 }
             }
             s.model_calls += 1;
@@ -987,7 +1193,7 @@ impl model::Host for State {
                 json: request.json,
                 json_schema: request.json_schema,
             };
-            match s.services.complete(role, req) {
+            Ok(match s.services.complete(role, req) {
                 Ok(r) => Ok(model::Completion {
                     text: r.text,
                     usage: model::Usage {
@@ -1002,8 +1208,10 @@ impl model::Host for State {
                 Err(ModelCallError::BudgetExceeded(m)) => Err(model::ModelError::BudgetExceeded(m)),
                 Err(ModelCallError::Provider(m)) => Err(model::ModelError::Provider(m)),
                 Err(ModelCallError::Cancelled) => Err(model::ModelError::Cancelled),
-            }
-        })
+            })
+        })?;
+        self.settle()?;
+        Ok(r)
     }
 }
 
@@ -1017,8 +1225,11 @@ fn ws_err(e: WorkspaceCallError) -> workspace::WorkspaceError {
 }
 
 impl workspace::Host for State {
-    fn list_files(&mut self) -> Result<Vec<types::FileFact>, workspace::WorkspaceError> {
-        self.timed(|s| {
+    fn list_files(
+        &mut self,
+    ) -> wasmtime::Result<Result<Vec<types::FileFact>, workspace::WorkspaceError>> {
+        self.admit(1)?;
+        let r = self.timed(|s| {
             let Some(read) = s.eff.read.clone() else {
                 return Err(workspace::WorkspaceError::Denied(
                     "workspace read is not granted".into(),
@@ -1030,38 +1241,53 @@ impl workspace::Host for State {
                 .filter(|f| read.allows(&f.path))
                 .map(convert::file_fact_to_wit)
                 .collect())
-        })
+        });
+        self.settle()?;
+        Ok(r)
     }
 
-    fn read_file(&mut self, path: String) -> Result<String, workspace::WorkspaceError> {
-        self.timed(|s| {
-            let Some(read) = s.eff.read.clone() else {
-                return Err(workspace::WorkspaceError::Denied(
-                    "workspace read is not granted".into(),
-                ));
-            };
-            // Every check below sees the canonical spelling.
-            let path = match coop_core::path::canonical_path(&path) {
-                Ok(p) => p,
-                Err(e) => {
-                    // A forbidden path, in the contract's words: `denied`.
-                    let msg = format!("invalid path: {e}");
-                    s.services.denied(&s.plugin, "workspace.read", &msg);
-                    return Err(workspace::WorkspaceError::Denied(msg));
+    fn read_file(
+        &mut self,
+        path: String,
+    ) -> wasmtime::Result<Result<String, workspace::WorkspaceError>> {
+        self.admit(1)?;
+        let r = self.timed(
+            |s| -> wasmtime::Result<Result<_, workspace::WorkspaceError>> {
+                let Some(read) = s.eff.read.clone() else {
+                    return Ok(Err(workspace::WorkspaceError::Denied(
+                        "workspace read is not granted".into(),
+                    )));
+                };
+                // Every check below sees the canonical spelling.
+                let canonical = match path_too_long(&path) {
+                    Some(msg) => Err(msg),
+                    None => coop_core::path::canonical_path(&path)
+                        .map_err(|e| format!("invalid path: {e}")),
+                };
+                let path = match canonical {
+                    Ok(p) => p,
+                    Err(msg) => {
+                        // A forbidden path, in the contract's words: `denied`.
+                        let msg = s.deny("workspace.read", msg)?;
+                        return Ok(Err(workspace::WorkspaceError::Denied(msg)));
+                    }
+                };
+                if !read.allows(&path) {
+                    let msg = format!("{path} is outside the granted read globs");
+                    let msg = s.deny("workspace.read", msg)?;
+                    return Ok(Err(workspace::WorkspaceError::Denied(msg)));
                 }
-            };
-            if !read.allows(&path) {
-                let msg = format!("{path} is outside the granted read globs");
-                s.services.denied(&s.plugin, "workspace.read", &msg);
-                return Err(workspace::WorkspaceError::Denied(msg));
-            }
-            s.services.read_file(&path).map_err(ws_err)
-        })
+                Ok(s.services.read_file(&path).map_err(ws_err))
+            },
+        )?;
+        self.settle()?;
+        Ok(r)
     }
 }
 
 impl context::Host for State {
-    fn get(&mut self) -> types::ContextPack {
+    fn get(&mut self) -> wasmtime::Result<types::ContextPack> {
+        self.admit(1)?;
         // Linked only with the read grant; the working set is filtered by
         // the effective read globs (manifest and grant), like every read.
         let mut pack = self.context.clone().unwrap_or_else(convert::empty_context);
@@ -1070,15 +1296,21 @@ impl context::Host for State {
         } else {
             pack.working_set.clear();
         }
-        pack
+        Ok(pack)
     }
 }
 
 impl edits::Host for State {
-    fn propose(&mut self, proposed: Vec<types::FileEdit>) -> Vec<types::EditOutcome> {
-        self.timed(|s| {
+    fn propose(
+        &mut self,
+        proposed: Vec<types::FileEdit>,
+    ) -> wasmtime::Result<Vec<types::EditOutcome>> {
+        // Each edit is work and (at least) one audit line for the host: a
+        // batch of a million edits is a million calls, not one.
+        self.admit(proposed.len() as u64)?;
+        let r = self.timed(|s| -> wasmtime::Result<Vec<types::EditOutcome>> {
             let Some(grant) = s.eff.edits.clone() else {
-                return proposed
+                return Ok(proposed
                     .into_iter()
                     .map(|e| {
                         let p = convert::edit_from_wit(e).path().to_string();
@@ -1087,7 +1319,7 @@ impl edits::Host for State {
                             reason: "edits are not granted".into(),
                         })
                     })
-                    .collect();
+                    .collect());
             };
             // Grant check first; only allowed edits reach the workspace.
             let mut slots: Vec<Option<types::EditOutcome>> = Vec::new();
@@ -1096,13 +1328,22 @@ impl edits::Host for State {
                 let e = convert::edit_from_wit(e);
                 // The grant, the risk classifier, the secret rule, the
                 // confirmation prompt and confinement all see one spelling.
-                let e = match coop_core::path::canonical_path(e.path()) {
+                let canonical = match path_too_long(e.path()) {
+                    Some(msg) => Err(msg),
+                    None => coop_core::path::canonical_path(e.path())
+                        .map_err(|why| format!("invalid path: {why}")),
+                };
+                let e = match canonical {
                     Ok(p) => e.with_path(p),
-                    Err(why) => {
-                        let reason = format!("invalid path: {why}");
-                        s.services.denied(&s.plugin, "edits", &reason);
+                    Err(reason) => {
+                        let reason = s.deny("edits", reason)?;
+                        let shown = if e.path().len() > MAX_PATH_BYTES {
+                            String::new()
+                        } else {
+                            e.path().escape_debug().to_string()
+                        };
                         slots.push(Some(types::EditOutcome::Rejected(types::EditRejection {
-                            path: e.path().escape_debug().to_string(),
+                            path: shown,
                             reason,
                         })));
                         continue;
@@ -1113,7 +1354,7 @@ impl edits::Host for State {
                     allowed.push(e);
                 } else {
                     let reason = format!("{} is outside the granted edit globs", e.path());
-                    s.services.denied(&s.plugin, "edits", &reason);
+                    let reason = s.deny("edits", reason)?;
                     slots.push(Some(types::EditOutcome::Rejected(types::EditRejection {
                         path: e.path().to_string(),
                         reason,
@@ -1121,7 +1362,7 @@ impl edits::Host for State {
                 }
             }
             let mut results = s.services.propose_edits(allowed).into_iter();
-            slots
+            Ok(slots
                 .into_iter()
                 .map(|slot| match slot {
                     Some(o) => o,
@@ -1135,16 +1376,21 @@ impl edits::Host for State {
                             })
                         }),
                 })
-                .collect()
-        })
+                .collect())
+        })?;
+        self.settle()?;
+        Ok(r)
     }
 }
 
 impl log::Host for State {
-    fn write(&mut self, level: log::Level, message: String) {
-        self.timed(|s| {
+    fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        // A log call counts even when `log` is not granted: the call is
+        // still host work.
+        self.admit(1)?;
+        self.timed(|s| -> wasmtime::Result<()> {
             if !s.eff.log {
-                return;
+                return Ok(());
             }
             let mut m = message;
             if m.len() > s.max_log {
@@ -1161,8 +1407,11 @@ impl log::Host for State {
                 log::Level::Warn => LogLevel::Warn,
                 log::Level::Error => LogLevel::Error,
             };
+            s.charge_audit(m.len() + s.plugin.len())?;
             s.services.log(&s.plugin, lvl, &m);
-        })
+            Ok(())
+        })?;
+        self.settle()
     }
 }
 

@@ -57,6 +57,10 @@ impl RoleServices for Nothing {
     }
     fn log(&mut self, _: &str, _: LogLevel, _: &str) {}
     fn denied(&mut self, _: &str, _: &str, _: &str) {}
+    fn audit_bytes(&self) -> u64 {
+        // Writes no audit log.
+        0
+    }
 }
 
 /// The loaded router still works (whatever path its code came from).

@@ -16,8 +16,9 @@ use coop_core::{
     RoleOutput, Task,
 };
 use coop_plugin_host::{
-    EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError, ModelGrant, PluginError,
-    PluginHost, PluginModelReply, PluginModelRequest, RoleServices, WorkspaceCallError,
+    DEFAULT_MAX_AUDIT_BYTES, EditGrant, Grants, HostConfig, LoadedPlugin, LogLevel, ModelCallError,
+    ModelGrant, PluginError, PluginHost, PluginModelReply, PluginModelRequest, RoleServices,
+    WorkspaceCallError,
 };
 use coop_workspace::{Repo, WorkspaceError, Worktree};
 use std::collections::BTreeMap;
@@ -93,13 +94,21 @@ struct Record {
     denied: Vec<(String, String, String)>,
     logs: Vec<String>,
     edits_reaching_worktree: Vec<FileEdit>,
+    /// What an audit log would have grown by: each log line and denial,
+    /// plus a line's fixed fields (seq, time, chain hash).
+    audit_bytes: u64,
 }
+
+/// The fixed part of an audit line (seq, ts, event, prev hash).
+const AUDIT_LINE_OVERHEAD: usize = 160;
 
 /// Test `RoleServices`: reads, lists and edits through the real worktree
 /// (like host/cli/src/services.rs), a canned model, everything recorded.
 struct Services {
     wt: Worktree,
     rec: Arc<Mutex<Record>>,
+    /// How long each `log` takes (a slow disk's fsync).
+    log_delay: Duration,
 }
 
 fn ws_err(e: WorkspaceError) -> WorkspaceCallError {
@@ -154,18 +163,20 @@ impl RoleServices for Services {
         self.wt.apply_edits(&edits)
     }
     fn log(&mut self, plugin: &str, _level: LogLevel, message: &str) {
-        self.rec
-            .lock()
-            .unwrap()
-            .logs
-            .push(format!("{plugin}: {message}"));
+        std::thread::sleep(self.log_delay);
+        let mut r = self.rec.lock().unwrap();
+        r.audit_bytes += (AUDIT_LINE_OVERHEAD + plugin.len() + message.len()) as u64;
+        r.logs.push(format!("{plugin}: {message}"));
     }
     fn denied(&mut self, plugin: &str, capability: &str, detail: &str) {
-        self.rec
-            .lock()
-            .unwrap()
-            .denied
+        let mut r = self.rec.lock().unwrap();
+        r.audit_bytes +=
+            (AUDIT_LINE_OVERHEAD + plugin.len() + capability.len() + detail.len()) as u64;
+        r.denied
             .push((plugin.into(), capability.into(), detail.into()));
+    }
+    fn audit_bytes(&self) -> u64 {
+        self.rec.lock().unwrap().audit_bytes
     }
 }
 
@@ -222,12 +233,17 @@ struct Fixture {
     wt: Worktree,
     host: PluginHost,
     plugin: LoadedPlugin,
+    log_delay: Duration,
 }
 
 type Outcome = Result<Result<RoleOutput, RoleFailure>, PluginError>;
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with_config(config())
+    }
+
+    fn with_config(cfg: HostConfig) -> Fixture {
         let wasm = wasm_path();
         assert!(
             wasm.is_file(),
@@ -265,7 +281,7 @@ impl Fixture {
                 .is_symlink()
         );
 
-        let host = PluginHost::new(config()).unwrap();
+        let host = PluginHost::new(cfg).unwrap();
         let plugin = host.load(&wasm, None).unwrap();
         assert_eq!(plugin.manifest.name, "coop-hostile");
         Fixture {
@@ -274,6 +290,7 @@ impl Fixture {
             wt,
             host,
             plugin,
+            log_delay: Duration::ZERO,
         }
     }
 
@@ -310,6 +327,7 @@ impl Fixture {
         let services = Box::new(Services {
             wt: self.wt.clone(),
             rec: rec.clone(),
+            log_delay: self.log_delay,
         });
         let out = self.host.run_role(
             &self.plugin,
@@ -833,6 +851,150 @@ fn max_tokens_above_the_grant_are_denied() {
     assert_eq!(rec.max_tokens_seen, vec![MAX_TOKENS]);
 }
 
+// ---------------------------------------------------------------- host-call caps
+
+/// A plugin looping on `log` or on calls the grant refuses: each is host
+/// time (which the guest deadline does not count) and, in coop, an fsync'd
+/// audit line. The host-call cap ends the call at the first call over the
+/// cap, before that call does anything: exactly the cap's worth reached the
+/// services, and the cap itself adds no line per excess call.
+#[test]
+fn a_plugin_looping_on_log_or_denied_calls_hits_the_host_call_cap() {
+    const CAP: u64 = 500;
+    let f = Fixture::with_config(HostConfig {
+        max_host_calls: CAP,
+        ..config()
+    });
+    for goal in ["log-flood:100000:1", "deny-flood:100000"] {
+        let (out, rec) = f.attack(&grants(), goal);
+        let e = host_error(out);
+        assert!(e.to_string().contains("host-call cap"), "{goal}: {e}");
+        assert_eq!(e.kind(), "host-call-limit");
+        match e {
+            PluginError::HostCallLimit { plugin, limit } => {
+                assert_eq!(plugin, "coop-hostile");
+                assert_eq!(limit, CAP);
+            }
+            e => panic!("{goal}: expected HostCallLimit, got {e:?}"),
+        }
+        let reached = (rec.logs.len() + rec.denied.len()) as u64;
+        assert_eq!(reached, CAP, "{goal}: calls that reached the services");
+        assert_eq!(
+            rec.model_calls, 0,
+            "{goal}: denied calls never reach the model"
+        );
+    }
+    // One proposed edit is one host call: a single batch cannot carry more
+    // than the cap (each edit outside the globs would be a denial line) ...
+    let (out, rec) = f.attack(&grants(), &format!("edit-batch:{}", CAP + 1));
+    assert!(matches!(host_error(out), PluginError::HostCallLimit { .. }));
+    assert!(rec.denied.is_empty() && rec.edits_reaching_worktree.is_empty());
+    // ... and one within it is handled as before.
+    let (out, rec) = f.attack(&grants(), &format!("edit-batch:{CAP}"));
+    assert_eq!(report(out), format!("ok:{CAP} outcomes"));
+    assert_eq!(rec.denied.len() as u64, CAP);
+}
+
+/// The audit bytes one plugin call can cause are capped (default 1 MiB):
+/// big log lines, denials that echo a long path, and small lines in great
+/// number all stop at the cap, not at the disk's end. A path longer than
+/// any file system takes is refused without being echoed.
+#[test]
+fn the_audit_bytes_a_plugin_call_causes_are_capped() {
+    let f = Fixture::new();
+    let cap = DEFAULT_MAX_AUDIT_BYTES;
+    assert_eq!(
+        config().max_audit_bytes,
+        cap,
+        "the tests run on the default"
+    );
+    for (g, goal) in [
+        (grants(), "log-flood:1000:8000"),
+        (narrow_read(), "read-flood:1000:4000"),
+        // 1-byte lines: the audit-bytes cap comes before the host-call cap.
+        (grants(), "log-flood:100000:1"),
+    ] {
+        let (out, rec) = f.attack(&g, goal);
+        let e = host_error(out);
+        assert!(e.to_string().contains("audit-bytes cap"), "{goal}: {e}");
+        match e {
+            PluginError::AuditLimit {
+                plugin,
+                limit_bytes,
+            } => {
+                assert_eq!(plugin, "coop-hostile");
+                assert_eq!(limit_bytes, cap);
+            }
+            e => panic!("{goal}: expected AuditLimit, got {e:?}"),
+        }
+        assert!(
+            rec.audit_bytes <= cap,
+            "{goal}: {} audit bytes written, above the cap",
+            rec.audit_bytes
+        );
+        assert!(
+            rec.audit_bytes > cap - 10_000,
+            "{goal}: stopped at {} bytes, well before the cap",
+            rec.audit_bytes
+        );
+    }
+    // A 100 kB path is refused where it enters, and the denial is short.
+    let (out, rec) = f.attack(&grants(), "read-flood:1:100000");
+    let msg = "invalid path: 100000 bytes, longer than 4096";
+    assert_eq!(report(out), format!("ok:1 calls, last denied:{msg}"));
+    assert_eq!(
+        rec.denied,
+        vec![(
+            "coop-hostile".to_string(),
+            "workspace.read".to_string(),
+            msg.to_string()
+        )]
+    );
+}
+
+/// The guest deadline counts guest time only; host calls are excluded (a
+/// model call may take minutes). The wall clock counts them: a plugin whose
+/// host calls are slow (here a `log` that takes 20 ms, a slow disk's fsync)
+/// is stopped when the call's wall clock is spent, though its guest time is
+/// nearly nothing and it is far under the host-call cap.
+#[test]
+fn the_wall_clock_of_a_plugin_call_counts_time_inside_host_calls() {
+    let wall = Duration::from_secs(1);
+    let mut f = Fixture::with_config(HostConfig {
+        call_wall_clock: wall,
+        ..config()
+    });
+    f.log_delay = Duration::from_millis(20);
+    let t = Instant::now();
+    // 250 logs of 20 ms: 5 s of host time.
+    let (out, rec) = f.attack(&grants(), "log-flood:250:1");
+    let took = t.elapsed();
+    let e = host_error(out);
+    assert!(e.to_string().contains("wall clock"), "{e}");
+    match e {
+        PluginError::WallClock { plugin, limit_ms } => {
+            assert_eq!(plugin, "coop-hostile");
+            assert_eq!(limit_ms, 1000);
+        }
+        e => panic!("expected WallClock, got {e:?}"),
+    }
+    assert!(
+        took >= wall,
+        "returned after {took:?}, before the wall clock"
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "returned only after {took:?}"
+    );
+    // Each log takes at least 20 ms, so at most 50 fit in the second; a
+    // loaded machine fits fewer.
+    assert!(
+        (10..=50).contains(&rec.logs.len()),
+        "a second's worth of 20 ms logs: {}",
+        rec.logs.len()
+    );
+}
+
 // ---------------------------------------------------------------- all in a row
 
 /// Every attack against one host, one after the other, then a good call.
@@ -848,6 +1010,8 @@ fn one_host_survives_every_attack_in_a_row() {
         "recurse",
         "sleep:3600",
         "model-flood:9",
+        "log-flood:100000:1",
+        "deny-flood:100000",
         "read:../x",
         "write:.git/config",
     ] {
@@ -1035,6 +1199,7 @@ fn the_context_import_serves_the_hosts_pack_within_the_read_grant() {
         let services = Box::new(Services {
             wt: f.wt.clone(),
             rec,
+            log_delay: Duration::ZERO,
         });
         f.host.run_role(
             &f.plugin,
@@ -1111,6 +1276,7 @@ fn a_plugin_built_against_wit_0_2_0_still_runs() {
     let services = Box::new(Services {
         wt: f.wt.clone(),
         rec: rec.clone(),
+        log_delay: Duration::ZERO,
     });
     let out = f.host.run_role(
         &old,
@@ -1124,4 +1290,41 @@ fn a_plugin_built_against_wit_0_2_0_still_runs() {
         rec.lock().unwrap().logs,
         ["coop-compat-0.2.0: compat 0.2.0 plugin ran"]
     );
+}
+
+/// Class 9 of the security review: `coop plugins check` refused oversized
+/// components, but a run compiled whatever it was given. Every load now
+/// checks the size first (a file's before it is read), so an oversized
+/// component is neither read whole nor compiled.
+#[test]
+fn an_oversized_component_is_refused_before_it_is_read_or_compiled() {
+    let wasm = wasm_path();
+    let len = std::fs::metadata(&wasm).unwrap().len();
+    let host = PluginHost::new(HostConfig {
+        max_component_bytes: len - 1,
+        ..config()
+    })
+    .unwrap();
+    let t = Instant::now();
+    for e in [
+        host.load(&wasm, None).err(),
+        host.load_bytes("hostile.wasm", &std::fs::read(&wasm).unwrap(), None)
+            .err(),
+    ] {
+        match e {
+            Some(PluginError::TooLarge { bytes, cap, .. }) => {
+                assert_eq!((bytes, cap), (len, len - 1));
+            }
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+    }
+    // Refused in well under the time a compile takes.
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // At its own size it loads.
+    let host = PluginHost::new(HostConfig {
+        max_component_bytes: len,
+        ..config()
+    })
+    .unwrap();
+    host.load(&wasm, None).unwrap();
 }

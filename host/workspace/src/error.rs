@@ -39,6 +39,12 @@ pub enum WorkspaceError {
     NotAFile(String),
     #[error("{0} is not valid UTF-8")]
     NotUtf8(String),
+    /// A path coop writes under `.coop/` is a symlink (committed by the
+    /// repository, say) or not a directory; nothing was written through it.
+    #[error(
+        "{path} is {found}: coop writes its run directories, worktrees and cache only into real directories under .coop/, never through a symlink; remove or rename it (the repository may have committed it)"
+    )]
+    UnsafeCoopPath { path: PathBuf, found: &'static str },
     #[error("nothing to commit")]
     NothingToCommit,
     #[error("invalid commit message: {0}")]

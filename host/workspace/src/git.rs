@@ -20,6 +20,7 @@ pub(crate) const COOP_EMAIL: &str = "coop@localhost";
 pub(crate) struct GitOutput {
     pub success: bool,
     pub status: String,
+    pub status_code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
@@ -30,6 +31,40 @@ impl GitOutput {
             .map_err(|_| WorkspaceError::GitOutput(args.join(" ")))
     }
 }
+
+/// Configuration coop sets on every git invocation, above any file the
+/// repository (or the user) controls. Each entry stops git from running a
+/// program it would otherwise take from configuration:
+/// - hooks (`core.hooksPath`): arbitrary code, and coop must not run them on
+///   model output;
+/// - the file-system monitor (`core.fsmonitor`): a command git runs on every
+///   index refresh (`status`, `add`, `worktree add`, `commit`);
+/// - every remote transport (`protocol.allow`), so no lazy fetch of a
+///   partial clone and no submodule clone runs `ssh`, `core.sshCommand`,
+///   `core.gitProxy`, a credential helper or `ext::` commands; coop never
+///   needs the network for what it does;
+/// - submodule recursion, automatic gc and maintenance: child processes coop
+///   does not need;
+/// - signing, which would run `gpg.program` and prompt for keys.
+///
+/// `core.quotePath=false` keeps non-ASCII paths readable in output.
+const FIXED_CONFIG: &[(&str, &str)] = &[
+    ("core.hooksPath", "/dev/null"),
+    ("core.fsmonitor", "false"),
+    ("protocol.allow", "never"),
+    ("submodule.recurse", "false"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("commit.gpgsign", "false"),
+    ("tag.gpgsign", "false"),
+    ("core.quotePath", "false"),
+];
+
+/// What git reads from configuration that names a driver by a free-form
+/// name: `filter.<name>.clean|smudge|process` (content filters such as Git
+/// LFS, selected by `.gitattributes`, which the repository controls) and
+/// `protocol.<name>.allow` (a per-protocol exception to `protocol.allow`).
+const NAMED_SECTIONS_REGEX: &str = r"^(filter|protocol)\.";
 
 fn base_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
@@ -46,8 +81,22 @@ fn base_command(dir: &Path) -> Command {
         "GIT_COMMON_DIR",
         "GIT_NAMESPACE",
         "GIT_PREFIX",
+        "GIT_EXTERNAL_DIFF",
     ] {
         cmd.env_remove(var);
+    }
+    // Command-scope configuration is coop's alone (see [`neutralising_config`]):
+    // an inherited `GIT_CONFIG_PARAMETERS` would be read after coop's
+    // `GIT_CONFIG_COUNT` entries and could turn a driver back on.
+    for (var, _) in std::env::vars_os() {
+        let name = var.to_string_lossy();
+        if name == "GIT_CONFIG_PARAMETERS"
+            || name == "GIT_CONFIG_COUNT"
+            || name.starts_with("GIT_CONFIG_KEY_")
+            || name.starts_with("GIT_CONFIG_VALUE_")
+        {
+            cmd.env_remove(&var);
+        }
     }
     // Stable, parseable messages and never an interactive prompt or pager.
     cmd.env("LC_ALL", "C")
@@ -57,17 +106,85 @@ fn base_command(dir: &Path) -> Command {
         .env("GIT_AUTHOR_EMAIL", COOP_EMAIL)
         .env("GIT_COMMITTER_NAME", COOP_NAME)
         .env("GIT_COMMITTER_EMAIL", COOP_EMAIL);
-    // User hooks are arbitrary code; coop must not run them on model output,
-    // and signing would prompt for keys.
-    cmd.args([
-        "-c",
-        "core.hooksPath=/dev/null",
-        "-c",
-        "commit.gpgsign=false",
-        "-c",
-        "core.quotePath=false",
-    ]);
     cmd
+}
+
+/// The configuration that disables every program git could take from the
+/// configuration `git` would read in `dir`: [`FIXED_CONFIG`], plus, for each
+/// filter name configured anywhere (system, global, repository, worktree,
+/// includes), an empty `clean`, `smudge` and `process` and `required=false`
+/// (an empty command is no command: the content passes through unchanged),
+/// and `never` for each per-protocol exception.
+///
+/// Filter names are free-form, so they cannot be listed in advance; they
+/// are read with `git config --get-regexp` under the same environment as the
+/// command itself, so the list is exactly what that command would see.
+/// (Diff drivers, `diff.<name>.command|textconv` and `diff.external`, cannot
+/// be emptied this way: an empty command is an error there. Coop's content
+/// diffs pass `--no-ext-diff --no-textconv`, and its other diffs, `--quiet`
+/// and `--name-only`, never run a driver.)
+fn neutralising_config(
+    dir: &Path,
+    timeout: Duration,
+) -> Result<Vec<(String, String)>, WorkspaceError> {
+    let args = [
+        "config",
+        "--null",
+        "--name-only",
+        "--get-regexp",
+        NAMED_SECTIONS_REGEX,
+    ];
+    let mut cmd = base_command(dir);
+    cmd.args(args);
+    let out = collect(cmd, &args, timeout)?;
+    let mut config: Vec<(String, String)> = FIXED_CONFIG
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    // Exit status 1: no such key anywhere, nothing to neutralise.
+    if !out.success && out.status_code != Some(1) {
+        return Err(WorkspaceError::Git {
+            args: args.join(" "),
+            status: out.status,
+            stderr: out.stderr,
+        });
+    }
+    // A name that is not UTF-8 cannot be lost to lossy decoding (the
+    // override would then name another filter): such a configuration is
+    // refused instead.
+    let keys = String::from_utf8(out.stdout).map_err(|_| {
+        WorkspaceError::GitOutput(format!(
+            "{}: a filter or protocol name in the git configuration is not UTF-8",
+            args.join(" ")
+        ))
+    })?;
+    for key in keys.split('\0').filter(|k| !k.is_empty()) {
+        // Section and variable names come back lower-cased; the name in
+        // between (the subsection) keeps its spelling and may contain dots.
+        let Some((section, rest)) = key.split_once('.') else {
+            continue;
+        };
+        let Some((name, _variable)) = rest.rsplit_once('.') else {
+            continue;
+        };
+        match section {
+            "filter" => {
+                for (var, value) in [
+                    ("clean", ""),
+                    ("smudge", ""),
+                    ("process", ""),
+                    ("required", "false"),
+                ] {
+                    config.push((format!("filter.{name}.{var}"), value.to_string()));
+                }
+            }
+            "protocol" => config.push((format!("protocol.{name}.allow"), "never".to_string())),
+            _ => {}
+        }
+    }
+    config.sort();
+    config.dedup();
+    Ok(config)
 }
 
 /// Runs `git args` in `dir`, returning the output whatever the exit status.
@@ -87,12 +204,29 @@ pub(crate) fn run_env(
     env: &[(&str, &std::ffi::OsStr)],
     timeout: Duration,
 ) -> Result<GitOutput, WorkspaceError> {
+    // Set through GIT_CONFIG_COUNT/KEY/VALUE rather than `-c`: a key is
+    // never re-parsed there, so a filter name containing `=` stays one key.
+    let config = neutralising_config(dir, timeout)?;
     let mut cmd = base_command(dir);
+    cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+    for (i, (key, value)) in config.iter().enumerate() {
+        cmd.env(format!("GIT_CONFIG_KEY_{i}"), key)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), value);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
+    cmd.args(args);
+    collect(cmd, args, timeout)
+}
+
+/// Runs `cmd` (stdin closed) to completion or `timeout`, collecting its output.
+fn collect(
+    mut cmd: Command,
+    args: &[&str],
+    timeout: Duration,
+) -> Result<GitOutput, WorkspaceError> {
     let mut child = cmd
-        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -136,6 +270,7 @@ pub(crate) fn run_env(
     Ok(GitOutput {
         success: status.success(),
         status: status.to_string(),
+        status_code: status.code(),
         stdout,
         stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
     })

@@ -13,10 +13,9 @@ mod facts;
 mod git;
 mod worktree;
 
-mod secrets;
 pub use confine::{PathError, resolve_confined};
+pub use coop_core::secrets::is_secret_file;
 pub use error::WorkspaceError;
 pub use facts::{parse_module_path, parse_package_clause, repo_facts, repo_facts_at};
 pub use git::GIT_TIMEOUT;
-pub use secrets::is_secret_file;
-pub use worktree::{MAX_EDIT_BYTES, Repo, Worktree};
+pub use worktree::{MAX_EDIT_BYTES, Repo, Worktree, coop_dir};

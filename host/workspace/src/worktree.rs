@@ -64,6 +64,19 @@ impl Repo {
         &self.root
     }
 
+    /// Writes the tree of commit `rev` (anything `git rev-parse` takes as a
+    /// commit) into `dest`, an existing empty directory, without touching
+    /// the work tree or the repository's index (see [`export_tree`]).
+    pub fn export_rev(&self, rev: &str, dest: &Path) -> Result<(), WorkspaceError> {
+        // `--end-of-options`: a rev starting with '-' is a rev, not a flag.
+        let spec = format!("{rev}^{{commit}}");
+        let sha = run_str(
+            &self.root,
+            &["rev-parse", "--verify", "--end-of-options", &spec],
+        )?;
+        export_tree(&self.root, sha.trim(), dest)
+    }
+
     /// Sha of the commit HEAD points to.
     pub fn head_commit(&self) -> Result<String, WorkspaceError> {
         run_str(&self.root, &["rev-parse", "--verify", "HEAD^{commit}"])
@@ -88,27 +101,89 @@ impl Repo {
         self.root.join(COOP_DIR).join("worktrees").join(run_id)
     }
 
-    /// Makes sure `.coop/` exists and is ignored. A `.gitignore` inside the
+    /// The directory `.coop/<parts...>` of this repository, created where
+    /// missing; see [`coop_dir`].
+    pub fn coop_dir(&self, parts: &[&str]) -> Result<PathBuf, WorkspaceError> {
+        coop_dir(&self.root, parts)
+    }
+
+    /// Makes sure `.coop/` and the directories coop writes in it (`runs`,
+    /// `worktrees`, `cache`) exist as real directories and that `.coop/` is
+    /// ignored; refuses ([`WorkspaceError::UnsafeCoopPath`]) a symlink at any
+    /// of them before anything is written. A `.gitignore` inside the
     /// directory itself keeps the user's own `.gitignore` untouched; `*` also
     /// matches that file, so `git status` stays clean.
-    fn ensure_coop_dir(&self) -> Result<(), WorkspaceError> {
-        let dir = self.root.join(COOP_DIR);
-        let meta = dir.symlink_metadata();
-        if let Ok(m) = &meta
-            && !m.is_dir()
-        {
+    pub fn prepare_coop_dir(&self) -> Result<(), WorkspaceError> {
+        for sub in ["runs", "worktrees", "cache"] {
+            self.coop_dir(&[sub])?;
+        }
+        let ignore = self.coop_dir(&[])?.join(".gitignore");
+        match ignore.symlink_metadata() {
+            Ok(m) if m.is_file() => Ok(()),
+            // A committed `.coop/.gitignore` symlink would be written through.
+            Ok(_) => Err(WorkspaceError::UnsafeCoopPath {
+                path: ignore,
+                found: "not a regular file",
+            }),
+            Err(_) => {
+                // `create_new` never follows a symlink created in between.
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&ignore)
+                    .map_err(|e| WorkspaceError::io(&ignore, e))?;
+                f.write_all(b"*\n")
+                    .map_err(|e| WorkspaceError::io(&ignore, e))
+            }
+        }
+    }
+}
+
+/// The directory `<root>/.coop/<parts...>`, every component of it checked to
+/// be a real directory (created when missing), never a symlink.
+///
+/// Everything coop writes into a repository lives under `.coop/` (run
+/// directories, worktrees, the module-map cache), and a repository can
+/// commit `.coop` or any path under it as a symlink to somewhere else
+/// (`~/.ssh`, another repository): writing through it would put coop's files,
+/// or `git worktree add`'s checkout, outside the repository. So every writer
+/// gets its directory from here, which refuses such a path before anything
+/// is written. Each component is created with `create_dir` (which does not
+/// follow a symlink at the final component) and then checked again with
+/// `symlink_metadata`, so a symlink is refused whether it was there before
+/// or not. `parts` are single path components (no `/`, `.` or `..`).
+pub fn coop_dir(root: &Path, parts: &[&str]) -> Result<PathBuf, WorkspaceError> {
+    let mut dir = root.to_path_buf();
+    for part in std::iter::once(COOP_DIR).chain(parts.iter().copied()) {
+        if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\', '\0']) {
             return Err(WorkspaceError::NotAFile(format!(
-                "{} is not a directory",
+                "{}: {part:?} is not a single path component",
                 dir.display()
             )));
         }
-        fs::create_dir_all(dir.join("worktrees")).map_err(|e| WorkspaceError::io(&dir, e))?;
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            fs::write(&ignore, "*\n").map_err(|e| WorkspaceError::io(&ignore, e))?;
+        dir.push(part);
+        match fs::create_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(WorkspaceError::io(&dir, e)),
         }
-        Ok(())
+        let meta = dir
+            .symlink_metadata()
+            .map_err(|e| WorkspaceError::io(&dir, e))?;
+        if meta.file_type().is_symlink() {
+            return Err(WorkspaceError::UnsafeCoopPath {
+                path: dir,
+                found: "a symlink",
+            });
+        }
+        if !meta.is_dir() {
+            return Err(WorkspaceError::UnsafeCoopPath {
+                path: dir,
+                found: "not a directory",
+            });
+        }
     }
+    Ok(dir)
 }
 
 /// A run's private checkout on branch `coop/<run-id>`.
@@ -162,7 +237,7 @@ impl Worktree {
             )?,
             None => repo.head_commit()?,
         };
-        repo.ensure_coop_dir()?;
+        repo.prepare_coop_dir()?;
         let path_str = path
             .to_str()
             .ok_or_else(|| WorkspaceError::NotUtf8(path.display().to_string()))?;
@@ -189,6 +264,9 @@ impl Worktree {
     /// Missing pieces are fine.
     pub fn discard(repo: &Repo, run_id: &str) -> Result<(), WorkspaceError> {
         validate_run_id(run_id)?;
+        // Never remove through a `.coop/worktrees` the repository committed
+        // as a symlink.
+        repo.coop_dir(&["worktrees"])?;
         let path = repo.worktree_path(run_id);
         if path.symlink_metadata().is_ok() {
             let path_str = path
@@ -301,27 +379,7 @@ impl Worktree {
     /// repository's: a private index is read from the base commit and
     /// checked out under `dest`.
     pub fn export_base(&self, dest: &Path) -> Result<(), WorkspaceError> {
-        let scratch = tempfile::tempdir().map_err(|e| WorkspaceError::io(dest, e))?;
-        let index = scratch.path().join("index");
-        let index_arg = format!("--index-output={}", index.display());
-        run_ok(&self.root, &["read-tree", &index_arg, &self.base])?;
-        let prefix = format!("{}/", dest.display());
-        let prefix_arg = format!("--prefix={prefix}");
-        let args = ["checkout-index", "--all", "--force", &prefix_arg];
-        let out = crate::git::run_env(
-            &self.root,
-            &args,
-            &[("GIT_INDEX_FILE", index.as_os_str())],
-            crate::git::GIT_TIMEOUT,
-        )?;
-        if !out.success {
-            return Err(WorkspaceError::Git {
-                args: args.join(" "),
-                status: out.status,
-                stderr: out.stderr,
-            });
-        }
-        Ok(())
+        export_tree(&self.root, &self.base, dest)
     }
 
     /// Tracked and untracked-but-not-ignored files that exist as regular
@@ -609,6 +667,33 @@ fn set_new_file_permissions(_file: &fs::File) -> io::Result<()> {
 }
 
 /// Tracked and untracked-but-not-ignored regular files under `root`.
+/// Writes commit `commit`'s tree into `dest` (an existing, empty
+/// directory): a private index is read from the commit and checked out under
+/// `dest`, so neither a work tree nor a repository index is touched.
+fn export_tree(root: &Path, commit: &str, dest: &Path) -> Result<(), WorkspaceError> {
+    let scratch = tempfile::tempdir().map_err(|e| WorkspaceError::io(dest, e))?;
+    let index = scratch.path().join("index");
+    let index_arg = format!("--index-output={}", index.display());
+    run_ok(root, &["read-tree", &index_arg, commit])?;
+    let prefix = format!("{}/", dest.display());
+    let prefix_arg = format!("--prefix={prefix}");
+    let args = ["checkout-index", "--all", "--force", &prefix_arg];
+    let out = crate::git::run_env(
+        root,
+        &args,
+        &[("GIT_INDEX_FILE", index.as_os_str())],
+        crate::git::GIT_TIMEOUT,
+    )?;
+    if !out.success {
+        return Err(WorkspaceError::Git {
+            args: args.join(" "),
+            status: out.status,
+            stderr: out.stderr,
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn list_files_in(root: &Path) -> Result<Vec<String>, WorkspaceError> {
     let args = [
         "ls-files",
@@ -621,6 +706,11 @@ pub(crate) fn list_files_in(root: &Path) -> Result<Vec<String>, WorkspaceError> 
     let mut files: Vec<String> = out
         .split('\0')
         .filter(|p| !p.is_empty())
+        // A name with no canonical form (a newline, an escape sequence, a
+        // bidirectional override) would reach prompts, where it could close
+        // the data fence around repository text or redraw a terminal; such
+        // a file is not shown to plugins at all (and no edit can name it).
+        .filter(|p| coop_core::path::canonical_path(p).as_deref() == Ok(*p))
         // `--cached` still lists files deleted from the work tree, and
         // tracked symlinks are not files an agent may read.
         .filter(|p| {

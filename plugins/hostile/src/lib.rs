@@ -1,7 +1,9 @@
 //! A deliberately malicious role plugin, for the plugin host's containment
 //! tests (`host/plugins/tests/hostile.rs`). Never a default plugin.
 //!
-//! `run(handoff)` performs the attack named by `handoff.goals[0]` and reports
+//! `run(handoff)` performs the attack named by `handoff.goals[0]` (or, in a
+//! real `coop run` whose goals the workflow writes, by a task text
+//! `hostile:<attack>`) and reports
 //! what the host answered in `RoleOutput::Navigation`: `summary` is the
 //! outcome of the (last) call, `next-steps` one line per call. Outcomes are
 //! written as `kind:detail`, e.g. `denied:<reason>`, `ok:<text>`,
@@ -18,6 +20,13 @@
 //!   one call asking for that many tokens.
 //! - `context` — ask for the host's context pack; one line per working-set
 //!   item (`item:<path>:<decl>:<tokens>`) and recent step, then the budget.
+//! - `log-flood:<n>:<bytes>` — n `log` calls of a message of that many bytes
+//!   (each one an audit line on the host's disk).
+//! - `deny-flood:<n>` — n model calls the grant refuses (max-tokens far above
+//!   any grant; each refusal is an audit line).
+//! - `read-flood:<n>:<bytes>` — n reads of one path of that many bytes
+//!   (refused by a grant that leaves `x/` out, or as too long).
+//! - `edit-batch:<n>` — one `propose` call carrying n deletions of `x/<i>`.
 
 use coop_plugin_sdk::bindings::Guest;
 use coop_plugin_sdk::bindings::coop::mob::{edits, model, workspace};
@@ -95,7 +104,10 @@ fn num<T: std::str::FromStr>(s: &str) -> Result<T, RoleFailure> {
 
 impl Guest for Hostile {
     fn run(h: Handoff) -> Result<RoleOutput, RoleFailure> {
-        let goal = h.goals.first().cloned().unwrap_or_default();
+        let goal = match h.task.text.strip_prefix("hostile:") {
+            Some(attack) => attack.trim().to_string(),
+            None => h.goals.first().cloned().unwrap_or_default(),
+        };
         let (verb, arg) = goal.split_once(':').unwrap_or((goal.as_str(), ""));
         match verb {
             "ok" => {
@@ -150,6 +162,40 @@ impl Guest for Hostile {
                 Ok(out((0..n).map(|_| ask(10)).collect()))
             }
             "model-big" => Ok(out(vec![ask(num(arg)?)])),
+            "log-flood" => {
+                let (n, bytes) = arg.split_once(':').unwrap_or((arg, "1"));
+                let n: u64 = num(n)?;
+                let message = "L".repeat(num(bytes)?);
+                for _ in 0..n {
+                    coop_plugin_sdk::info(black_box(&message));
+                }
+                Ok(out(vec![format!("ok:logged {n}")]))
+            }
+            "deny-flood" => {
+                let n: u64 = num(arg)?;
+                let mut last = String::new();
+                for _ in 0..n {
+                    last = ask(u32::MAX);
+                }
+                Ok(out(vec![format!("ok:{n} calls, last {last}")]))
+            }
+            "edit-batch" => {
+                let n: u64 = num(arg)?;
+                let batch: Vec<FileEdit> =
+                    (0..n).map(|i| FileEdit::Delete(format!("x/{i}"))).collect();
+                let outcomes = edits::propose(&batch);
+                Ok(out(vec![format!("ok:{} outcomes", outcomes.len())]))
+            }
+            "read-flood" => {
+                let (n, bytes) = arg.split_once(':').unwrap_or((arg, "1"));
+                let n: u64 = num(n)?;
+                let path = format!("x/{}", "p".repeat(num::<usize>(bytes)?.saturating_sub(2)));
+                let mut last = String::new();
+                for _ in 0..n {
+                    last = ws(workspace::read_file(black_box(&path)));
+                }
+                Ok(out(vec![format!("ok:{n} calls, last {last}")]))
+            }
             "context" => {
                 let p = coop_plugin_sdk::context();
                 let mut lines: Vec<String> = p

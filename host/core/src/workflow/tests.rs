@@ -205,11 +205,22 @@ fn at_most_two_review_loops() {
 
 /// Drive a feature run to the point where `msg` is raised twice.
 fn repeated(msg: &str, max_loops: u32) -> (Workflow, Command) {
+    repeated_with(msg, max_loops, crate::workflow::SETTLEABLE.to_vec())
+}
+
+/// [`repeated`] with the kinds the user lets the host settle.
+fn repeated_with(
+    msg: &str,
+    max_loops: u32,
+    settle: Vec<crate::conflict::ConflictKind>,
+) -> (Workflow, Command) {
     let (mut w, _) = Workflow::start(
         task(),
         &decision(TaskType::Feature, FEATURE),
         Policy {
             max_review_loops: max_loops,
+            settle,
+            ..Policy::default()
         },
     );
     w.handle(done(Role::Architect, design()));
@@ -257,6 +268,78 @@ fn repeated_style_finding_is_settled_by_project_standards() {
     let (w, c) = repeated("The variable name r is not idiomatic", 5);
     assert_eq!(expect_finish(&c), Outcome::Approved);
     assert!(w.notes.iter().any(|n| n.rationale.contains("gofmt")));
+}
+
+/// Issue 21: a repeated objection the keyword table takes for an
+/// implementation detail (or style) used to end approved over the
+/// Reviewer's objection. Without the user's configuration it goes to the
+/// user; nothing is approved.
+#[test]
+fn without_a_configured_settlement_a_repeated_objection_goes_to_the_user() {
+    for msg in [
+        "Use a strings.Builder instead of += in the loop",
+        "The variable name r is not idiomatic",
+        "This returns the wrong value when the list has one element",
+    ] {
+        let (w, c) = repeated_with(msg, 5, Vec::new());
+        assert_eq!(expect_finish(&c), Outcome::Escalated, "{msg}");
+        assert!(
+            w.notes.iter().any(|n| n.kind == "conflict-escalated"),
+            "{msg}: {:?}",
+            w.notes
+        );
+        assert!(w.notes.iter().all(|n| n.kind != "conflict-resolved"));
+    }
+    // Settling one kind does not settle the other.
+    let (_, c) = repeated_with(
+        "The variable name r is not idiomatic",
+        5,
+        vec![crate::conflict::ConflictKind::ImplementationDetail],
+    );
+    assert_eq!(expect_finish(&c), Outcome::Escalated);
+}
+
+#[test]
+fn a_user_answer_to_the_escalated_objection_goes_back_to_the_implementer() {
+    let msg = "Use a strings.Builder instead of += in the loop";
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy {
+            max_review_loops: 3,
+            ..Policy::default()
+        },
+    );
+    w.set_answers(vec!["Keep += ; the loop has three iterations.".into()]);
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let f = finding(Severity::Blocking, msg);
+    w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![f.clone()]),
+    ));
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    let h = expect_role(
+        &w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f]),
+        )),
+        Role::Implementer,
+    );
+    assert!(
+        h.constraints
+            .iter()
+            .any(|c| c.contains(msg) && c.contains("three iterations")),
+        "{:?}",
+        h.constraints
+    );
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    // Approval still comes from the reviewer, who has the answer too.
+    let c = w.handle(done(Role::Reviewer, review(Verdict::Approve, vec![])));
+    assert_eq!(expect_finish(&c), Outcome::Approved);
 }
 
 #[test]
@@ -586,8 +669,12 @@ fn arb_plan() -> impl Strategy<Value = Vec<Role>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
     #[test]
-    fn any_run_terminates_and_approval_needs_evidence(plan in arb_plan(), choices in prop::collection::vec(0u8..8, 64)) {
-        let (mut w, mut c) = Workflow::start(task(), &decision(TaskType::Feature, &plan), Policy::default());
+    fn any_run_terminates_and_approval_needs_evidence(plan in arb_plan(), choices in prop::collection::vec(0u8..8, 64), configured in any::<bool>()) {
+        let policy = Policy {
+            settle: if configured { crate::workflow::SETTLEABLE.to_vec() } else { Vec::new() },
+            ..Policy::default()
+        };
+        let (mut w, mut c) = Workflow::start(task(), &decision(TaskType::Feature, &plan), policy);
         let mut steps = 0;
         let mut last_verified = None;
         let mut last_review_approved = false;
@@ -602,9 +689,11 @@ proptest! {
                         prop_assert_eq!(last_verified, Some(true));
                         let has_final_reviewer = plan.iter().rposition(|r| *r == Role::Reviewer)
                             > plan.iter().rposition(|r| *r == Role::Implementer);
-                        // Approval needs the reviewer's approval, or the
-                        // conflict table settling a persisting disagreement.
+                        // Approval needs the reviewer's approval, or a
+                        // settlement the user configured; with the default
+                        // policy (nothing configured) only the former.
                         let settled = w.notes.iter().any(|n| n.kind == "conflict-resolved");
+                        prop_assert!(configured || !settled, "nothing is settled without configuration");
                         if has_final_reviewer { prop_assert!(last_review_approved || settled); }
                     }
                     break;
@@ -696,6 +785,7 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
             &decision(TaskType::Feature, FEATURE),
             Policy {
                 max_review_loops: loops,
+                ..Policy::default()
             },
         );
         let mut tries = 0;
@@ -1078,6 +1168,7 @@ fn an_answered_unclear_requirement_conflict_gets_one_more_revision() {
             &decision(TaskType::Feature, FEATURE),
             Policy {
                 max_review_loops: 3,
+                ..Policy::default()
             },
         );
         w.set_answers(vec!["Return an error for empty input.".into()]);
@@ -1279,4 +1370,46 @@ fn step_text_keeps_every_field_of_an_output() {
             && t.contains("plan:\n- write it"),
         "{t}"
     );
+}
+
+#[test]
+fn project_instructions_reach_every_role_in_every_handoff() {
+    let note = "Project instructions from AGENTS.md: use table-driven tests".to_string();
+    let policy = Policy {
+        project_instructions: vec![note.clone()],
+        ..Policy::default()
+    };
+    let (mut w, c) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        policy.clone(),
+    );
+    let mut c = c;
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        match &c {
+            Command::CallRole { role, handoff } => {
+                assert!(
+                    handoff.constraints.contains(&note),
+                    "{role:?}: {:?}",
+                    handoff.constraints
+                );
+                seen.push(*role);
+                let out = match role {
+                    Role::Architect => design(),
+                    Role::Implementer => implementation(),
+                    _ => review(Verdict::Approve, vec![]),
+                };
+                c = w.handle(done(*role, out));
+            }
+            Command::Verify => c = w.handle(verified(true)),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![Role::Architect, Role::Implementer, Role::Reviewer]
+    );
+    let (_, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), policy);
+    assert!(call_role(&c).1.constraints.contains(&note));
 }

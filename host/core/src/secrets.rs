@@ -2,7 +2,8 @@
 //! unless the user opts in (`[run] send_secret_files = true`). Redaction
 //! still runs on everything else; this rule exists because redaction can only
 //! catch the secret formats it knows, while a `.env` or a key file is secret
-//! whatever its content looks like.
+//! whatever its content looks like. The verification sandbox masks the same
+//! files (mounts them empty), so a test cannot print them either.
 
 /// Whether `path` (relative, `/`-separated) names a secret file: dotenv
 /// files (`.env`, `.env.local`, `prod.env`, but not `.env.example` /
