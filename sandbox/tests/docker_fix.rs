@@ -24,12 +24,7 @@ async fn sandbox(tag: &str) -> Sandbox {
         labels: vec![(TEST_LABEL.to_string(), format!("docker_fix-{tag}"))],
         ..Default::default()
     };
-    let sb = Sandbox::connect(cfg)
-        .await
-        .unwrap_or_else(|e| panic!("these tests need a running Docker daemon: {e}"));
-    sb.ensure_image()
-        .await
-        .unwrap_or_else(|e| panic!("{e} (run sandbox/build-image.sh before the tests)"));
+    let sb = common::sandbox(cfg).await;
     sb
 }
 

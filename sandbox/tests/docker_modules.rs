@@ -11,10 +11,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use coop_sandbox::{DownloadConfig, GoEnv, Sandbox, SandboxConfig, SandboxError};
+use coop_sandbox::{DownloadConfig, GoEnv, SandboxConfig, SandboxError};
 
 mod common;
-use common::{chmod_world_readable, snapshot};
+use common::{chmod_world_readable, sandbox, snapshot};
 #[path = "common/goproxy.rs"]
 mod goproxy;
 use goproxy::{deps, fill_cache, go_sum, other_module, proxy};
@@ -77,17 +77,6 @@ fn app(go_sum: &str) -> tempfile::TempDir {
 }
 
 // ---------------------------------------------------------------- sandbox
-
-async fn sandbox(cfg: SandboxConfig) -> Sandbox {
-    let sb = match Sandbox::connect(cfg).await {
-        Ok(sb) => sb,
-        Err(e) => panic!("these tests need a running Docker daemon: {e}"),
-    };
-    if let Err(e) = sb.ensure_image().await {
-        panic!("{e} (run sandbox/build-image.sh before the tests)");
-    }
-    sb
-}
 
 fn cfg() -> SandboxConfig {
     SandboxConfig {

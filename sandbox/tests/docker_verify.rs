@@ -10,19 +10,8 @@ use std::time::{Duration, Instant};
 
 use coop_core::{StepStatus, TestStatus, VerificationReport, VerifyStep};
 mod common;
-use common::chmod_world_readable;
+use common::{chmod_world_readable, sandbox};
 use coop_sandbox::{Sandbox, SandboxConfig, SandboxError};
-
-async fn sandbox(cfg: SandboxConfig) -> Sandbox {
-    let sb = match Sandbox::connect(cfg).await {
-        Ok(sb) => sb,
-        Err(e) => panic!("these tests need a running Docker daemon: {e}"),
-    };
-    if let Err(e) = sb.ensure_image().await {
-        panic!("{e} (run sandbox/build-image.sh before the tests)");
-    }
-    sb
-}
 
 fn default_cfg() -> SandboxConfig {
     SandboxConfig {

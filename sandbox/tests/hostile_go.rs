@@ -11,18 +11,8 @@ use std::time::{Duration, Instant};
 
 use coop_core::{StepStatus, TestStatus, VerificationReport, VerifyStep};
 mod common;
-use common::chmod_world_readable;
+use common::{chmod_world_readable, sandbox};
 use coop_sandbox::{Sandbox, SandboxConfig};
-
-async fn sandbox(cfg: SandboxConfig) -> Sandbox {
-    let sb = Sandbox::connect(cfg)
-        .await
-        .unwrap_or_else(|e| panic!("these tests need a running Docker daemon: {e}"));
-    sb.ensure_image()
-        .await
-        .unwrap_or_else(|e| panic!("{e} (run sandbox/build-image.sh before the tests)"));
-    sb
-}
 
 fn cfg(step_secs: u64) -> SandboxConfig {
     SandboxConfig {

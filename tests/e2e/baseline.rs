@@ -23,8 +23,7 @@ fn broken_base() -> ExampleRepo {
         "package booking\n\nfunc   ugly( ) int { return 1 }\n",
     )
     .unwrap();
-    git(repo.path(), &["add", "-A"]);
-    git(repo.path(), &["commit", "-q", "-m", "already broken"]);
+    commit_all(repo.path(), "already broken");
     repo
 }
 

@@ -45,20 +45,7 @@ fn style_repo(style: &Value) -> tempfile::TempDir {
     std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     std::fs::write(&file, style["content"].as_str().expect("content")).expect("write");
     git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(
-        dir.path(),
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "fixture",
-        ],
-    );
+    commit_all(dir.path(), "fixture");
     dir
 }
 

@@ -1164,33 +1164,9 @@ fn the_operator_floor_corrects_a_third_party_routers_plan() {
     );
 }
 
-#[test]
-fn secret_files_are_never_listed_or_read_for_a_model() {
-    require_docker();
-    let repo = ExampleRepo::new("01-strutil-reverse");
-    // A committed .env and a key file: secret whatever their content.
-    let token = "unit-canary-7f3a9c2e41d0b8";
-    std::fs::write(repo.path().join(".env"), format!("SERVICE_TOKEN={token}\n")).expect("write");
-    std::fs::create_dir_all(repo.path().join("deploy")).expect("mkdir");
-    std::fs::write(
-        repo.path().join("deploy/tls.key"),
-        format!("not-a-pem-{token}\n"),
-    )
-    .expect("write");
-    git(repo.path(), &["add", "-A"]);
-    git(
-        repo.path(),
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "secrets",
-        ],
-    );
+/// `coop run` (mob) on an example repository, the model replies served
+/// from the example's recorded fixture in order.
+fn run_recorded(repo: &ExampleRepo) -> (std::process::Output, ModelServer) {
     let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json"))
         .expect("server");
     let task_file = repo.example.join("task.md");
@@ -1207,6 +1183,24 @@ fn secret_files_are_never_listed_or_read_for_a_model() {
         ],
         repo.path(),
     );
+    (out, server)
+}
+
+#[test]
+fn secret_files_are_never_listed_or_read_for_a_model() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    // A committed .env and a key file: secret whatever their content.
+    let token = "unit-canary-7f3a9c2e41d0b8";
+    std::fs::write(repo.path().join(".env"), format!("SERVICE_TOKEN={token}\n")).expect("write");
+    std::fs::create_dir_all(repo.path().join("deploy")).expect("mkdir");
+    std::fs::write(
+        repo.path().join("deploy/tls.key"),
+        format!("not-a-pem-{token}\n"),
+    )
+    .expect("write");
+    commit_all(repo.path(), "secrets");
+    let (out, server) = run_recorded(&repo);
     assert_eq!(out.status.code(), Some(0));
     let bodies: Vec<String> = server.requests().iter().map(Value::to_string).collect();
     assert!(!bodies.is_empty());
@@ -1268,20 +1262,7 @@ fn check_verifies_the_working_tree_or_a_commit() {
     assert_eq!(report["passed"], false);
     assert!(report.to_string().contains("TestBroken"));
     // Committed, then the commit before it checks clean, and HEAD does not.
-    git(repo.path(), &["add", "-A"]);
-    git(
-        repo.path(),
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "broken",
-        ],
-    );
+    commit_all(repo.path(), "broken");
     std::fs::remove_file(&broken).expect("rm");
     assert_eq!(check(&["--rev", "HEAD~1"]).status.code(), Some(0));
     assert_eq!(check(&["--rev", "HEAD"]).status.code(), Some(3));
@@ -1313,36 +1294,8 @@ fn project_instruction_files_reach_every_role() {
         format!("claude-rule-9e2f\n{}", "x".repeat(8000)),
     )
     .expect("write");
-    git(repo.path(), &["add", "-A"]);
-    git(
-        repo.path(),
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "instructions",
-        ],
-    );
-    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json"))
-        .expect("server");
-    let task_file = repo.example.join("task.md");
-    let out = run_coop(
-        &[
-            "run",
-            "--repo",
-            repo.path().to_str().expect("utf8"),
-            "--base-url",
-            &server.base_url(),
-            "--json",
-            "--file",
-            task_file.to_str().expect("utf8"),
-        ],
-        repo.path(),
-    );
+    commit_all(repo.path(), "instructions");
+    let (out, server) = run_recorded(&repo);
     let bodies: Vec<String> = server.requests().iter().map(Value::to_string).collect();
     assert!(
         !bodies.is_empty(),
@@ -1458,36 +1411,8 @@ fn secrets_in_repository_code_never_reach_the_model_or_the_run_directory() {
         format!("package strutil\n\n/*\n{block}\n*/\n"),
     )
     .expect("write");
-    git(repo.path(), &["add", "-A"]);
-    git(
-        repo.path(),
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "credentials",
-        ],
-    );
-    let server = ModelServer::from_recording_file(&repo.example.join("fixtures/replay.json"))
-        .expect("server");
-    let task_file = repo.example.join("task.md");
-    let out = run_coop(
-        &[
-            "run",
-            "--repo",
-            repo.path().to_str().expect("utf8"),
-            "--base-url",
-            &server.base_url(),
-            "--json",
-            "--file",
-            task_file.to_str().expect("utf8"),
-        ],
-        repo.path(),
-    );
+    commit_all(repo.path(), "credentials");
+    let (out, server) = run_recorded(&repo);
     assert!(out.status.code().is_some());
     let run_dir = Path::new(summary(&out)["run_dir"].as_str().expect("dir")).to_path_buf();
     let all = everything_written(&run_dir, &server);

@@ -69,20 +69,7 @@ fn repo_with_dependencies() -> ExampleRepo {
         "package welcome\n\nimport \"testing\"\n\nfunc TestMessage(t *testing.T) {\n\tif got := Message(); got != \"hello, coop\" {\n\t\tt.Fatalf(\"Message = %q\", got)\n\t}\n}\n",
     )
     .expect("welcome_test.go");
-    git(root, &["add", "-A"]);
-    git(
-        root,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "-m",
-            "depend on example.test/greet",
-        ],
-    );
+    commit_all(root, "depend on example.test/greet");
     repo
 }
 

@@ -4,6 +4,20 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use coop_sandbox::{Sandbox, SandboxConfig};
+
+/// A sandbox with `cfg` whose image is present; the Docker tests fail (never
+/// skip) with a message naming what is missing.
+pub async fn sandbox(cfg: SandboxConfig) -> Sandbox {
+    let sb = Sandbox::connect(cfg)
+        .await
+        .unwrap_or_else(|e| panic!("these tests need a running Docker daemon: {e}"));
+    sb.ensure_image()
+        .await
+        .unwrap_or_else(|e| panic!("{e} (run sandbox/build-image.sh before the tests)"));
+    sb
+}
+
 /// Make a test module readable by the container's unprivileged user.
 pub fn chmod_world_readable(p: &Path) {
     let meta = std::fs::metadata(p).unwrap();
