@@ -627,14 +627,25 @@ fn the_same_finding_twice_without_progress_is_settled_by_the_conflict_table() {
     let ex = ExampleRepo::new("01-strutil-reverse");
     let repo = ex.path();
     // Unclear requirements, repeated (line and case differ: same fingerprint):
-    // the user decides.
-    let server = ModelServer::start(feature_script(
+    // the navigator reads the request against the disagreement first (the
+    // table's primary tiebreaker), and here it cannot settle it: the user
+    // decides.
+    let mut script = feature_script(
         &ex,
         vec![
             changes("The requirement is ambiguous about combining characters at line 3"),
             changes("THE REQUIREMENT IS AMBIGUOUS ABOUT COMBINING CHARACTERS AT LINE 7"),
         ],
-    ));
+    );
+    script.push(
+        reply(
+            json!({"summary": "The request does not say how combining characters are reversed.",
+            "next_steps": [], "blockers": [],
+            "question": "Should Reverse keep a combining character with its base character?"}),
+        )
+        .expect_system_contains("You are the Navigator"),
+    );
+    let server = ModelServer::start(script);
     let out = run_coop(&run_args(repo, &server.base_url(), &task_file(&ex)), repo);
     assert_eq!(out.status.code(), Some(5));
     let sm = summary(&out);
@@ -642,9 +653,10 @@ fn the_same_finding_twice_without_progress_is_settled_by_the_conflict_table() {
         sm["reason"]
             .as_str()
             .unwrap_or("")
-            .contains("disagree on what the task requires"),
+            .contains("the navigator asks: Should Reverse keep a combining character"),
         "{sm}"
     );
+    assert_eq!(server.remaining_script(), 0, "the navigator was asked");
     let events = audit_events(Path::new(sm["run_dir"].as_str().expect("dir")));
     assert!(
         events.iter().any(|e| e["event"] == "workflow-decision"
@@ -654,6 +666,12 @@ fn the_same_finding_twice_without_progress_is_settled_by_the_conflict_table() {
                 .unwrap_or("")
                 .contains("UnclearRequirements")),
         "the conflict is audited"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "workflow-decision" && e["kind"] == "conflict-navigator"),
+        "the hand-off to the navigator is audited"
     );
 
     // An implementation detail, repeated: by default the reviewer's

@@ -149,6 +149,11 @@ pub struct Workflow {
     /// architect (at most once per run).
     #[serde(default)]
     pub rerouted: bool,
+    /// Whether a persisting disagreement on what the task requires already
+    /// went to the navigator (at most once per run; the next one goes to
+    /// the user).
+    #[serde(default)]
+    pub navigated: bool,
     /// Decisions the machine took on its own (conflict resolution, re-routing),
     /// with their rationale, in order. The orchestrator audits each one.
     #[serde(default)]
@@ -321,6 +326,7 @@ impl Workflow {
             open_findings: Vec::new(),
             last_fingerprints: Vec::new(),
             rerouted: false,
+            navigated: false,
             notes: Vec::new(),
             outcome: None,
             answers: Vec::new(),
@@ -441,6 +447,11 @@ impl Workflow {
             }
             Role::Reviewer => {
                 "Analyse the reported bug: locate its root cause (file and line) and explain it; do not fix it"
+            }
+            Role::Navigator if self.navigated && self.implemented => {
+                "The reviewer and the implementer disagree on what the task requires (the findings below): decide from the \
+                 request what it requires and say it as next steps for the implementer; if the request cannot settle it, \
+                 ask the user one precise question"
             }
             Role::Navigator => {
                 "Decide whether the request is clear enough to act on; if not, ask the user one precise question"
@@ -946,6 +957,34 @@ impl Workflow {
                     "style: project standards decide, and gofmt and go vet pass".into(),
                 );
                 self.finish(Outcome::Approved, "verified; a style disagreement was settled by the project standards (gofmt, go vet)".into())
+            }
+            ConflictKind::UnclearRequirements
+                if !self.navigated && self.review_loops < self.policy.max_review_loops =>
+            {
+                // The table's primary tiebreaker: the navigator reads the
+                // request against the disagreement before the user is asked.
+                let Some(i) = self.plan[..self.pos.min(self.plan.len())]
+                    .iter()
+                    .rposition(|r| *r == Role::Implementer)
+                else {
+                    return self.finish(
+                        Outcome::ReviewLoopsExhausted,
+                        "no implementer step to return to".into(),
+                    );
+                };
+                self.navigated = true;
+                self.review_loops += 1;
+                // What the navigator decides (or the user answers) is new
+                // ground: the same objection after it gets a plain loop
+                // before it counts as a repeat again.
+                self.last_fingerprints.clear();
+                self.plan.insert(i, Role::Navigator);
+                self.pos = i;
+                self.note(
+                    "conflict-navigator",
+                    "unclear requirements: the navigator decides what the task requires (or asks the user) before the implementer revises".into(),
+                );
+                self.call_current()
             }
             ConflictKind::UnclearRequirements => {
                 self.note(

@@ -343,8 +343,53 @@ fn a_user_answer_to_the_escalated_objection_goes_back_to_the_implementer() {
 }
 
 #[test]
-fn repeated_unclear_requirement_goes_to_the_user() {
-    let (_, c) = repeated("The requirement is ambiguous about empty input", 5);
+fn repeated_unclear_requirement_goes_to_the_navigator_then_the_user() {
+    let msg = "The requirement is ambiguous about empty input";
+    // The conflict table's primary tiebreaker first: the navigator, with
+    // the findings, in place of the implementer's next step.
+    let (mut w, c) = repeated(msg, 5);
+    let h = expect_role(&c, Role::Navigator);
+    assert_eq!(h.findings.len(), 1);
+    assert!(h.goals[0].contains("disagree on what the task requires"));
+    assert!(w.notes.iter().any(|n| n.kind == "conflict-navigator"));
+    // It decides: its next steps go to the implementer.
+    let h = expect_role(
+        &w.handle(done(Role::Navigator, nav(None))),
+        Role::Implementer,
+    );
+    assert_eq!(h.next_actions, vec!["n".to_string()]);
+    w.handle(done(Role::Implementer, implementation()));
+    w.handle(verified(true));
+    // The same objection once more: a plain loop first (the fingerprints
+    // were reset by the navigator's round), then the user.
+    let f = finding(Severity::Blocking, msg);
+    let mut c = w.handle(done(
+        Role::Reviewer,
+        review(Verdict::RequestChanges, vec![f.clone()]),
+    ));
+    if matches!(
+        c,
+        Command::CallRole {
+            role: Role::Implementer,
+            ..
+        }
+    ) {
+        w.handle(done(Role::Implementer, implementation()));
+        w.handle(verified(true));
+        c = w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f]),
+        ));
+    }
+    assert_eq!(expect_finish(&c), Outcome::Escalated);
+
+    // A navigator that cannot settle it asks the user at once.
+    let (mut w, c) = repeated(msg, 5);
+    expect_role(&c, Role::Navigator);
+    let c = w.handle(done(
+        Role::Navigator,
+        nav(Some("Should empty input be an error?")),
+    ));
     assert_eq!(expect_finish(&c), Outcome::Escalated);
 }
 
@@ -718,7 +763,10 @@ proptest! {
                             Role::Reviewer => {
                                 let v = [Verdict::Approve, Verdict::RequestChanges, Verdict::Approve, Verdict::Escalate][(ch % 4) as usize];
                                 last_review_approved = v == Verdict::Approve;
-                                let f = if v == Verdict::RequestChanges { vec![finding(Severity::Blocking, &format!("f{ch}"))] } else { vec![] };
+                                // Some objections are about what the task requires (the
+                                // navigator's and the user's to settle), most not.
+                                let msg = if ch == 5 { "the requirement is ambiguous".to_string() } else { format!("f{ch}") };
+                                let f = if v == Verdict::RequestChanges { vec![finding(Severity::Blocking, &msg)] } else { vec![] };
                                 review(v, f)
                             }
                             Role::Navigator => RoleOutput::Navigation(Navigation {
@@ -733,7 +781,7 @@ proptest! {
         }
         prop_assert!(w.is_done());
         prop_assert!(w.review_loops <= 2);
-        prop_assert!(w.plan.len() <= plan.len() + 1, "at most one re-route");
+        prop_assert!(w.plan.len() <= plan.len() + 2, "at most one re-route to the architect and one to the navigator");
     }
 }
 
@@ -1187,18 +1235,24 @@ fn an_answered_unclear_requirement_conflict_gets_one_more_revision() {
     );
     w.handle(done(Role::Implementer, implementation()));
     w.handle(verified(true));
-    // Repeated: unclear requirements → the answer is used, back to the implementer.
-    let h = expect_role(
+    // Repeated: unclear requirements → the navigator, whose question the
+    // user's answer settles; back to the implementer with it.
+    expect_role(
         &w.handle(done(
             Role::Reviewer,
             review(Verdict::RequestChanges, vec![f.clone()]),
         )),
+        Role::Navigator,
+    );
+    let q = "Should empty input return an error (the requirement is ambiguous about empty input)?";
+    let h = expect_role(
+        &w.handle(done(Role::Navigator, nav(Some(q)))),
         Role::Implementer,
     );
     assert!(
         h.constraints
             .iter()
-            .any(|c| c.contains(msg) && c.contains("Return an error")),
+            .any(|c| c.contains(q) && c.contains("Return an error")),
         "{:?}",
         h.constraints
     );
