@@ -154,6 +154,10 @@ pub struct Workflow {
     /// the user).
     #[serde(default)]
     pub navigated: bool,
+    /// sha256 of the diff the reviewer last sent back, to tell a revision
+    /// that changed something from one that did not.
+    #[serde(default)]
+    pub reviewed_diff: Option<String>,
     /// Decisions the machine took on its own (conflict resolution, re-routing),
     /// with their rationale, in order. The orchestrator audits each one.
     #[serde(default)]
@@ -327,6 +331,7 @@ impl Workflow {
             last_fingerprints: Vec::new(),
             rerouted: false,
             navigated: false,
+            reviewed_diff: None,
             notes: Vec::new(),
             outcome: None,
             answers: Vec::new(),
@@ -759,6 +764,33 @@ impl Workflow {
         self.last_fingerprints = fps;
         self.open_findings = blocking;
         let failing = self.verification_passed != Some(true);
+        let diff_sha = self
+            .diff
+            .as_deref()
+            .map(|d| crate::hash::sha256_hex(d.as_bytes()));
+        let progress = diff_sha != self.reviewed_diff;
+        self.reviewed_diff = diff_sha;
+        if repeated && !progress {
+            // The strategy document's stop rule: the same issue again, and
+            // the revision changed nothing. Neither the table nor another
+            // loop can help.
+            self.note(
+                "no-progress",
+                "the same blocking finding(s) again after a revision that left the change as it was".into(),
+            );
+            let outcome = if failing {
+                Outcome::VerificationFailed
+            } else {
+                Outcome::ReviewLoopsExhausted
+            };
+            return self.finish(
+                outcome,
+                format!(
+                    "no progress: {} blocking finding(s) repeated and the revision did not change the change",
+                    self.open_findings.len()
+                ),
+            );
+        }
         if repeated {
             return self.resolve_conflict(failing);
         }

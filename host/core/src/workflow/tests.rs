@@ -64,11 +64,25 @@ fn finding(sev: Severity, msg: &str) -> Finding {
     }
 }
 
+/// A verification of a change that differs from every earlier one (each
+/// revision changes something); [`verified_same`] repeats a change.
 fn verified(passed: bool) -> Event {
+    static REVISION: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = REVISION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Event::Verified {
         passed,
         summary: format!("passed={passed}"),
-        diff: "diff --git a b".into(),
+        diff: format!("diff --git a b\n+revision {n}\n"),
+        artifacts: vec![],
+    }
+}
+
+/// A verification of the very same change as before.
+fn verified_same(passed: bool) -> Event {
+    Event::Verified {
+        passed,
+        summary: format!("passed={passed}"),
+        diff: "diff --git a b\n+the same\n".into(),
         artifacts: vec![],
     }
 }
@@ -118,9 +132,9 @@ fn feature_happy_path_carries_context_forward() {
         w.handle(done(Role::Implementer, implementation())),
         Command::Verify
     );
-    let c = w.handle(verified(true));
+    let c = w.handle(verified_same(true));
     let h = expect_role(&c, Role::Reviewer);
-    assert_eq!(h.diff.as_deref(), Some("diff --git a b"));
+    assert_eq!(h.diff.as_deref(), Some("diff --git a b\n+the same\n"));
     assert_eq!(h.verification.as_deref(), Some("passed=true"));
     assert!(
         h.files_in_scope
@@ -1466,4 +1480,56 @@ fn project_instructions_reach_every_role_in_every_handoff() {
     );
     let (_, c) = Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), policy);
     assert!(call_role(&c).1.constraints.contains(&note));
+}
+
+/// Issue 21: "stop if the same issue repeats twice without progress". A
+/// repeated objection after a revision that left the change as it was ends
+/// the run, even where the conflict table would settle it.
+#[test]
+fn the_same_objection_after_a_revision_that_changed_nothing_stops_the_run() {
+    let run = |same: bool| {
+        let (mut w, _) = Workflow::start(
+            task(),
+            &decision(TaskType::Feature, FEATURE),
+            Policy {
+                max_review_loops: 5,
+                settle: crate::workflow::SETTLEABLE.to_vec(),
+                ..Policy::default()
+            },
+        );
+        let v = |w: &mut Workflow| {
+            w.handle(if same {
+                verified_same(true)
+            } else {
+                verified(true)
+            })
+        };
+        w.handle(done(Role::Architect, design()));
+        w.handle(done(Role::Implementer, implementation()));
+        v(&mut w);
+        let f = finding(Severity::Blocking, "Use a strings.Builder in the loop");
+        w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f.clone()]),
+        ));
+        w.handle(done(Role::Implementer, implementation()));
+        v(&mut w);
+        let c = w.handle(done(
+            Role::Reviewer,
+            review(Verdict::RequestChanges, vec![f]),
+        ));
+        (w, c)
+    };
+    let (w, c) = run(true);
+    assert_eq!(expect_finish(&c), Outcome::ReviewLoopsExhausted);
+    assert!(
+        w.notes.iter().any(|n| n.kind == "no-progress"),
+        "{:?}",
+        w.notes
+    );
+    // With a changed revision the same objection is a conflict the
+    // configured table settles.
+    let (w, c) = run(false);
+    assert_eq!(expect_finish(&c), Outcome::Approved);
+    assert!(w.notes.iter().all(|n| n.kind != "no-progress"));
 }
