@@ -891,6 +891,15 @@ impl Workflow {
         });
     }
 
+    /// The open findings' messages, for a question to the user.
+    fn open_finding_messages(&self) -> String {
+        self.open_findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The same blocking findings came back after a revision: the
     /// disagreement persists. Settle it by the conflict-resolution table.
     fn resolve_conflict(&mut self, failing: bool) -> Command {
@@ -960,11 +969,7 @@ impl Workflow {
                 );
                 let q = format!(
                     "The reviewer still objects after a revision: {}. Should the change stand as it is, or what should change?",
-                    self.open_findings
-                        .iter()
-                        .map(|f| f.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    self.open_finding_messages()
                 );
                 self.escalate(
                     Role::Reviewer,
@@ -1025,11 +1030,7 @@ impl Workflow {
                 );
                 let q = format!(
                     "The reviewer and the implementer disagree on what the task requires: {}. Which is right?",
-                    self.open_findings
-                        .iter()
-                        .map(|f| f.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    self.open_finding_messages()
                 );
                 self.escalate(
                     Role::Reviewer,
