@@ -778,13 +778,8 @@ impl Workflow {
                 "no-progress",
                 "the same blocking finding(s) again after a revision that left the change as it was".into(),
             );
-            let outcome = if failing {
-                Outcome::VerificationFailed
-            } else {
-                Outcome::ReviewLoopsExhausted
-            };
             return self.finish(
-                outcome,
+                stop_outcome(failing),
                 format!(
                     "no progress: {} blocking finding(s) repeated and the revision did not change the change",
                     self.open_findings.len()
@@ -795,13 +790,8 @@ impl Workflow {
             return self.resolve_conflict(failing);
         }
         if self.review_loops >= self.policy.max_review_loops {
-            let outcome = if failing {
-                Outcome::VerificationFailed
-            } else {
-                Outcome::ReviewLoopsExhausted
-            };
             return self.finish(
-                outcome,
+                stop_outcome(failing),
                 format!(
                     "still {} blocking finding(s) after {} review loop(s)",
                     self.open_findings.len(),
@@ -1040,6 +1030,15 @@ impl Workflow {
                 )
             }
         }
+    }
+}
+
+/// How a review loop that cannot go on ends: the objective failure first.
+fn stop_outcome(verification_failing: bool) -> Outcome {
+    if verification_failing {
+        Outcome::VerificationFailed
+    } else {
+        Outcome::ReviewLoopsExhausted
     }
 }
 
