@@ -14,6 +14,7 @@ mod plugin_trust;
 mod requested;
 mod resume;
 mod run_dirs;
+mod start_over;
 
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};

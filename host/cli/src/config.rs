@@ -160,6 +160,11 @@ fn default_instructions_max_bytes() -> usize {
 pub struct RunConfig {
     #[serde(default = "default_loops")]
     pub max_review_loops: u32,
+    /// Tries in a row that fix a change failing verification in place
+    /// before the next try discards it and starts over from the base
+    /// commit (see `coop_core::workflow::Policy::repair_tries`).
+    #[serde(default = "default_repair_tries")]
+    pub repair_tries: u32,
     /// Token budget of one task (prompt + output, all roles).
     #[serde(default = "default_budget")]
     pub budget_tokens: u64,
@@ -230,6 +235,9 @@ fn default_prompt_reserve() -> u64 {
 fn default_loops() -> u32 {
     2
 }
+fn default_repair_tries() -> u32 {
+    coop_core::workflow::Policy::default().repair_tries
+}
 fn default_budget() -> u64 {
     400_000
 }
@@ -258,6 +266,7 @@ impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
             max_review_loops: default_loops(),
+            repair_tries: default_repair_tries(),
             budget_tokens: default_budget(),
             budget_usd: None,
             plugin_timeout_secs: default_plugin_timeout(),

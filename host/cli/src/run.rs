@@ -659,6 +659,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     );
     let policy = Policy {
         max_review_loops: cfg.run.max_review_loops,
+        repair_tries: cfg.run.repair_tries,
         settle: cfg.run.settle.clone(),
         project_instructions: project_instructions(&shared, &worktree, &cfg.run),
     };
@@ -867,6 +868,17 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                     }
                 };
                 cmd = wf.handle(event);
+                audit_notes(&shared, &wf, &mut notes_seen);
+            }
+            Command::Discard => {
+                // The change that failed is kept as the last verification's
+                // diff artifact; the worktree goes back to the base commit.
+                worktree.reset_to_base()?;
+                shared.audit(
+                    "change-discarded",
+                    json!({"after_verification": verify_n, "diff": format!("artifacts/diff-{verify_n}.patch")}),
+                );
+                cmd = wf.handle(Event::Discarded);
                 audit_notes(&shared, &wf, &mut notes_seen);
             }
             Command::Verify => {

@@ -446,6 +446,16 @@ impl Worktree {
         run_ok(&self.root, &args)?.stdout_str(&args)
     }
 
+    /// Puts the worktree back exactly as it was at the base commit: every
+    /// change undone, every file the run added (ignored ones too) removed.
+    /// A run that starts a try over calls it; the change it throws away is
+    /// kept with the verification that rejected it.
+    pub fn reset_to_base(&self) -> Result<(), WorkspaceError> {
+        run_ok(&self.root, &["reset", "--quiet", "--hard", &self.base])?;
+        run_ok(&self.root, &["clean", "-q", "-f", "-f", "-d", "-x"])?;
+        Ok(())
+    }
+
     /// Paths (repository-relative) that exist in the worktree and differ
     /// from the base commit: added, modified, renamed-to. Deleted files are
     /// not listed.

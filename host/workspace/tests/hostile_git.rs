@@ -186,6 +186,12 @@ fn programs_the_repository_configures_never_run_during_coops_git_operations() {
     assert!(wt.base_file("h.go", 1 << 20).unwrap().is_some());
     let export = tempfile::tempdir().unwrap();
     wt.export_base(export.path()).unwrap();
+    wt.reset_to_base().unwrap();
+    assert_eq!(wt.diff().unwrap(), "", "back at the base commit");
+    wt.apply_edits(&[FileEdit::Write {
+        path: "h.go".into(),
+        content: "package h\n\nvar X = 3\n".into(),
+    }]);
     wt.commit("coop: hostile").unwrap();
     let patch = wt.root().parent().unwrap().join("hostile.patch");
     wt.write_patch(&patch).unwrap();

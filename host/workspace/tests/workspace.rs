@@ -725,3 +725,59 @@ fn names_without_a_canonical_spelling_are_not_listed() {
         );
     }
 }
+
+#[test]
+fn reset_to_base_undoes_every_change_and_removes_every_added_file() {
+    let (_tmp, root) = fixture();
+    let repo = Repo::open(&root).unwrap();
+    let wt = Worktree::create(&repo, "reset").unwrap();
+    let out = wt.apply_edits(&[
+        FileEdit::Write {
+            path: "pkg/deep/new.go".into(),
+            content: "package deep\n".into(),
+        },
+        FileEdit::Replace {
+            path: "main.go".into(),
+            old: "func main() {}".into(),
+            new: "func main() { println() }".into(),
+        },
+        FileEdit::Delete {
+            path: "internal/srv/srv_test.go".into(),
+        },
+        FileEdit::Write {
+            path: "debug.log".into(),
+            content: "ignored\n".into(),
+        },
+    ]);
+    assert!(out.iter().all(applied), "{out:?}");
+    assert_ne!(wt.diff().unwrap(), "");
+    wt.reset_to_base().unwrap();
+    assert_eq!(wt.diff().unwrap(), "");
+    assert_eq!(
+        fs::read_to_string(wt.root().join("main.go")).unwrap(),
+        "package main\n\nfunc main() {}\n"
+    );
+    assert!(
+        wt.root().join("internal/srv/srv_test.go").exists(),
+        "a deleted file is back"
+    );
+    assert!(
+        !wt.root().join("pkg").exists(),
+        "an added directory is gone"
+    );
+    assert!(
+        !wt.root().join("debug.log").exists(),
+        "an added ignored file is gone"
+    );
+    // The branch and the user's checkout are untouched; the worktree takes edits again.
+    assert_eq!(repo.current_branch().unwrap().as_deref(), Some("main"));
+    assert!(
+        wt.apply_edits(&[FileEdit::Write {
+            path: "b.go".into(),
+            content: "package main\n".into()
+        }])
+        .iter()
+        .all(applied)
+    );
+    assert!(wt.diff().unwrap().contains("+package main"));
+}

@@ -117,7 +117,15 @@ pub fn without_own_steps(
 /// The user turn's last line. On a revision (verification output or
 /// review findings in the handoff) it says that the files shown already
 /// hold the earlier change, so the reply is code, not a report of it.
+///
+/// A try that starts over (the host discarded the failing change: the
+/// handoff has its verification but no current diff) is asked for the
+/// change again, from the files as they were.
 pub fn closing_request(h: &Handoff, partial: &[String]) -> &'static str {
+    if h.verification.is_some() && h.diff.is_none() && h.findings.is_empty() {
+        return "The earlier try was discarded: the files above are as they were before it. Write the change for the \
+                task above again, in the format described, and avoid what made the earlier try fail.";
+    }
     match (
         h.verification.is_some() || !h.findings.is_empty(),
         partial.is_empty(),
@@ -1057,7 +1065,8 @@ mod tests {
             artifacts: vec![],
             design_notes: None,
             verification: verification.map(String::from),
-            diff: None,
+            // A verified change has a diff; see `starting_over` below.
+            diff: verification.map(|_| "diff --git a/s.go b/s.go\n".to_string()),
             findings: vec![],
             attempt: 1,
         }
@@ -1125,6 +1134,18 @@ mod tests {
             partial.contains("SEARCH/REPLACE") && !partial.contains("whole"),
             "{partial}"
         );
+        // The host discarded the failing change: its verification, no diff.
+        let starting_over = Handoff {
+            diff: None,
+            ..handoff(Some("FAIL"))
+        };
+        for p in [&[][..], &["big.go".to_string()][..]] {
+            let over = closing_request(&starting_over, p);
+            assert!(
+                over.contains("discarded") && over.contains("as they were") && !over.contains("already in them"),
+                "{over}"
+            );
+        }
     }
 
     #[test]

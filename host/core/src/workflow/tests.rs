@@ -478,14 +478,19 @@ fn failing_verification_goes_back_to_the_implementer_without_a_review() {
     loop {
         assert_eq!(c, Command::Verify);
         c = w.handle(verified(false));
+        if c == Command::Discard {
+            c = w.handle(Event::Discarded);
+        }
         match &c {
             Command::CallRole {
                 role: Role::Implementer,
                 handoff,
             } => {
-                assert_eq!(
-                    handoff.verification.as_deref(),
-                    Some("passed=false"),
+                assert!(
+                    handoff
+                        .verification
+                        .as_deref()
+                        .is_some_and(|v| v.ends_with("passed=false")),
                     "the failures travel with the handoff"
                 );
                 retries += 1;
@@ -761,6 +766,7 @@ proptest! {
                     prop_assert!(false, "no answers were given, so nothing re-routes");
                     break;
                 }
+                Command::Discard => w.handle(Event::Discarded),
                 Command::Verify => {
                     let passed = ch % 3 != 0;
                     last_verified = Some(passed);
@@ -856,9 +862,16 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
                 Command::CallRole { role, handoff } => {
                     assert_eq!(role, Role::Implementer);
                     if tries > 0 {
-                        assert_eq!(handoff.verification.as_deref(), Some("passed=false"));
                         assert!(
-                            handoff.goals[0].contains("fails verification"),
+                            handoff
+                                .verification
+                                .as_deref()
+                                .is_some_and(|v| v.ends_with("passed=false")),
+                            "{:?}",
+                            handoff.verification
+                        );
+                        assert!(
+                            handoff.goals[0].contains("verification"),
                             "{:?}",
                             handoff.goals
                         );
@@ -870,6 +883,7 @@ fn solo_gets_verification_feedback_as_often_as_the_mob_implementer() {
                         output: implementation(),
                     });
                 }
+                Command::Discard => c = w.handle(Event::Discarded),
                 Command::Verify => c = w.handle(verified(false)),
                 Command::Finish { outcome, .. } => break outcome,
                 Command::Route { .. } => panic!("no answers: no re-route"),
@@ -961,7 +975,8 @@ fn an_empty_change_fails_verification_in_solo_and_is_never_approved() {
         role,
         output: implementation(),
     });
-    w.handle(verified_empty());
+    assert_eq!(w.handle(verified_empty()), Command::Discard);
+    w.handle(Event::Discarded);
     w.handle(Event::RoleDone {
         role,
         output: implementation(),
@@ -1030,6 +1045,7 @@ fn an_empty_change_is_not_approved_even_when_the_reviewer_approves_or_the_confli
                 role,
                 output: design(),
             }),
+            Command::Discard => w.handle(Event::Discarded),
             Command::Verify => w.handle(verified_empty()),
             Command::Finish { outcome: o, .. } => {
                 outcome = Some(o);
@@ -1337,6 +1353,7 @@ proptest! {
                     prop_assert!(w.answered > 0);
                     w.handle(Event::Routed { decision: decision(TaskType::Feature, FEATURE) })
                 }
+                Command::Discard => w.handle(Event::Discarded),
                 Command::Verify => w.handle(verified(ch % 3 != 0)),
                 Command::CallRole { role, handoff } => {
                     prop_assert_eq!(handoff.constraints.len(), standard_constraints().len() + w.answered);
@@ -1374,6 +1391,7 @@ proptest! {
             let ch = choices.next().unwrap_or(0);
             c = match c {
                 Command::Finish { .. } | Command::Route { .. } => break,
+                Command::Discard => w.handle(Event::Discarded),
                 Command::Verify => w.handle(verified(ch % 3 != 0)),
                 Command::CallRole { role, handoff } => {
                     let h = *handoff;
@@ -1532,4 +1550,167 @@ fn the_same_objection_after_a_revision_that_changed_nothing_stops_the_run() {
     let (w, c) = run(false);
     assert_eq!(expect_finish(&c), Outcome::Approved);
     assert!(w.notes.iter().all(|n| n.kind != "no-progress"));
+}
+
+// ---- a failing change: fixed in place, then started over ----
+
+/// Every try after a failed verification, as (starts over, handoff).
+fn tries_after_failures(mode: Mode, repair_tries: u32, loops: u32) -> Vec<(bool, Handoff)> {
+    let policy = Policy {
+        max_review_loops: loops,
+        repair_tries,
+        ..Policy::default()
+    };
+    let (mut w, mut c) = match mode {
+        Mode::Solo => Workflow::start_solo(task(), &decision(TaskType::Feature, FEATURE), policy),
+        Mode::Mob => Workflow::start(task(), &decision(TaskType::Feature, FEATURE), policy),
+    };
+    let mut tries = Vec::new();
+    let mut discarded = false;
+    let mut implemented = false;
+    loop {
+        c = match c {
+            Command::CallRole { role, handoff } => {
+                if role == Role::Implementer && implemented {
+                    tries.push((discarded, (*handoff).clone()));
+                }
+                discarded = false;
+                let out = match role {
+                    Role::Architect => design(),
+                    Role::Implementer => {
+                        implemented = true;
+                        implementation()
+                    }
+                    other => panic!("no {other} on a change that never passes"),
+                };
+                w.handle(done(role, out))
+            }
+            Command::Verify => w.handle(verified(false)),
+            Command::Discard => {
+                assert!(!discarded, "one discard per try");
+                assert_eq!(w.phase, Phase::AwaitDiscard);
+                discarded = true;
+                w.handle(Event::Discarded)
+            }
+            Command::Finish { outcome, .. } => {
+                assert_eq!(outcome, Outcome::VerificationFailed);
+                break;
+            }
+            Command::Route { .. } => panic!("no re-route"),
+        };
+    }
+    tries
+}
+
+#[test]
+fn a_failing_change_is_fixed_in_place_repair_tries_times_then_started_over() {
+    for mode in [Mode::Solo, Mode::Mob] {
+        for repair_tries in 0..4u32 {
+            for loops in 0..6u32 {
+                let tries = tries_after_failures(mode, repair_tries, loops);
+                assert_eq!(
+                    tries.len() as u32,
+                    loops,
+                    "{mode:?}: the number of tries is unchanged"
+                );
+                for (i, (fresh, h)) in tries.iter().enumerate() {
+                    // Runs of `repair_tries` fixes in place, each followed by a start over.
+                    let expect_fresh = (i as u32 + 1) % (repair_tries + 1) == 0;
+                    assert_eq!(
+                        *fresh,
+                        expect_fresh,
+                        "{mode:?} repair_tries={repair_tries} try {}",
+                        i + 2
+                    );
+                    let v = h.verification.as_deref().unwrap_or_default();
+                    assert!(
+                        v.ends_with("passed=false"),
+                        "the failures travel either way: {v}"
+                    );
+                    if expect_fresh {
+                        assert_eq!(
+                            h.diff, None,
+                            "nothing of the discarded change is shown as current"
+                        );
+                        assert!(
+                            !h.files_in_scope.iter().any(|f| f.ends_with("_test.go")),
+                            "files only the discarded change brought in leave the scope: {:?}",
+                            h.files_in_scope
+                        );
+                        assert!(v.starts_with(DISCARDED_TRY), "{v}");
+                        assert!(h.goals[0].contains("discarded"), "{:?}", h.goals);
+                    } else {
+                        assert!(h.diff.is_some(), "a fix in place sees the change");
+                        assert!(!v.contains(DISCARDED_TRY), "{v}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_default_fixes_once_in_place_then_starts_over_and_notes_it() {
+    let tries = tries_after_failures(Mode::Solo, Policy::default().repair_tries, 2);
+    assert_eq!(tries.iter().map(|t| t.0).collect::<Vec<_>>(), [false, true]);
+    let (mut w, _) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    w.handle(done(Role::Implementer, implementation()));
+    expect_role(&w.handle(verified(false)), Role::Implementer);
+    w.handle(done(Role::Implementer, implementation()));
+    assert_eq!(w.handle(verified(false)), Command::Discard);
+    assert!(
+        w.notes.iter().any(|n| n.kind == "change-discarded"),
+        "{:?}",
+        w.notes
+    );
+    // Only a discard answers a discard.
+    let (mut w2, _) = Workflow::start_solo(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy::default(),
+    );
+    w2.handle(done(Role::Implementer, implementation()));
+    w2.handle(verified(false));
+    w2.handle(done(Role::Implementer, implementation()));
+    w2.handle(verified(false));
+    assert_eq!(
+        expect_finish(&w2.handle(verified(true))),
+        Outcome::InternalError
+    );
+    let h = expect_role(&w.handle(Event::Discarded), Role::Implementer);
+    assert_eq!(h.attempt, 3);
+}
+
+#[test]
+fn a_passing_verification_ends_the_run_of_fixes_in_place() {
+    // Mob: fail, fix in place, pass, the reviewer sends it back, fail:
+    // the count of fixes in a row starts again after the pass.
+    let (mut w, _) = Workflow::start(
+        task(),
+        &decision(TaskType::Feature, FEATURE),
+        Policy {
+            max_review_loops: 4,
+            ..Policy::default()
+        },
+    );
+    w.handle(done(Role::Architect, design()));
+    w.handle(done(Role::Implementer, implementation()));
+    expect_role(&w.handle(verified(false)), Role::Implementer);
+    w.handle(done(Role::Implementer, implementation()));
+    expect_role(&w.handle(verified(true)), Role::Reviewer);
+    let c = w.handle(done(
+        Role::Reviewer,
+        review(
+            Verdict::RequestChanges,
+            vec![finding(Severity::Blocking, "missing case")],
+        ),
+    ));
+    expect_role(&c, Role::Implementer);
+    w.handle(done(Role::Implementer, implementation()));
+    let h = expect_role(&w.handle(verified(false)), Role::Implementer);
+    assert!(h.diff.is_some(), "fixed in place, not discarded");
 }

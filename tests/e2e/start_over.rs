@@ -1,0 +1,141 @@
+//! A change that keeps failing verification is fixed in place once, then
+//! discarded: the next try starts from the base commit (`[run]
+//! repair_tries`). End to end: the real implementer plugin, real git, the
+//! real sandbox, a scripted model.
+
+use coop_e2e::harness::*;
+use coop_e2e::model_server::{ModelServer, ScriptedReply};
+use serde_json::Value;
+use std::path::Path;
+
+/// A file only the failing tries write: it must not outlive them.
+const LEFTOVER: &str = "strutil/leftover.go
+```go
+package strutil
+
+// leftoverMarker is written by the failing tries only.
+const leftoverMarker = \"stale\"
+```
+";
+
+const TEST: &str = "strutil/reverse_test.go
+```go
+package strutil
+
+import \"testing\"
+
+func TestReverse(t *testing.T) {
+\tif got := Reverse(\"héllo\"); got != \"olléh\" {
+\t\tt.Fatalf(\"Reverse = %q\", got)
+\t}
+}
+```
+";
+
+/// A try whose `Reverse` does not build.
+fn failing() -> String {
+    format!(
+        "strutil/reverse.go\n```go\npackage strutil\n\n// Reverse reverses s.\nfunc Reverse(s string) string {{\n\treturn s + 1\n}}\n```\n\n{LEFTOVER}\n{TEST}"
+    )
+}
+
+/// A try that passes: `Reverse` and its test, nothing else.
+fn passing() -> String {
+    format!(
+        "strutil/reverse.go\n```go\npackage strutil\n\n// Reverse returns s with its runes in reverse order.\nfunc Reverse(s string) string {{\n\tr := []rune(s)\n\tfor i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {{\n\t\tr[i], r[j] = r[j], r[i]\n\t}}\n\treturn string(r)\n}}\n```\n\n{TEST}"
+    )
+}
+
+/// A solo run with two failing tries, then a passing one. Returns the exit
+/// code, the summary, the audit events, the delivered patch and the user
+/// turn of every model request.
+fn run(repair_tries: u32) -> (Option<i32>, Value, Vec<Value>, String, Vec<String>) {
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let server = ModelServer::start(
+        [failing(), failing(), passing()]
+            .into_iter()
+            .map(|r| ScriptedReply::text(r).expect_system_contains("You are the Implementer"))
+            .collect(),
+    );
+    let (code, summary) = run_solo(
+        &repo,
+        &server.base_url(),
+        Some(&format!("[run]\nrepair_tries = {repair_tries}\n")),
+    );
+    let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
+    let events: Vec<Value> = std::fs::read_to_string(run_dir.join("audit.jsonl"))
+        .expect("audit.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+        .collect();
+    let patch =
+        std::fs::read_to_string(summary["patch"].as_str().unwrap_or_default()).unwrap_or_default();
+    let discarded =
+        std::fs::read_to_string(run_dir.join("artifacts/diff-2.patch")).unwrap_or_default();
+    let users: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r["messages"]
+                .as_array()
+                .expect("messages")
+                .iter()
+                .filter(|m| m["role"] == "user")
+                .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    assert!(
+        discarded.contains("leftoverMarker"),
+        "the second try's change is kept as an artifact: {discarded}"
+    );
+    (code, summary, events, patch, users)
+}
+
+#[test]
+fn a_change_failing_twice_is_discarded_and_the_third_try_starts_from_the_base() {
+    require_docker();
+    let (code, summary, events, patch, users) = run(1);
+    assert_eq!(code, Some(0), "{summary}");
+    assert_eq!(users.len(), 3);
+    assert!(
+        users[1].contains("leftover.go") && !users[1].contains("discarded"),
+        "the second try fixes the change in place and sees its files"
+    );
+    assert!(
+        users[2].contains("discarded") && users[2].contains("as they were"),
+        "the third try is told it starts over"
+    );
+    assert!(
+        !users[2].contains("leftoverMarker") && !users[2].contains("- strutil/leftover.go"),
+        "the discarded change's files are neither shown nor in scope"
+    );
+    assert!(
+        users[2].contains("return s + 1") || users[2].contains("mismatched types"),
+        "it still sees what made the discarded try fail"
+    );
+    let discards: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "change-discarded")
+        .collect();
+    assert_eq!(discards.len(), 1, "one discard, audited");
+    assert_eq!(discards[0]["diff"], "artifacts/diff-2.patch");
+    assert!(
+        patch.contains("strutil/reverse.go") && !patch.contains("leftover"),
+        "the delivered change holds nothing of the discarded tries: {patch}"
+    );
+}
+
+#[test]
+fn with_repairs_only_the_failing_tries_leave_their_files_in_the_change() {
+    require_docker();
+    let (code, summary, events, patch, users) = run(u32::MAX);
+    assert_eq!(code, Some(0), "{summary}");
+    assert!(!users[2].contains("discarded"));
+    assert!(events.iter().all(|e| e["event"] != "change-discarded"));
+    assert!(
+        patch.contains("leftoverMarker"),
+        "fixing in place keeps what the failing tries wrote: {patch}"
+    );
+}
