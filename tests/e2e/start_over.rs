@@ -139,3 +139,89 @@ fn with_repairs_only_the_failing_tries_leave_their_files_in_the_change() {
         "fixing in place keeps what the failing tries wrote: {patch}"
     );
 }
+
+/// Edits the user has not committed are not part of a run (it starts from
+/// HEAD): the run says so on stderr and in its audit log. Afterwards
+/// `coop runs --prune` removes the finished run's branch, keeps its
+/// directory, and leaves the user's edits alone.
+#[test]
+fn a_run_warns_about_uncommitted_edits_and_prune_removes_its_branch() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    std::fs::write(repo.path().join("strutil/wip.go"), "package strutil\n").expect("wip");
+    let server = ModelServer::start(vec![ScriptedReply::text(passing())]);
+    let out = run_coop(
+        &[
+            "run",
+            "--solo",
+            "--json",
+            "--repo",
+            s(repo.path()),
+            "--base-url",
+            &server.base_url(),
+            "Add a function `Reverse(s string) string` to package `strutil`, with tests.",
+        ],
+        repo.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 uncommitted change(s)") && stderr.contains("strutil/wip.go"),
+        "{stderr}"
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("summary");
+    let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
+    let audit = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
+    let ev: Value = audit
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .find(|e| e["event"] == "uncommitted-changes")
+        .expect("an uncommitted-changes event");
+    assert_eq!(ev["count"], 1);
+    let run_id = run_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("id")
+        .to_string();
+    let branch = format!("coop/{run_id}");
+    let has_branch = || {
+        std::process::Command::new("git")
+            .current_dir(repo.path())
+            .args([
+                "show-ref",
+                "--verify",
+                "--quiet",
+                &format!("refs/heads/{branch}"),
+            ])
+            .status()
+            .expect("git")
+            .success()
+    };
+    assert!(has_branch());
+    let dry = run_coop(
+        &["runs", "--prune", "--dry-run", "--repo", s(repo.path())],
+        repo.path(),
+    );
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would be pruned"));
+    assert!(has_branch(), "a dry run removes nothing");
+    let pruned = run_coop(
+        &["runs", "--prune", "--json", "--repo", s(repo.path())],
+        repo.path(),
+    );
+    assert_eq!(pruned.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&pruned.stdout).expect("prune report");
+    assert_eq!(report["pruned"][0]["run_id"], run_id.as_str());
+    assert!(!has_branch(), "the finished run's branch is gone");
+    assert!(
+        run_dir.join("change.patch").is_file(),
+        "its directory stays"
+    );
+    assert!(
+        repo.path().join("strutil/wip.go").is_file(),
+        "the user's edits stay"
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

@@ -10,12 +10,13 @@ mod evidence;
 mod handoff_schema;
 mod inspect;
 mod pins;
+mod prune;
 mod resume;
 mod run;
 mod services;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use config::Config;
 use coop_core::{Outcome, RepoFacts, Task};
 use coop_plugin_host::{HostConfig, PluginHost};
@@ -240,12 +241,27 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// List the runs of a repository (oldest first).
+    /// List the runs of a repository (oldest first), or prune them.
     Runs {
         #[arg(long, default_value = ".")]
         repo: PathBuf,
+        /// Remove the branch `coop/<id>` and any leftover worktree of every
+        /// run that ended, except runs waiting for `coop answer` or
+        /// `coop resume`. Run directories (journal, audit log, change.patch)
+        /// are kept. Example: `coop runs --prune --dry-run`.
+        #[arg(long)]
+        prune: bool,
+        /// With --prune: list what would be removed, remove nothing.
+        #[arg(long, requires = "prune")]
+        dry_run: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Print a shell completion script. Example (bash):
+    /// `coop completions bash > ~/.local/share/bash-completion/completions/coop`
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// A run's timeline: each role with duration and tokens, verification
     /// results, verdicts, workflow decisions, escalations, the outcome.
@@ -956,7 +972,25 @@ fn real_main(cli: Cli) -> Result<i32> {
             }
             Ok(summary.exit_code)
         }
-        Cmd::Runs { repo, json } => {
+        Cmd::Runs {
+            repo,
+            prune: true,
+            dry_run,
+            json,
+        } => {
+            let report = prune::prune(repo, *dry_run)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", prune::render(&report));
+            }
+            Ok(0)
+        }
+        Cmd::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "coop", &mut std::io::stdout());
+            Ok(0)
+        }
+        Cmd::Runs { repo, json, .. } => {
             let runs = inspect::list_runs(repo)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&runs)?);
@@ -1213,5 +1247,28 @@ impl coop_plugin_host::RoleServices for NullServices {
     fn audit_bytes(&self) -> u64 {
         // Writes no audit log.
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent_and_completes_every_subcommand() {
+        Cli::command().debug_assert();
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "coop", &mut out);
+            let text = String::from_utf8(out).unwrap();
+            for word in ["bench", "resume", "completions", "--prune", "--dry-run"] {
+                assert!(text.contains(word), "{shell}: no `{word}`");
+            }
+        }
     }
 }

@@ -563,6 +563,34 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
             "sandbox_image": cfg.sandbox.image, "mode": opts.mode, "allow": allow.names(),
         }),
     );
+    // A new run starts from the HEAD commit: edits the user has not
+    // committed are not in it. Say so before any model time is spent.
+    if base.is_none() && opts.replay.is_none() {
+        match repo.uncommitted() {
+            Ok(paths) if !paths.is_empty() => {
+                eprintln!(
+                    "coop: warning: {} uncommitted change(s) in {} (e.g. {}) are not part of this run: it starts from commit {}; commit them first for the run to see them",
+                    paths.len(),
+                    repo.root().display(),
+                    paths
+                        .iter()
+                        .take(3)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    worktree.base_commit().get(..12).unwrap_or_default(),
+                );
+                shared.audit(
+                    "uncommitted-changes",
+                    json!({"count": paths.len(), "paths": paths.iter().take(20).collect::<Vec<_>>()}),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("cannot tell whether the working tree has uncommitted changes: {e}")
+            }
+        }
+    }
     // Seal the pre-approvals to this run-start line (approvals.rs).
     let run_start = audit
         .lock()

@@ -96,6 +96,46 @@ impl Repo {
         }
     }
 
+    /// Whether the local branch `name` exists.
+    pub fn has_branch(&self, name: &str) -> Result<bool, WorkspaceError> {
+        let out = run(
+            &self.root,
+            &[
+                "show-ref",
+                "--verify",
+                "--quiet",
+                &format!("refs/heads/{name}"),
+            ],
+            crate::GIT_TIMEOUT,
+        )?;
+        Ok(out.success)
+    }
+
+    /// Uncommitted changes of the working tree a run does not see (it
+    /// starts from the HEAD commit): modified, staged, deleted and
+    /// untracked paths, coop's own `.coop/` left out, sorted.
+    pub fn uncommitted(&self) -> Result<Vec<String>, WorkspaceError> {
+        let args = [
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            ".",
+            ":(exclude).coop",
+        ];
+        let out = run_ok(&self.root, &args)?.stdout_str(&args)?;
+        let mut paths: Vec<String> = out
+            .split('\0')
+            .filter(|e| e.len() > 3)
+            .map(|e| e[3..].to_string())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
     /// Where the worktree of `run_id` lives.
     pub fn worktree_path(&self, run_id: &str) -> PathBuf {
         self.root.join(COOP_DIR).join("worktrees").join(run_id)

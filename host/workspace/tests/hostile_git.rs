@@ -148,6 +148,7 @@ fn programs_the_repository_configures_never_run_during_coops_git_operations() {
     }
 
     let repo = Repo::open(&root).unwrap();
+    repo.uncommitted().unwrap();
     let wt = Worktree::create(&repo, "hostile-1")
         .unwrap_or_else(|e| panic!("{e}; programs that ran: {:?}", markers(&m)));
     assert_eq!(

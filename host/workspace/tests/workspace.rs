@@ -781,3 +781,26 @@ fn reset_to_base_undoes_every_change_and_removes_every_added_file() {
     );
     assert!(wt.diff().unwrap().contains("+package main"));
 }
+
+#[test]
+fn uncommitted_lists_what_a_run_from_head_would_not_see() {
+    let (_tmp, root) = fixture();
+    let repo = Repo::open(&root).unwrap();
+    assert!(repo.uncommitted().unwrap().is_empty());
+    fs::write(
+        root.join("main.go"),
+        "package main\n\nfunc main() { println() }\n",
+    )
+    .unwrap();
+    fs::write(root.join("internal/srv/new.go"), "package srv\n").unwrap();
+    fs::remove_file(root.join("internal/srv/srv_test.go")).unwrap();
+    fs::write(root.join("debug.log"), "ignored\n").unwrap();
+    // coop's own directory is not the user's change.
+    let wt = Worktree::create(&repo, "u").unwrap();
+    assert_eq!(
+        repo.uncommitted().unwrap(),
+        ["internal/srv/new.go", "internal/srv/srv_test.go", "main.go"]
+    );
+    assert!(repo.has_branch("coop/u").unwrap() && !repo.has_branch("coop/none").unwrap());
+    wt.remove().unwrap();
+}
