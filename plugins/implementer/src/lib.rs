@@ -1142,7 +1142,9 @@ mod tests {
         for p in [&[][..], &["big.go".to_string()][..]] {
             let over = closing_request(&starting_over, p);
             assert!(
-                over.contains("discarded") && over.contains("as they were") && !over.contains("already in them"),
+                over.contains("discarded")
+                    && over.contains("as they were")
+                    && !over.contains("already in them"),
                 "{over}"
             );
         }
