@@ -20,7 +20,7 @@ func Reverse(s string) string {
 }
 ";
 
-const TEST: &str = "strutil/reverse_test.go
+pub(crate) const TEST: &str = "strutil/reverse_test.go
 ```go
 package strutil
 
@@ -55,7 +55,7 @@ fn reply(defect: &str) -> String {
     format!("I add Reverse and a test.\n\nstrutil/reverse.go\n```go\n{file}```\n\n{TEST}")
 }
 
-fn events(run_dir: &Path) -> Vec<Value> {
+pub(crate) fn events(run_dir: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit.jsonl");
     text.lines()
         .map(|l| serde_json::from_str(l).expect("audit line is JSON"))

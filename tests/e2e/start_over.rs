@@ -3,6 +3,7 @@
 //! repair_tries`). End to end: the real implementer plugin, real git, the
 //! real sandbox, a scripted model.
 
+use crate::fixes::{TEST, events};
 use coop_e2e::harness::*;
 use coop_e2e::model_server::{ModelServer, ScriptedReply};
 use serde_json::Value;
@@ -15,20 +16,6 @@ package strutil
 
 // leftoverMarker is written by the failing tries only.
 const leftoverMarker = \"stale\"
-```
-";
-
-const TEST: &str = "strutil/reverse_test.go
-```go
-package strutil
-
-import \"testing\"
-
-func TestReverse(t *testing.T) {
-\tif got := Reverse(\"héllo\"); got != \"olléh\" {
-\t\tt.Fatalf(\"Reverse = %q\", got)
-\t}
-}
 ```
 ";
 
@@ -63,11 +50,7 @@ fn run(repair_tries: u32) -> (Option<i32>, Value, Vec<Value>, String, Vec<String
         Some(&format!("[run]\nrepair_tries = {repair_tries}\n")),
     );
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
-    let events: Vec<Value> = std::fs::read_to_string(run_dir.join("audit.jsonl"))
-        .expect("audit.jsonl")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
-        .collect();
+    let events = events(&run_dir);
     let patch =
         std::fs::read_to_string(summary["patch"].as_str().unwrap_or_default()).unwrap_or_default();
     let discarded =
@@ -171,10 +154,8 @@ fn a_run_warns_about_uncommitted_edits_and_prune_removes_its_branch() {
     );
     let summary: Value = serde_json::from_slice(&out.stdout).expect("summary");
     let run_dir = Path::new(summary["run_dir"].as_str().expect("run_dir")).to_path_buf();
-    let audit = std::fs::read_to_string(run_dir.join("audit.jsonl")).expect("audit");
-    let ev: Value = audit
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+    let ev: Value = events(&run_dir)
+        .into_iter()
         .find(|e| e["event"] == "uncommitted-changes")
         .expect("an uncommitted-changes event");
     assert_eq!(ev["count"], 1);
