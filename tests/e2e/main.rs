@@ -8,6 +8,7 @@ mod bench;
 mod evidence;
 mod fixes;
 mod injection;
+mod layouts;
 mod modules;
 mod plugin_limits;
 mod plugin_trust;
@@ -1272,6 +1273,67 @@ fn check_verifies_the_working_tree_or_a_commit() {
     assert!(
         !repo.path().join(".coop/runs").exists(),
         "check leaves no run behind"
+    );
+}
+
+/// Issue 18: the go line of go.mod picks the Go that verifies the module
+/// (its image built on first need when absent): a test of the module that
+/// passes only under Go 1.23 passes, and the report and the text say which
+/// Go ran and why.
+#[test]
+fn check_verifies_with_the_go_version_the_module_asks_for() {
+    require_docker();
+    let repo = ExampleRepo::new("01-strutil-reverse");
+    let go_mod = repo.path().join("go.mod");
+    let text = std::fs::read_to_string(&go_mod).expect("go.mod");
+    std::fs::write(&go_mod, text.replace("go 1.27", "go 1.23")).expect("write");
+    std::fs::write(
+        repo.path().join("strutil/toolchain_test.go"),
+        "package strutil\n\nimport (\n\t\"runtime\"\n\t\"strings\"\n\t\"testing\"\n)\n\nfunc TestToolchain(t *testing.T) {\n\tif !strings.HasPrefix(runtime.Version(), \"go1.23.\") {\n\t\tt.Fatalf(\"built with %s\", runtime.Version())\n\t}\n}\n",
+    )
+    .expect("write");
+    let dir = repo.path().to_str().expect("utf8");
+    let out = run_coop(&["check", "--repo", dir, "--json"], repo.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report is JSON");
+    assert_eq!(report["toolchain"]["version"], "go1.23.9", "{report}");
+    assert_eq!(report["toolchain"]["requirement"], "go.mod: go 1.23");
+    assert_eq!(report["image"], "coop-go:1.23.9");
+    let out = run_coop(&["check", "--repo", dir], repo.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Go go1.23.9, as go.mod: go 1.23 asks"),
+        "{text}"
+    );
+
+    // The same module with the matching turned off: Go 1.27 runs it, and
+    // the module's own test says so.
+    std::fs::write(
+        repo.path().join("coop.toml"),
+        "[sandbox]\nmatch_go_version = false\n",
+    )
+    .expect("write");
+    let out = run_coop(
+        &[
+            "--config",
+            repo.path().join("coop.toml").to_str().expect("utf8"),
+            "check",
+            "--repo",
+            dir,
+        ],
+        repo.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("built with go1.27.3") && text.contains("match_go_version"),
+        "{text}"
     );
 }
 

@@ -1,3 +1,3 @@
 module example.com/gateway
 
-go 1.22
+go 1.27

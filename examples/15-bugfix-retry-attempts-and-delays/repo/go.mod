@@ -1,3 +1,3 @@
 module example.com/hookd
 
-go 1.22
+go 1.27

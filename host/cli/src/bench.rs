@@ -508,6 +508,8 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         timeout: Duration::from_secs(opts.config.sandbox.timeout_secs),
         // Secret files a model may be sent anyway need no hiding from tests.
         mask_secret_files: !opts.config.run.send_secret_files,
+        match_go_version: opts.config.sandbox.match_go_version,
+        build_missing_images: opts.config.sandbox.build_images,
         ..SandboxConfig::default()
     })
     .await?;

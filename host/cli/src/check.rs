@@ -49,6 +49,14 @@ pub async fn check(cfg: &Config, repo: &Path, rev: Option<&str>, json: bool) -> 
         println!("coop check: {} of {}", what, repo.root().display());
         print!("{}", report.summary_for_model(200_000));
         println!("({} ms, image {})", report.duration_ms, report.image);
+        if let Some(t) = &report.toolchain {
+            let version = t.version.as_deref().unwrap_or("unknown");
+            match (&t.requirement, &t.note) {
+                (_, Some(note)) => println!("Go {version}: {note}"),
+                (Some(req), None) => println!("Go {version}, as {req} asks"),
+                (None, None) => println!("Go {version}"),
+            }
+        }
     }
     Ok(if report.passed {
         0

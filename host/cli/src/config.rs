@@ -325,6 +325,16 @@ pub struct SandboxSection {
     /// GONOPROXY, GOINSECURE, GOFLAGS, GOMODCACHE.
     #[serde(default)]
     pub go_env: BTreeMap<String, String>,
+    /// Verify each module with the Go version its go.mod (or go.work) asks
+    /// for: the `image` repository's image of that version (`coop-go:1.23.9`
+    /// for `go 1.23`). Off: `image` verifies every module.
+    #[serde(default = "default_true")]
+    pub match_go_version: bool,
+    /// Build the image of a Go version no image has yet when a module first
+    /// asks for it (build-image.sh --go, embedded; needs PyPI). Off: such a
+    /// run fails with the command that builds it.
+    #[serde(default = "default_true")]
+    pub build_images: bool,
 }
 
 fn default_module_cache() -> String {
@@ -388,6 +398,8 @@ impl Default for SandboxSection {
             download_modules: true,
             module_download_dir: None,
             go_env: BTreeMap::new(),
+            match_go_version: true,
+            build_images: true,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! code before the change in the sandbox, and judge.
 
 use coop_core::VerificationReport;
-use coop_core::evidence::{ChangedTest, TestEvidence, changed_test_funcs, judge};
+use coop_core::evidence::{ChangedTest, ModuleRoot, TestEvidence, changed_test_funcs, judge};
 use coop_sandbox::Sandbox;
 use coop_workspace::{MAX_EDIT_BYTES, Worktree, parse_module_path};
 use serde::{Deserialize, Serialize};
@@ -105,6 +105,27 @@ pub(crate) async fn verify_base(
     Ok(sandbox.verify(dir).await?)
 }
 
+/// The modules of the tree at `dir` as verification sees them (the
+/// sandbox's layout: the root's go.mod, go.work's modules, or those below
+/// the root), each with its go.mod's module path.
+fn module_roots(dir: &Path) -> Vec<ModuleRoot> {
+    let Ok(layout) = coop_sandbox::layout::detect(dir) else {
+        return Vec::new();
+    };
+    layout
+        .modules()
+        .into_iter()
+        .map(|m| {
+            let path = std::fs::read_to_string(dir.join(&m).join("go.mod"))
+                .ok()
+                .and_then(|t| parse_module_path(&t))
+                .unwrap_or_default();
+            let dir = if m == "." { String::new() } else { m };
+            ModuleRoot { dir, path }
+        })
+        .collect()
+}
+
 fn scratch_dir(prefix: &str) -> Result<tempfile::TempDir, EvidenceError> {
     tempfile::Builder::new()
         .prefix(prefix)
@@ -147,13 +168,10 @@ pub(crate) async fn check(
     // The sandbox may run as nobody (when the files belong to root): the
     // tree must be readable by anyone, as a checkout normally is.
     open_for_reading(dir)?;
-    let module = std::fs::read_to_string(dir.join("go.mod"))
-        .ok()
-        .and_then(|m| parse_module_path(&m))
-        .unwrap_or_default();
+    let modules = module_roots(dir);
     let base_run = sandbox.verify(dir).await?;
     Ok(EvidenceRecord {
-        evidence: judge(&changed, &module, &base_run),
+        evidence: judge(&changed, &modules, &base_run),
         changed,
         base_run: Some(base_run),
     })

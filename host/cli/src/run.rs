@@ -384,9 +384,11 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
         return Err(SetupError::BadInput("the task text is empty".into()).into());
     }
     let repo = Repo::open(&opts.repo).map_err(|e| SetupError::BadInput(e.to_string()))?;
-    if !repo.root().join("go.mod").exists() {
+    // A go.mod at the root, a go.work, or modules in subdirectories
+    // (coop_sandbox::layout): verification covers what it finds.
+    if let Err(why) = coop_sandbox::layout::detect(repo.root()) {
         return Err(SetupError::BadInput(format!(
-            "{} has no go.mod: coop works on Go modules",
+            "{}: {why}: coop works on Go modules",
             repo.root().display()
         ))
         .into());
@@ -1034,7 +1036,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                         shared.audit(
                             "verification",
                             json!({
-                                "n": verify_n, "passed": report.passed, "image": report.image, "duration_ms": report.duration_ms,
+                                "n": verify_n, "passed": report.passed, "image": report.image, "toolchain": report.toolchain, "duration_ms": report.duration_ms,
                                 "steps": report.steps.iter().map(|s| json!({"step": s.step, "status": s.status, "exit_code": s.exit_code, "duration_ms": s.duration_ms})).collect::<Vec<_>>(),
                                 "unformatted": report.unformatted, "diagnostics": report.diagnostics.len(),
                                 "missing": report.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
@@ -1290,6 +1292,8 @@ pub(crate) async fn sandbox_config(cfg: &Config, labels: Vec<(String, String)>) 
         mask_secret_files: !cfg.run.send_secret_files,
         module_cache,
         download,
+        match_go_version: cfg.sandbox.match_go_version,
+        build_missing_images: cfg.sandbox.build_images,
         ..SandboxConfig::default()
     }
 }

@@ -229,6 +229,8 @@ mod tests {
             evidence: None,
             masked: Vec::new(),
             base: None,
+            toolchain: None,
+            cgo: Vec::new(),
         }
     }
 

@@ -125,13 +125,56 @@ pub fn changed_test_funcs(base: &[(String, String)], new: &[(String, String)]) -
         .collect()
 }
 
+/// A Go module of the repository: its directory (repository-relative, ``
+/// for the root) and the path its go.mod declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleRoot {
+    pub dir: String,
+    pub path: String,
+}
+
+impl ModuleRoot {
+    /// The one module of a repository with its go.mod at the root.
+    pub fn at_root(path: &str) -> Vec<ModuleRoot> {
+        vec![ModuleRoot {
+            dir: String::new(),
+            path: path.to_string(),
+        }]
+    }
+}
+
+/// The import path of the package in directory `dir` (repository-relative):
+/// the path of the innermost module holding it, joined with the rest of
+/// `dir`; `dir` itself when no module holds it.
+pub fn import_path(dir: &str, modules: &[ModuleRoot]) -> String {
+    let inside = |m: &&ModuleRoot| {
+        m.dir.is_empty()
+            || dir == m.dir
+            || dir
+                .strip_prefix(m.dir.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+    };
+    let Some(m) = modules.iter().filter(inside).max_by_key(|m| m.dir.len()) else {
+        return dir.to_string();
+    };
+    let rest = dir
+        .strip_prefix(m.dir.as_str())
+        .unwrap_or(dir)
+        .trim_start_matches('/');
+    match (m.path.is_empty(), rest.is_empty()) {
+        (_, true) => m.path.clone(),
+        (true, false) => rest.to_string(),
+        (false, false) => format!("{}/{rest}", m.path),
+    }
+}
+
 /// Judge the change's tests by the run of the module at the base commit
-/// with the change's test files laid over it. `module_path` is go.mod's
-/// module path; a package of the report belongs to a test file when its
-/// import path is the module path joined with the file's directory.
+/// with the change's test files laid over it. `modules` are the
+/// repository's modules; a package of the report belongs to a test file
+/// when its import path is [`import_path`] of the file's directory.
 pub fn judge(
     changed: &[ChangedTest],
-    module_path: &str,
+    modules: &[ModuleRoot],
     base_run: &VerificationReport,
 ) -> TestEvidence {
     if changed.is_empty() {
@@ -142,15 +185,7 @@ pub fn judge(
             .map(|i| file[..i].to_string())
             .unwrap_or_default()
     };
-    let import_path = |dir: &str| {
-        if dir.is_empty() {
-            module_path.to_string()
-        } else if module_path.is_empty() {
-            dir.to_string()
-        } else {
-            format!("{module_path}/{dir}")
-        }
-    };
+    let import_path = |dir: &str| import_path(dir, modules);
     let mut failing: Vec<String> = Vec::new();
     let mut not_compiling: Vec<String> = Vec::new();
     for t in changed {
@@ -216,6 +251,8 @@ mod tests {
             evidence: None,
             masked: Vec::new(),
             base: None,
+            toolchain: None,
+            cgo: Vec::new(),
         }
     }
 
@@ -242,6 +279,31 @@ mod tests {
             file: file.into(),
             name: name.into(),
         }
+    }
+
+    #[test]
+    fn packages_of_nested_and_subdirectory_modules() {
+        let mods = vec![
+            ModuleRoot {
+                dir: "go/svc".into(),
+                path: "ex.com/svc".into(),
+            },
+            ModuleRoot {
+                dir: "go/svc/inner".into(),
+                path: "ex.com/inner".into(),
+            },
+            ModuleRoot {
+                dir: "go/svcx".into(),
+                path: "ex.com/svcx".into(),
+            },
+        ];
+        assert_eq!(import_path("go/svc", &mods), "ex.com/svc");
+        assert_eq!(import_path("go/svc/a/b", &mods), "ex.com/svc/a/b");
+        assert_eq!(import_path("go/svc/inner/x", &mods), "ex.com/inner/x");
+        assert_eq!(import_path("go/svcx/y", &mods), "ex.com/svcx/y");
+        assert_eq!(import_path("other", &mods), "other");
+        assert_eq!(import_path("", &ModuleRoot::at_root("m")), "m");
+        assert_eq!(import_path("a", &ModuleRoot::at_root("m")), "m/a");
     }
 
     #[test]
@@ -331,7 +393,10 @@ mod tests {
             TestStatus::Fail,
             &[("TestX", TestStatus::Fail)],
         )]);
-        assert_eq!(judge(&[], "m", &r), TestEvidence::NoTest);
+        assert_eq!(
+            judge(&[], &ModuleRoot::at_root("m"), &r),
+            TestEvidence::NoTest
+        );
         assert!(TestEvidence::NoTest.message().is_some());
     }
 
@@ -347,7 +412,7 @@ mod tests {
             ],
         )]);
         let changed = [ct("retention/retention_test.go", "TestBadAges")];
-        let e = judge(&changed, "example.com/m", &r);
+        let e = judge(&changed, &ModuleRoot::at_root("example.com/m"), &r);
         assert_eq!(
             e,
             TestEvidence::Shown {
@@ -369,7 +434,7 @@ mod tests {
             ],
         )]);
         // A test file at the module root: its package is the module path.
-        let e = judge(&[ct("t_test.go", "TestT")], "m", &r);
+        let e = judge(&[ct("t_test.go", "TestT")], &ModuleRoot::at_root("m"), &r);
         assert!(e.is_shown(), "{e:?}");
     }
 
@@ -380,7 +445,7 @@ mod tests {
         let r = report(vec![pkg("example.com/t/stats", TestStatus::Fail, &[])]);
         let e = judge(
             &[ct("stats/stats_test.go", "TestMedian")],
-            "example.com/t",
+            &ModuleRoot::at_root("example.com/t"),
             &r,
         );
         assert_eq!(
@@ -404,7 +469,7 @@ mod tests {
                 &[("TestA", TestStatus::Fail), ("TestOld", TestStatus::Fail)],
             ),
         ]);
-        let e = judge(&[ct("a/a_test.go", "TestA")], "m", &r);
+        let e = judge(&[ct("a/a_test.go", "TestA")], &ModuleRoot::at_root("m"), &r);
         assert_eq!(
             e,
             TestEvidence::PassesOnBase {
@@ -422,6 +487,6 @@ mod tests {
             TestStatus::Fail,
             &[("TestX", TestStatus::Fail)],
         )]);
-        assert!(judge(&[ct("a/x_test.go", "TestX")], "m", &r).is_shown());
+        assert!(judge(&[ct("a/x_test.go", "TestX")], &ModuleRoot::at_root("m"), &r).is_shown());
     }
 }

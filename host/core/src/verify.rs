@@ -122,6 +122,30 @@ pub struct VerificationReport {
     /// way, so failures already there are not charged to the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<crate::baseline::BaseComparison>,
+    /// The Go toolchain the steps ran with, and how it was chosen from the
+    /// module's go.mod / go.work (sandbox `goversion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<GoToolchain>,
+    /// Go files of a failing module that use cgo (`import "C"`), which
+    /// verification leaves out: it builds with `CGO_ENABLED=0` and has no C
+    /// compiler.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cgo: Vec<String>,
+}
+
+/// The Go toolchain of one verification.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoToolchain {
+    /// What the verifier reported running (`go1.23.9`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// What the module asks for (`go.mod: go 1.23`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
+    /// Why the toolchain is not the one the module asks for, when it is not
+    /// (no go line, a go line older than Go 1.21, matching turned off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl VerificationReport {
@@ -235,6 +259,12 @@ impl VerificationReport {
                 self.masked.join(", ")
             ));
         }
+        if !self.cgo.is_empty() && !self.passed {
+            out.push_str(&format!(
+                "These files use cgo (import \"C\"), which verification does not build (CGO_ENABLED=0, no C compiler): {}\n",
+                self.cgo.join(", ")
+            ));
+        }
         if !self.unformatted.is_empty() {
             out.push_str(&format!(
                 "gofmt would reformat: {}\n",
@@ -345,6 +375,8 @@ mod summary_tests {
             evidence: None,
             masked: Vec::new(),
             base: None,
+            toolchain: None,
+            cgo: Vec::new(),
         }
     }
 

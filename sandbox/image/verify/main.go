@@ -215,7 +215,13 @@ func main() {
 	strict := flag.Bool("strict", false, "say on stderr that a step failed (the exit status is 1 then either way; used by the image build's warm-up)")
 	fix := flag.Bool("fix", false, "fix the listed files (relative to -dir) instead of verifying: remove unused imports, add missing std imports, gofmt; see fix.go")
 	goroot := flag.String("goroot", defaultGoroot(), "GOROOT whose src/ is the standard library (-fix)")
+	var pkgs patterns
+	flag.Var(&pkgs, "pkg", "package pattern for vet, build and test, relative to -dir (repeatable; default ./...)")
+	gowork := flag.String("gowork", "", "comma-separated module directories (relative to -dir) to verify as one workspace: a go.work naming them is written to $TMPDIR and GOWORK points at it")
 	flag.Parse()
+	if len(pkgs) == 0 {
+		pkgs = patterns{"./..."}
+	}
 
 	if *fix {
 		// No build cache or "start" line: the fix runs no go command.
@@ -243,7 +249,13 @@ func main() {
 		}
 		seeded = ok
 	}
-	emit(Line{Kind: "start", GoVersion: runtime.Version(), CacheSeeded: seeded, CacheSeedMs: time.Since(seedStart).Milliseconds()})
+	if *gowork != "" {
+		if err := writeGoWork(*dir, *gowork); err != nil {
+			fmt.Fprintf(os.Stderr, "coop-verify: writing the workspace file: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	emit(Line{Kind: "start", GoVersion: toolchainVersion(defaultGoroot()), CacheSeeded: seeded, CacheSeedMs: time.Since(seedStart).Milliseconds()})
 
 	tt := *testTimeout
 	if tt <= 0 {
@@ -260,17 +272,17 @@ func main() {
 		return l
 	}
 	emit(check(gofmtStep(*stepTimeout, *capBytes, *dir)))
-	emit(check(run("vet", *stepTimeout, *capBytes, *dir, "go", "vet", "./...")))
+	emit(check(run("vet", *stepTimeout, *capBytes, *dir, "go", append([]string{"vet"}, pkgs...)...)))
 	// -o /dev/null: compile and link everything but write nothing into the
 	// worktree (a single main package would otherwise leave a binary there).
-	build := run("build", *stepTimeout, *capBytes, *dir, "go", "build", "-o", "/dev/null", "./...")
+	build := run("build", *stepTimeout, *capBytes, *dir, "go", append([]string{"build", "-o", "/dev/null"}, pkgs...)...)
 	emit(check(build))
 	buildOK := build.ExitCode != nil && *build.ExitCode == 0 && !build.TimedOut
 	if buildOK {
 		// -timeout below the step timeout makes go test itself report the
 		// hung test by name (with a goroutine dump) instead of being killed
 		// silently.
-		emit(check(run("test", *stepTimeout, *testCap, *dir, "go", "test", "-json", "-timeout", tt.String(), "./...")))
+		emit(check(run("test", *stepTimeout, *testCap, *dir, "go", append([]string{"test", "-json", "-timeout", tt.String()}, pkgs...)...)))
 	} else {
 		// Tests cannot run when the code does not build; go test would only
 		// repeat the build errors.
@@ -286,6 +298,63 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// patterns collects repeated -pkg flags.
+type patterns []string
+
+func (p *patterns) String() string { return strings.Join(*p, " ") }
+
+func (p *patterns) Set(v string) error {
+	if !strings.HasPrefix(v, "./") || strings.Contains(v, "..."+"/") {
+		return fmt.Errorf("%q: a pattern is ./dir/... or ./...", v)
+	}
+	*p = append(*p, v)
+	return nil
+}
+
+// writeGoWork writes a go.work using the given module directories (absolute
+// paths under dir) to $TMPDIR and points GOWORK at it, for a repository
+// whose modules have no go.work of their own: go then treats them as one
+// workspace from dir, and paths in its output stay relative to dir. Its go
+// line is the toolchain's own version, which is at least every module's
+// (the host chose the toolchain by the newest go line).
+func writeGoWork(dir, modules string) error {
+	version := strings.TrimPrefix(toolchainVersion(defaultGoroot()), "go")
+	var b strings.Builder
+	fmt.Fprintf(&b, "go %s\n\nuse (\n", version)
+	for _, m := range strings.Split(modules, ",") {
+		if m == "" || strings.HasPrefix(m, "/") || strings.Contains(m, "..") || strings.ContainsAny(m, "\"\n\t ") {
+			return fmt.Errorf("module directory %q", m)
+		}
+		fmt.Fprintf(&b, "\t%s\n", filepath.Join(dir, m))
+	}
+	b.WriteString(")\n")
+	tmp := os.Getenv("TMPDIR")
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	path := filepath.Join(tmp, "coop-verify.go.work")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return os.Setenv("GOWORK", path)
+}
+
+// toolchainVersion is the version of the Go the steps run (the first line of
+// GOROOT/VERSION, e.g. go1.23.9). It can differ from runtime.Version(): this
+// binary is compiled with the default toolchain and placed in images of
+// other Go versions.
+func toolchainVersion(goroot string) string {
+	b, err := os.ReadFile(filepath.Join(goroot, "VERSION"))
+	if err != nil {
+		return runtime.Version()
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if v := strings.TrimSpace(first); strings.HasPrefix(v, "go") {
+		return v
+	}
+	return runtime.Version()
 }
 
 // protectReportChannel makes this process non-dumpable (see main).
