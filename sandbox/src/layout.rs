@@ -340,42 +340,62 @@ mod tests {
 
     #[test]
     fn cgo_imports_are_found_alone_and_in_blocks_and_nowhere_else() {
-        assert!(uses_cgo("package c
+        assert!(uses_cgo(
+            "package c
 
 // #include <stdio.h>
 import \"C\"
-"));
-        assert!(uses_cgo("package c
+"
+        ));
+        assert!(uses_cgo(
+            "package c
 
 import (
 	\"fmt\"
 	\"C\"
 )
-"));
-        assert!(!uses_cgo("package c
+"
+        ));
+        assert!(!uses_cgo(
+            "package c
 
 import \"fmt\"
 
 var s = `\nimport \"C\"\n`
-"));
-        assert!(!uses_cgo("package c
+"
+        ));
+        assert!(!uses_cgo(
+            "package c
 
 func f() {}
 
 // import \"C\"
-"));
+"
+        ));
         let d = tree(&["go.mod"]);
-        std::fs::write(d.path().join("c.go"), "package c
+        std::fs::write(
+            d.path().join("c.go"),
+            "package c
 
 import \"C\"
-").unwrap();
+",
+        )
+        .unwrap();
         std::fs::create_dir_all(d.path().join("vendor/v")).unwrap();
-        std::fs::write(d.path().join("vendor/v/v.go"), "package v
+        std::fs::write(
+            d.path().join("vendor/v/v.go"),
+            "package v
 
 import \"C\"
-").unwrap();
-        std::fs::write(d.path().join("plain.go"), "package c
-").unwrap();
+",
+        )
+        .unwrap();
+        std::fs::write(
+            d.path().join("plain.go"),
+            "package c
+",
+        )
+        .unwrap();
         assert_eq!(cgo_files(d.path(), 10), vec!["c.go"]);
     }
 

@@ -42,8 +42,8 @@ use futures_util::StreamExt;
 pub use fix::{FileFix, FixParseError, FixReport, parse_fix_output};
 pub use modules::{DownloadConfig, DownloadReport, GoEnv, ModuleSource};
 pub use parse::{
-    ContainerRun, GoTestOutput, TranscriptFault, build_report, check_transcript, parse_diagnostics,
-    parse_go_test_json, parse_gofmt,
+    ContainerRun, GoTestOutput, TranscriptFault, build_report, build_report_with, check_transcript,
+    check_transcript_with, parse_diagnostics, parse_go_test_json, parse_gofmt,
 };
 pub use toolchain::Toolchain;
 
@@ -184,6 +184,24 @@ pub struct SandboxConfig {
     pub build_missing_images: bool,
     /// Wall clock of such a build.
     pub image_build_timeout: Duration,
+    /// Package patterns for vet, build and test, relative to the worktree
+    /// root (`./...`, `./internal/...`). Empty: the layout's
+    /// ([`layout::Layout::patterns`]).
+    pub packages: Vec<String>,
+    /// Build tags for vet, build and test.
+    pub tags: Vec<String>,
+    /// The project's own checks, run after the tests in this order.
+    pub checks: Vec<ProjectCheck>,
+}
+
+/// A command a team already runs on its code (`[verify] commands`): run in
+/// the verification container from the worktree root, without a shell
+/// (argv), after the tests; a non-zero exit fails the verification.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProjectCheck {
+    pub name: String,
+    pub argv: Vec<String>,
+    pub timeout_ms: u64,
 }
 
 /// At most this many secret files are masked; a worktree with more is
@@ -217,6 +235,9 @@ impl Default for SandboxConfig {
             match_go_version: true,
             build_missing_images: false,
             image_build_timeout: toolchain::IMAGE_BUILD_TIMEOUT,
+            packages: Vec::new(),
+            tags: Vec::new(),
+            checks: Vec::new(),
         }
     }
 }
@@ -356,11 +377,25 @@ fn verify_args(layout: &layout::Layout, step_secs: u64, cfg: &SandboxConfig) -> 
     // The module at the root is verified as it always was (`./...` is
     // coop-verify's default); other layouts name their packages, and
     // modules without a go.work get one written outside the worktree.
-    if *layout != layout::Layout::Root {
-        for p in layout.patterns() {
-            args.push("-pkg".into());
-            args.push(p);
-        }
+    let patterns = if !cfg.packages.is_empty() {
+        cfg.packages.clone()
+    } else if *layout != layout::Layout::Root {
+        layout.patterns()
+    } else {
+        Vec::new()
+    };
+    for p in patterns {
+        args.push("-pkg".into());
+        args.push(p);
+    }
+    if !cfg.tags.is_empty() {
+        args.push("-tags".into());
+        args.push(cfg.tags.join(","));
+    }
+    if !cfg.checks.is_empty() {
+        args.push("-checks".into());
+        // Serializing a Vec of plain structs cannot fail.
+        args.push(serde_json::to_string(&cfg.checks).unwrap_or_default());
     }
     if let layout::Layout::Modules { modules } = layout {
         args.push("-gowork".into());
@@ -559,18 +594,25 @@ impl Sandbox {
         };
         let run = self.run_container(Some(&path), &user, &job).await?;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let report =
-            build_report(&run, &toolchain.image, duration_ms, cfg.output_cap).map_err(|fault| {
-                let err = tail(&run.stderr, 2000);
-                SandboxError::ReportRejected {
-                    fault,
-                    stderr: if err.trim().is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", err.trim())
-                    },
-                }
-            });
+        let check_names: Vec<String> = cfg.checks.iter().map(|c| c.name.clone()).collect();
+        let report = build_report_with(
+            &run,
+            &toolchain.image,
+            duration_ms,
+            cfg.output_cap,
+            &check_names,
+        )
+        .map_err(|fault| {
+            let err = tail(&run.stderr, 2000);
+            SandboxError::ReportRejected {
+                fault,
+                stderr: if err.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", err.trim())
+                },
+            }
+        });
         let mut report = report?;
         report.masked = masked;
         if !report.passed {

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use coop_core::{
-    Diagnostic, PackageResult, StepResult, StepStatus, TestResult, TestStatus, VerificationReport,
-    VerifyStep,
+    CheckResult, Diagnostic, PackageResult, StepResult, StepStatus, TestResult, TestStatus,
+    VerificationReport, VerifyStep,
 };
 use serde::Deserialize;
 
@@ -22,6 +22,9 @@ pub struct VerifierLine {
     pub cache_seeded: bool,
     #[serde(default)]
     pub step: Option<String>,
+    /// A project check's name (`kind == "check"`).
+    #[serde(default)]
+    pub check: Option<String>,
     #[serde(default)]
     pub exit_code: Option<i64>,
     #[serde(default)]
@@ -69,7 +72,7 @@ pub enum TranscriptFault {
     #[error("line {line}: expected the {expected} line, found {found}")]
     OutOfOrder {
         line: usize,
-        expected: &'static str,
+        expected: String,
         found: String,
     },
     #[error("line {line}: output after the verifier's final line")]
@@ -78,21 +81,35 @@ pub enum TranscriptFault {
         "the verifier's output ends before its {expected} line (container exit code {exit_code:?}) although nothing stopped it"
     )]
     Missing {
-        expected: &'static str,
+        expected: String,
         exit_code: Option<i64>,
     },
     #[error("every step reported passing, but the verifier's exit code is {exit_code:?}, not 0")]
     ExitMismatch { exit_code: Option<i64> },
 }
 
-/// The verifier's lines in the order it prints them.
-const TRANSCRIPT: [&str; 6] = ["start", "gofmt", "vet", "build", "test", "done"];
+/// The verifier's lines in the order it prints them, project checks
+/// (`[verify] commands`) between the test step and `done`.
+fn transcript(checks: &[String]) -> Vec<String> {
+    let mut t: Vec<String> = ["start", "gofmt", "vet", "build", "test"]
+        .map(String::from)
+        .into();
+    t.extend(checks.iter().map(|c| format!("check {c}")));
+    t.push("done".into());
+    t
+}
 
 fn line_label(l: &VerifierLine) -> String {
-    match (l.kind.as_str(), l.step.as_deref()) {
-        ("step", Some(s)) => s.chars().take(40).collect(),
-        (k, _) => k.chars().take(40).collect(),
+    match (l.kind.as_str(), l.step.as_deref(), l.check.as_deref()) {
+        ("step", Some(s), _) => s.chars().take(40).collect(),
+        ("check", _, Some(c)) => format!("check {}", c.chars().take(40).collect::<String>()),
+        (k, _, _) => k.chars().take(40).collect(),
     }
+}
+
+/// [`check_transcript_with`] for a verification without project checks.
+pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, TranscriptFault> {
+    check_transcript_with(run, &[])
 }
 
 /// Check the verifier's stdout line by line against the one sequence it
@@ -100,9 +117,14 @@ fn line_label(l: &VerifierLine) -> String {
 /// a short transcript: after a wall-clock kill (`timed_out`) or at the log
 /// cap (`logs_truncated`) a prefix is accepted, and its last line may be
 /// cut. Everything else — a line that is not the verifier's, a step twice,
-/// out of order or unknown, anything after `done`, an end nothing caused —
-/// is a [`TranscriptFault`].
-pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, TranscriptFault> {
+/// out of order or unknown, a project check not in `checks` or not in their
+/// order, anything after `done`, an end nothing caused — is a
+/// [`TranscriptFault`].
+pub fn check_transcript_with(
+    run: &ContainerRun,
+    checks: &[String],
+) -> Result<Vec<VerifierLine>, TranscriptFault> {
+    let expected_lines = transcript(checks);
     let cut_short = run.timed_out || run.logs_truncated;
     let mut lines = Vec::new();
     let segments: Vec<&str> = run.stdout.split('\n').collect();
@@ -114,7 +136,7 @@ pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, Transcr
         if i == last && seg.is_empty() {
             break;
         }
-        if lines.len() == TRANSCRIPT.len() {
+        if lines.len() == expected_lines.len() {
             return Err(TranscriptFault::AfterDone { line });
         }
         let parsed = serde_json::from_str::<VerifierLine>(seg).ok();
@@ -124,23 +146,28 @@ pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, Transcr
             }
             return Err(TranscriptFault::NotALine { line });
         };
-        let expected = TRANSCRIPT[lines.len()];
+        let expected = expected_lines[lines.len()].as_str();
         let kind_ok = match expected {
-            "start" | "done" => l.kind == expected && l.step.is_none(),
-            step => l.kind == "step" && l.step.as_deref() == Some(step),
+            "start" | "done" => l.kind == expected && l.step.is_none() && l.check.is_none(),
+            e => match e.strip_prefix("check ") {
+                Some(name) => {
+                    l.kind == "check" && l.step.is_none() && l.check.as_deref() == Some(name)
+                }
+                None => l.kind == "step" && l.step.as_deref() == Some(e) && l.check.is_none(),
+            },
         };
         if !kind_ok {
             return Err(TranscriptFault::OutOfOrder {
                 line,
-                expected,
+                expected: expected.to_string(),
                 found: line_label(&l),
             });
         }
         lines.push(l);
     }
-    if lines.len() < TRANSCRIPT.len() && !cut_short {
+    if lines.len() < expected_lines.len() && !cut_short {
         return Err(TranscriptFault::Missing {
-            expected: TRANSCRIPT[lines.len()],
+            expected: expected_lines[lines.len()].clone(),
             exit_code: run.exit_code,
         });
     }
@@ -473,7 +500,21 @@ pub fn build_report(
     duration_ms: u64,
     output_cap: usize,
 ) -> Result<VerificationReport, TranscriptFault> {
-    let lines = check_transcript(run)?;
+    build_report_with(run, image, duration_ms, output_cap, &[])
+}
+
+/// [`build_report`] of a verification with project checks (`checks`, the
+/// names in the order the verifier runs them): each becomes a
+/// [`CheckResult`]; one not reported (the run was cut short) is `TimedOut`
+/// after a wall-clock kill, else `Failed`.
+pub fn build_report_with(
+    run: &ContainerRun,
+    image: &str,
+    duration_ms: u64,
+    output_cap: usize,
+    checks: &[String],
+) -> Result<VerificationReport, TranscriptFault> {
+    let lines = check_transcript_with(run, checks)?;
     let mut steps = Vec::new();
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
@@ -574,7 +615,52 @@ pub fn build_report(
         });
     }
 
-    let passed = steps.iter().all(|s| s.status == StepStatus::Passed);
+    let mut check_results = Vec::new();
+    for name in checks {
+        let Some(l) = lines
+            .iter()
+            .find(|l| l.kind == "check" && l.check.as_deref() == Some(name.as_str()))
+        else {
+            check_results.push(CheckResult {
+                name: name.clone(),
+                status: if run.timed_out {
+                    StepStatus::TimedOut
+                } else {
+                    StepStatus::Failed
+                },
+                exit_code: None,
+                duration_ms: 0,
+                output: "the verifier did not report this check".into(),
+                truncated: false,
+            });
+            continue;
+        };
+        let status = if l.skipped {
+            StepStatus::Skipped
+        } else if l.timed_out {
+            StepStatus::TimedOut
+        } else if l.error.is_some() || l.exit_code != Some(0) {
+            StepStatus::Failed
+        } else {
+            StepStatus::Passed
+        };
+        let mut err = l.stderr.clone();
+        if let Some(e) = &l.error {
+            err.push_str(&format!("\ncoop-verify: {e}"));
+        }
+        let (output, cut) = combine(&err, &l.stdout, output_cap);
+        check_results.push(CheckResult {
+            name: name.clone(),
+            status,
+            exit_code: l.exit_code,
+            duration_ms: l.duration_ms,
+            output,
+            truncated: cut || l.stdout_truncated || l.stderr_truncated,
+        });
+    }
+
+    let passed = steps.iter().all(|s| s.status == StepStatus::Passed)
+        && check_results.iter().all(|c| c.status == StepStatus::Passed);
     if passed && run.exit_code != Some(0) {
         return Err(TranscriptFault::ExitMismatch {
             exit_code: run.exit_code,
@@ -603,6 +689,7 @@ pub fn build_report(
                 ..Default::default()
             }),
         cgo: Vec::new(),
+        checks: check_results,
     })
 }
 
@@ -809,7 +896,7 @@ mod tests {
         assert_eq!(
             build_report(&run, "img", 1, 100).map(|r| r.passed),
             Err(TranscriptFault::Missing {
-                expected: "start",
+                expected: "start".into(),
                 exit_code: Some(127)
             })
         );
@@ -840,6 +927,60 @@ mod tests {
     }
 
     #[test]
+    fn project_checks_are_expected_by_name_and_order_and_fail_the_report() {
+        let check_line = |name: &str, code: i64| {
+            format!(
+                r#"{{"kind":"check","check":"{name}","exit_code":{code},"duration_ms":3,"stdout":"out {name}"}}"#
+            )
+        };
+        let names = vec!["lint".to_string(), "golden".to_string()];
+        let with = |checks: &[String]| {
+            let mut v = passing_transcript();
+            let done = v.pop().unwrap();
+            v.extend(checks.iter().cloned());
+            v.push(done);
+            v
+        };
+        let ok = with(&[check_line("lint", 0), check_line("golden", 0)]);
+        let r = build_report_with(&run_of(&ok, Some(0)), "img", 1, 100, &names).unwrap();
+        assert!(r.passed);
+        assert_eq!(r.checks.len(), 2);
+        let failing = with(&[check_line("lint", 0), check_line("golden", 1)]);
+        let r = build_report_with(&run_of(&failing, Some(1)), "img", 1, 100, &names).unwrap();
+        assert!(!r.passed);
+        assert_eq!(r.checks[1].status, StepStatus::Failed);
+        assert!(r.checks[1].output.contains("out golden"));
+        // Out of order, unknown, missing, or not expected at all: faults.
+        for (lines, checks) in [
+            (
+                with(&[check_line("golden", 0), check_line("lint", 0)]),
+                &names,
+            ),
+            (
+                with(&[check_line("lint", 0), check_line("other", 0)]),
+                &names,
+            ),
+            (with(&[check_line("lint", 0)]), &names),
+            (with(&[check_line("lint", 0)]), &Vec::new()),
+        ] {
+            assert!(
+                build_report_with(&run_of(&lines, Some(0)), "img", 1, 100, checks).is_err(),
+                "{lines:?}"
+            );
+        }
+        // Cut short by the host's kill: the unreported check timed out.
+        let mut cut = with(&[check_line("lint", 0)]);
+        cut.pop();
+        let run = ContainerRun {
+            timed_out: true,
+            ..run_of(&cut, None)
+        };
+        let r = build_report_with(&run, "img", 1, 100, &names).unwrap();
+        assert_eq!(r.checks[1].status, StepStatus::TimedOut);
+        assert!(!r.passed);
+    }
+
+    #[test]
     fn forged_duplicate_missing_or_extra_lines_are_faults_never_a_pass() {
         let good = passing_transcript();
         let fail_test = step_line("test", 1, "", "FAIL");
@@ -853,7 +994,7 @@ mod tests {
                 forged,
                 TranscriptFault::OutOfOrder {
                     line: 6,
-                    expected: "done",
+                    expected: "done".into(),
                     found: "test".into(),
                 },
             ),
@@ -881,14 +1022,14 @@ mod tests {
                 },
                 TranscriptFault::OutOfOrder {
                     line: 3,
-                    expected: "vet",
+                    expected: "vet".into(),
                     found: "build".into(),
                 },
             ),
             (
                 good[..5].to_vec(),
                 TranscriptFault::Missing {
-                    expected: "done",
+                    expected: "done".into(),
                     exit_code: Some(0),
                 },
             ),
@@ -900,7 +1041,7 @@ mod tests {
                 },
                 TranscriptFault::OutOfOrder {
                     line: 2,
-                    expected: "gofmt",
+                    expected: "gofmt".into(),
                     found: "lint".into(),
                 },
             ),

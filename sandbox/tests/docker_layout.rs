@@ -9,7 +9,7 @@ use std::time::Duration;
 use coop_core::{StepStatus, TestStatus, VerifyStep};
 mod common;
 use common::{chmod_world_readable, sandbox};
-use coop_sandbox::SandboxConfig;
+use coop_sandbox::{ProjectCheck, SandboxConfig};
 
 fn cfg() -> SandboxConfig {
     SandboxConfig {
@@ -165,6 +165,104 @@ async fn a_package_that_needs_cgo_fails_with_a_message_naming_its_files() {
     let text = r.summary_for_model(8000);
     assert!(
         text.contains("CGO_ENABLED=0") && text.contains("c/c.go"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn packages_tags_and_project_checks_are_what_verification_runs() {
+    let files = [
+        ("go.mod", "module example.com/m\n\ngo 1.27\n"),
+        ("a/a.go", A_GO),
+        (
+            "a/a_test.go",
+            "package a\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n\tif A() != 1 {\n\t\tt.Fatal(\"A\")\n\t}\n}\n",
+        ),
+        (
+            "integration/it_test.go",
+            "//go:build integration\n\npackage integration\n\nimport \"testing\"\n\nfunc TestIntegration(t *testing.T) { t.Fatal(\"needs the service\") }\n",
+        ),
+        (
+            "slow/slow_test.go",
+            "package slow\n\nimport \"testing\"\n\nfunc TestSlow(t *testing.T) { t.Fatal(\"slow and failing\") }\n",
+        ),
+    ];
+    let m = tree(&files);
+    let with = |packages: &[&str], tags: &[&str], checks: Vec<ProjectCheck>| SandboxConfig {
+        packages: packages.iter().map(|p| p.to_string()).collect(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        checks,
+        ..cfg()
+    };
+    let check = |name: &str, argv: &[&str]| ProjectCheck {
+        name: name.into(),
+        argv: argv.iter().map(|a| a.to_string()).collect(),
+        timeout_ms: 60_000,
+    };
+    // Only ./a/...: the failing package is not verified.
+    let sb = sandbox(with(&["./a/..."], &[], Vec::new())).await;
+    let r = sb.verify(m.path()).await.unwrap();
+    assert!(r.passed, "{}", r.summary_for_model(4000));
+    assert!(
+        r.packages.iter().all(|p| p.package == "example.com/m/a"),
+        "{:?}",
+        r.packages
+    );
+
+    // The integration tag brings in a test that fails.
+    let sb = sandbox(with(
+        &["./a/...", "./integration/..."],
+        &["integration"],
+        Vec::new(),
+    ))
+    .await;
+    let r = sb.verify(m.path()).await.unwrap();
+    assert!(!r.passed);
+    assert!(
+        r.packages
+            .iter()
+            .any(|p| p.package == "example.com/m/integration" && p.status == TestStatus::Fail),
+        "{:?}",
+        r.packages
+    );
+
+    // Project checks: run after the tests, in order; a failing one and one
+    // whose program the image lacks fail the report and say why.
+    let sb = sandbox(with(
+        &["./a/..."],
+        &[],
+        vec![
+            check(
+                "unit-again",
+                &["go", "test", "-count=1", "-run", "TestA", "./a/..."],
+            ),
+            check("slow", &["go", "test", "./slow/..."]),
+            check("lint", &["staticcheck", "./..."]),
+        ],
+    ))
+    .await;
+    let r = sb.verify(m.path()).await.unwrap();
+    assert!(!r.passed);
+    let status: Vec<(&str, StepStatus)> = r
+        .checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            ("unit-again", StepStatus::Passed),
+            ("slow", StepStatus::Failed),
+            ("lint", StepStatus::Failed)
+        ]
+    );
+    let text = r.summary_for_model(8000);
+    assert!(
+        text.contains("check slow failed (exit 1)") && text.contains("slow and failing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("check lint failed") && text.contains("staticcheck"),
         "{text}"
     );
 }

@@ -10,6 +10,7 @@ mod fixes;
 mod injection;
 mod layouts;
 mod modules;
+mod ollama;
 mod plugin_limits;
 mod plugin_trust;
 mod requested;

@@ -2,6 +2,7 @@
 pub mod anthropic_server;
 pub mod harness;
 pub mod model_server;
+pub mod ollama_server;
 pub mod responses_server;
 /// The fake-secret corpus of the redaction measurement, shared so the
 /// end-to-end tests plant and look for the same secrets.

@@ -5,7 +5,7 @@
 
 use coop_core::Role;
 use coop_plugin_host::{EditGrant, Grants, ModelGrant};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -55,9 +55,8 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// `openai-compat` (llama.cpp, Ollama, vLLM), `anthropic` (Messages
-    /// API) or `openai-responses` (Responses API).
-    pub kind: String,
+    /// The wire protocol.
+    pub kind: ProviderKind,
     pub base_url: String,
     pub model: String,
     /// Name of the environment variable holding the API key, if any.
@@ -92,16 +91,47 @@ impl ProviderConfig {
     /// for `anthropic` (Claude Opus), 272000 for `openai-responses` (the
     /// input limit of GPT-5-class Codex models).
     pub fn window(&self) -> u64 {
-        self.context_window.unwrap_or(match self.kind.as_str() {
-            "anthropic" => 200_000,
-            "openai-responses" => 272_000,
-            _ => 16_384,
+        self.context_window.unwrap_or(match self.kind {
+            ProviderKind::Anthropic => 200_000,
+            ProviderKind::OpenaiResponses => 272_000,
+            ProviderKind::OpenaiCompat | ProviderKind::Ollama => 16_384,
         })
     }
 }
 
-/// Provider kinds this build supports.
-pub const PROVIDER_KINDS: [&str; 3] = ["openai-compat", "anthropic", "openai-responses"];
+/// The wire protocol of a provider (`kind` in `[providers.NAME]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// OpenAI-compatible chat completions: llama.cpp's server, vLLM, LM
+    /// Studio, Ollama's /v1 (which ignores the context window; use
+    /// `ollama`).
+    OpenaiCompat,
+    /// Anthropic Messages API.
+    Anthropic,
+    /// OpenAI Responses API.
+    OpenaiResponses,
+    /// Ollama's own /api/chat, with the context window as `num_ctx`.
+    Ollama,
+}
+
+impl ProviderKind {
+    /// The name in the configuration and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::OpenaiCompat => "openai-compat",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::OpenaiResponses => "openai-responses",
+            ProviderKind::Ollama => "ollama",
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 fn default_first_byte() -> u64 {
     300
@@ -337,6 +367,125 @@ pub struct SandboxSection {
     pub build_images: bool,
 }
 
+/// `[verify]`: what verification runs, beyond its fixed steps.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySection {
+    /// Package patterns for go vet, go build and go test, relative to the
+    /// repository root. Empty: `./...` of each module (see the sandbox's
+    /// layouts).
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Build tags (`-tags`) for vet, build and test.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `go test -race` needs cgo and a C compiler, which verification does
+    /// not have: true is refused with that reason.
+    #[serde(default)]
+    pub race: bool,
+    /// Timeout of each step (gofmt, vet, build, test); go test gets
+    /// `-timeout` of 3/4 of it so a hung test is named.
+    #[serde(default = "default_step_timeout")]
+    pub step_timeout_secs: u64,
+    /// The team's own checks, run after the tests in this order.
+    #[serde(default)]
+    pub commands: Vec<VerifyCommand>,
+}
+
+fn default_step_timeout() -> u64 {
+    300
+}
+
+impl Default for VerifySection {
+    fn default() -> Self {
+        Self {
+            packages: Vec::new(),
+            tags: Vec::new(),
+            race: false,
+            step_timeout_secs: default_step_timeout(),
+            commands: Vec::new(),
+        }
+    }
+}
+
+/// One `[[verify.commands]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCommand {
+    /// Lower-case letters, digits and `-`; names the check in reports.
+    pub name: String,
+    /// The program and its arguments, run without a shell from the
+    /// repository root inside the verification container (whose programs
+    /// are `go` and `gofmt`, unless the image is one the team built).
+    pub run: Vec<String>,
+    #[serde(default = "default_step_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl VerifySection {
+    /// The section's rules; `Err` says which entry breaks which.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.race {
+            return Err("race = true: go test -race needs cgo and a C compiler, and verification has neither (CGO_ENABLED=0 in a FROM-scratch image)".into());
+        }
+        for p in &self.packages {
+            let plain = p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./+~@".contains(c));
+            let inside = p.split('/').all(|seg| seg != "..");
+            if !(p.starts_with("./") && plain && inside) {
+                return Err(format!(
+                    "packages: {p:?} is not a pattern below the repository root such as \"./...\" or \"./internal/...\""
+                ));
+            }
+        }
+        for t in &self.tags {
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.".contains(c))
+            {
+                return Err(format!(
+                    "tags: {t:?} is not a build tag (letters, digits, _ and .)"
+                ));
+            }
+        }
+        if self.step_timeout_secs == 0 {
+            return Err("step_timeout_secs must be above 0".into());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for c in &self.commands {
+            let ok = !c.name.is_empty()
+                && c.name.len() <= 40
+                && c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+            if !ok {
+                return Err(format!(
+                    "commands: the name {:?} is not lower-case letters, digits and - (at most 40)",
+                    c.name
+                ));
+            }
+            if !names.insert(c.name.as_str()) {
+                return Err(format!("commands: {:?} is named twice", c.name));
+            }
+            if c.run.first().is_none_or(|p| p.is_empty()) {
+                return Err(format!("commands: {:?} has nothing to run", c.name));
+            }
+            if c.run.iter().any(|a| a.contains('\0')) {
+                return Err(format!("commands: {:?} has a NUL in its arguments", c.name));
+            }
+            if c.timeout_secs == 0 {
+                return Err(format!("commands: {:?} needs timeout_secs above 0", c.name));
+            }
+        }
+        if self.commands.len() > 16 {
+            return Err("commands: at most 16".into());
+        }
+        Ok(())
+    }
+}
+
 fn default_module_cache() -> String {
     "auto".into()
 }
@@ -414,6 +563,10 @@ pub struct Config {
     pub run: RunConfig,
     #[serde(default)]
     pub sandbox: SandboxSection,
+    /// What verification runs: packages, build tags, step timeouts and the
+    /// project's own checks (docs/config.md, `[verify]`).
+    #[serde(default)]
+    pub verify: VerifySection,
     /// The floor under any router's plan (`[routing]`: roles per risk,
     /// most steps); see `coop_core::floor`.
     #[serde(default)]
@@ -455,7 +608,7 @@ impl Config {
         providers.insert(
             "local".to_string(),
             ProviderConfig {
-                kind: "openai-compat".into(),
+                kind: ProviderKind::OpenaiCompat,
                 base_url: "http://127.0.0.1:8080/v1".into(),
                 model: "qwen2.5-coder-1.5b-instruct".into(),
                 api_key_env: None,
@@ -489,6 +642,7 @@ impl Config {
             plugin_dir: None,
             run: RunConfig::default(),
             sandbox: SandboxSection::default(),
+            verify: VerifySection::default(),
             routing: coop_core::floor::PlanFloor::default(),
             providers,
             router: Some(PluginSlot {
@@ -555,6 +709,9 @@ impl Config {
                 )));
             }
         }
+        self.verify
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("[verify] {e}")))?;
         if self.sandbox.module_cache.is_empty() {
             return Err(ConfigError::Invalid(
                 "[sandbox] module_cache: \"auto\", \"off\" or a path".into(),
@@ -598,14 +755,7 @@ impl Config {
             }
         }
         for (name, p) in &self.providers {
-            if !PROVIDER_KINDS.contains(&p.kind.as_str()) {
-                return Err(ConfigError::Invalid(format!(
-                    "provider `{name}` has kind `{}`; supported: {}",
-                    p.kind,
-                    PROVIDER_KINDS.join(", ")
-                )));
-            }
-            if p.kind == "anthropic" && p.api_key_env.is_none() {
+            if p.kind == ProviderKind::Anthropic && p.api_key_env.is_none() {
                 return Err(ConfigError::Invalid(format!(
                     "provider `{name}` (anthropic) needs `api_key_env`, e.g. \"ANTHROPIC_API_KEY\""
                 )));
@@ -746,6 +896,45 @@ pub fn refuse_inside_repository(plugin: &Path, repo_root: &Path) -> Result<(), C
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_verify_section_refuses_what_verification_cannot_do() {
+        let parse = |text: &str| -> Result<(), String> {
+            let c: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+            c.validate().map_err(|e| e.to_string())
+        };
+        parse("[verify]\npackages = [\"./internal/...\"]\ntags = [\"integration\"]\n\n[[verify.commands]]\nname = \"golden\"\nrun = [\"go\", \"test\", \"./...\"]\n")
+            .expect("valid");
+        for (text, says) in [
+            ("[verify]\nrace = true\n", "cgo"),
+            (
+                "[verify]\npackages = [\"../other/...\"]\n",
+                "below the repository root",
+            ),
+            (
+                "[verify]\npackages = [\"-exec=x\"]\n",
+                "below the repository root",
+            ),
+            ("[verify]\ntags = [\"a b\"]\n", "build tag"),
+            ("[verify]\nstep_timeout_secs = 0\n", "above 0"),
+            (
+                "[[verify.commands]]\nname = \"Lint\"\nrun = [\"x\"]\n",
+                "lower-case",
+            ),
+            (
+                "[[verify.commands]]\nname = \"a\"\nrun = []\n",
+                "nothing to run",
+            ),
+            (
+                "[[verify.commands]]\nname = \"a\"\nrun = [\"x\"]\n[[verify.commands]]\nname = \"a\"\nrun = [\"y\"]\n",
+                "twice",
+            ),
+            ("[verify]\nshell = true\n", "unknown field"),
+        ] {
+            let err = parse(text).expect_err(text);
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -916,7 +1105,7 @@ mod tests {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../examples/coop.hosted.toml");
         let c = Config::load(&p).unwrap();
-        assert_eq!(c.providers["anthropic"].kind, "anthropic");
+        assert_eq!(c.providers["anthropic"].kind, ProviderKind::Anthropic);
         assert_eq!(
             c.role_slot(Role::Implementer).unwrap().provider.as_deref(),
             Some("openai")

@@ -908,15 +908,22 @@ fn real_main(cli: Cli) -> Result<i32> {
                         Some(Ok(code)) => format!("endpoint answers (HTTP {code})"),
                         Some(Err(e)) => format!("endpoint does not answer: {e}"),
                     };
+                    let model = match &r.model_check {
+                        None => String::new(),
+                        Some(Ok(m)) => format!("; {m}"),
+                        Some(Err(e)) => format!("; PROBLEM: {e}"),
+                    };
                     println!(
-                        "{:<11} {} ({}) {} at {}; {key}; {probe}",
+                        "{:<11} {} ({}) {} at {}; {key}; {probe}{model}",
                         r.role, r.provider, r.kind, r.model, r.base_url
                     );
                 }
             }
-            let bad = rows
-                .iter()
-                .any(|r| r.key_present == Some(false) || matches!(r.probe, Some(Err(_))));
+            let bad = rows.iter().any(|r| {
+                r.key_present == Some(false)
+                    || matches!(r.probe, Some(Err(_)))
+                    || matches!(r.model_check, Some(Err(_)))
+            });
             Ok(if bad { Outcome::BadInput.code() } else { 0 })
         }
         Cmd::Resume {

@@ -2,7 +2,7 @@
 //! I/O side: it executes the commands the pure workflow machine (coop-core)
 //! asks for and records every step in the run directory.
 
-use crate::config::Config;
+use crate::config::{Config, ProviderKind};
 use crate::resume::Continuation;
 use crate::services::{RoleModel, RoleStats, RunShared, Services, timed};
 use anyhow::{Context, Result, anyhow};
@@ -16,10 +16,10 @@ use coop_core::{
 };
 use coop_plugin_host::{HostConfig, LoadedPlugin, PluginHost};
 use coop_providers::{
-    AnthropicClient, AnthropicConfig, CancellationToken, JournalClient, ModelClient,
-    OpenAiCompatClient, OpenAiCompatConfig, OpenAiResponsesClient, OpenAiResponsesConfig,
-    PriceTable, Recorder, Recording, RecordingKind, RecordingMeta, ReplayClient, ReplayMode,
-    RetryPolicy,
+    AnthropicClient, AnthropicConfig, CancellationToken, JournalClient, ModelClient, OllamaClient,
+    OllamaConfig, OpenAiCompatClient, OpenAiCompatConfig, OpenAiResponsesClient,
+    OpenAiResponsesConfig, PriceTable, Recorder, Recording, RecordingKind, RecordingMeta,
+    ReplayClient, ReplayMode, RetryPolicy,
 };
 use coop_sandbox::{Sandbox, SandboxConfig};
 use coop_workspace::{Repo, Worktree};
@@ -238,6 +238,10 @@ pub struct DoctorRow {
     pub key_present: Option<bool>,
     /// HTTP status of the probe, or the error; None when offline.
     pub probe: Option<Result<u16, String>>,
+    /// Ollama: whether the server serves the model and its context holds
+    /// the window coop fills (what it found, or what is wrong); None for
+    /// other kinds and offline.
+    pub model_check: Option<Result<String, String>>,
 }
 
 /// Per role: provider, model, key presence and (unless offline) whether the
@@ -257,6 +261,7 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
                 key_env: None,
                 key_present: None,
                 probe: Some(Err("provider not defined".into())),
+                model_check: None,
             });
             continue;
         };
@@ -264,9 +269,12 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
             None
         } else {
             let base = p.base_url.trim_end_matches('/');
-            let url = match p.kind.as_str() {
-                "anthropic" => format!("{}/v1/models", base.trim_end_matches("/v1")),
-                _ => format!("{base}/models"),
+            let url = match p.kind {
+                ProviderKind::Anthropic => format!("{}/v1/models", base.trim_end_matches("/v1")),
+                ProviderKind::Ollama => format!("{}/api/tags", coop_providers::ollama_root(base)),
+                ProviderKind::OpenaiCompat | ProviderKind::OpenaiResponses => {
+                    format!("{base}/models")
+                }
             };
             Some(
                 coop_providers::probe(&url, Duration::from_secs(5))
@@ -274,10 +282,15 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
                     .map_err(|e| e.to_string()),
             )
         };
+        let model_check = match (offline, p.kind) {
+            (false, ProviderKind::Ollama) => Some(ollama_check(p).await),
+            _ => None,
+        };
         rows.push(DoctorRow {
+            model_check,
             role: r.as_str().into(),
             provider: pname,
-            kind: p.kind.clone(),
+            kind: p.kind.to_string(),
             model: p.model.clone(),
             base_url: p.base_url.clone(),
             key_env: p.api_key_env.clone(),
@@ -289,6 +302,35 @@ pub async fn doctor(cfg: &Config, offline: bool) -> Result<Vec<DoctorRow>> {
         });
     }
     Ok(rows)
+}
+
+/// `coop doctor` for an Ollama provider: the model must be pulled, and its
+/// context at least the window coop fills (coop sends that as `num_ctx`).
+async fn ollama_check(p: &crate::config::ProviderConfig) -> Result<String, String> {
+    let m = coop_providers::ollama_model(&p.base_url, &p.model, Duration::from_secs(5))
+        .await
+        .map_err(|e| e.to_string())?;
+    if !m.served {
+        return Err(format!(
+            "the server does not serve `{}`; pull it with `ollama pull {}` (names as `ollama list` prints them)",
+            p.model, p.model
+        ));
+    }
+    let window = p.window();
+    match m.context_length {
+        Some(n) if n < window => Err(format!(
+            "`{}` has a context of {n} tokens, below the {window} coop fills; set context_window = {n} for this provider",
+            p.model
+        )),
+        Some(n) => Ok(format!(
+            "`{}` served, context {n} tokens >= window {window} (sent as num_ctx)",
+            p.model
+        )),
+        None => Ok(format!(
+            "`{}` served (context length not reported; num_ctx = {window})",
+            p.model
+        )),
+    }
 }
 
 /// Build the client of one configured provider. Keys come from the
@@ -303,8 +345,23 @@ fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn 
         None => None,
     };
     let first_byte = Duration::from_secs(p.first_byte_timeout_secs);
-    Ok(match p.kind.as_str() {
-        "anthropic" => {
+    Ok(match p.kind {
+        ProviderKind::Ollama => {
+            let mut c = OllamaConfig::new(p.base_url.clone());
+            c.first_byte_timeout = first_byte;
+            // Ollama's default context is a few thousand tokens and it
+            // drops the start of a longer prompt without a word: send the
+            // window coop fits every handoff into.
+            c.num_ctx = Some(p.window());
+            if let Some(on) = p.stop_repetition {
+                c.stop_repetition = on;
+            }
+            if let Some(s) = p.idle_timeout_secs {
+                c.idle_timeout = Duration::from_secs(s);
+            }
+            Arc::new(OllamaClient::new(c)?)
+        }
+        ProviderKind::Anthropic => {
             let mut c = AnthropicConfig::new(p.base_url.clone(), key.unwrap_or_default());
             c.first_byte_timeout = first_byte;
             if let Some(s) = p.idle_timeout_secs {
@@ -312,7 +369,7 @@ fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn 
             }
             Arc::new(AnthropicClient::new(c)?)
         }
-        "openai-responses" => {
+        ProviderKind::OpenaiResponses => {
             let mut c = OpenAiResponsesConfig::new(p.base_url.clone(), key.unwrap_or_default());
             c.first_byte_timeout = first_byte;
             if let Some(s) = p.idle_timeout_secs {
@@ -324,7 +381,7 @@ fn make_client(name: &str, p: &crate::config::ProviderConfig) -> Result<Arc<dyn 
             c.reasoning_effort = p.reasoning_effort.clone();
             Arc::new(OpenAiResponsesClient::new(c)?)
         }
-        _ => {
+        ProviderKind::OpenaiCompat => {
             let mut c = OpenAiCompatConfig::new(p.base_url.clone());
             c.first_byte_timeout = first_byte;
             if let Some(on) = p.stop_repetition {
@@ -1037,6 +1094,7 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                             "verification",
                             json!({
                                 "n": verify_n, "passed": report.passed, "image": report.image, "toolchain": report.toolchain, "duration_ms": report.duration_ms,
+                                "checks": report.checks.iter().map(|c| json!({"name": c.name, "status": c.status, "exit_code": c.exit_code, "duration_ms": c.duration_ms})).collect::<Vec<_>>(),
                                 "steps": report.steps.iter().map(|s| json!({"step": s.step, "status": s.status, "exit_code": s.exit_code, "duration_ms": s.duration_ms})).collect::<Vec<_>>(),
                                 "unformatted": report.unformatted, "diagnostics": report.diagnostics.len(),
                                 "missing": report.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
@@ -1165,7 +1223,7 @@ impl Fitter {
                         .entry(name)
                         .or_insert_with(|| {
                             coop_providers::TokenCounter::for_provider(
-                                &p.kind,
+                                p.kind.as_str(),
                                 &p.base_url,
                                 &p.model,
                             )
@@ -1294,6 +1352,19 @@ pub(crate) async fn sandbox_config(cfg: &Config, labels: Vec<(String, String)>) 
         download,
         match_go_version: cfg.sandbox.match_go_version,
         build_missing_images: cfg.sandbox.build_images,
+        step_timeout: Duration::from_secs(cfg.verify.step_timeout_secs),
+        packages: cfg.verify.packages.clone(),
+        tags: cfg.verify.tags.clone(),
+        checks: cfg
+            .verify
+            .commands
+            .iter()
+            .map(|c| coop_sandbox::ProjectCheck {
+                name: c.name.clone(),
+                argv: c.run.clone(),
+                timeout_ms: c.timeout_secs.saturating_mul(1000),
+            })
+            .collect(),
         ..SandboxConfig::default()
     }
 }

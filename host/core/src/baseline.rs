@@ -38,6 +38,8 @@ pub enum Failure {
     Package { package: String },
     /// A step that failed with nothing more specific to show.
     Step { step: VerifyStep },
+    /// A project check (`[verify] commands`) that failed, by name.
+    Check { name: String },
 }
 
 impl std::fmt::Display for Failure {
@@ -52,6 +54,7 @@ impl std::fmt::Display for Failure {
             Failure::Test { package, test } => write!(f, "FAIL {package} {test}"),
             Failure::Package { package } => write!(f, "FAIL {package}"),
             Failure::Step { step } => write!(f, "{} failed", step.as_str()),
+            Failure::Check { name } => write!(f, "check {name} failed"),
         }
     }
 }
@@ -78,6 +81,16 @@ pub fn failures(r: &VerificationReport) -> Option<BTreeMap<Failure, usize>> {
                     add(Failure::Step { step: s.step });
                 }
             }
+        }
+    }
+    for c in &r.checks {
+        match c.status {
+            StepStatus::Passed => {}
+            // What a check would have said cannot be compared.
+            StepStatus::TimedOut | StepStatus::Skipped => return None,
+            StepStatus::Failed => add(Failure::Check {
+                name: c.name.clone(),
+            }),
         }
     }
     for file in &r.unformatted {
@@ -231,6 +244,7 @@ mod tests {
             base: None,
             toolchain: None,
             cgo: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -239,6 +253,43 @@ mod tests {
             package: "m/a".into(),
             test: n.into(),
         }
+    }
+
+    #[test]
+    fn a_project_check_failing_on_the_base_too_is_preexisting_and_a_new_one_is_not() {
+        let check = |name: &str, status| crate::verify::CheckResult {
+            name: name.into(),
+            status,
+            exit_code: Some(1),
+            duration_ms: 1,
+            output: String::new(),
+            truncated: false,
+        };
+        let mut base = report(&[], &[], &[]);
+        base.checks = vec![check("lint", StepStatus::Failed)];
+        let mut change = report(&[], &[], &[]);
+        change.checks = vec![
+            check("lint", StepStatus::Failed),
+            check("integration", StepStatus::Failed),
+        ];
+        let c = compare(&base, &change).expect("comparable");
+        assert_eq!(
+            c.preexisting,
+            vec![Failure::Check {
+                name: "lint".into()
+            }]
+        );
+        assert_eq!(
+            c.new,
+            vec![Failure::Check {
+                name: "integration".into()
+            }]
+        );
+        // A check that timed out or did not run cannot be compared.
+        change.checks[1].status = StepStatus::TimedOut;
+        assert!(compare(&base, &change).is_none());
+        change.checks[1].status = StepStatus::Skipped;
+        assert!(compare(&base, &change).is_none());
     }
 
     #[test]

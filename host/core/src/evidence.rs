@@ -253,6 +253,7 @@ mod tests {
             base: None,
             toolchain: None,
             cgo: Vec::new(),
+            checks: Vec::new(),
         }
     }
 

@@ -131,6 +131,24 @@ pub struct VerificationReport {
     /// compiler.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cgo: Vec<String>,
+    /// The project's own checks (`[verify] commands`), after the tests, in
+    /// their configured order; any not passing fails the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
+}
+
+/// One project check of a verification: a command the team runs, its exit
+/// status and output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub name: String,
+    /// `Skipped` when the code did not build.
+    pub status: StepStatus,
+    pub exit_code: Option<i64>,
+    pub duration_ms: u64,
+    /// stderr then stdout, capped.
+    pub output: String,
+    pub truncated: bool,
 }
 
 /// The Go toolchain of one verification.
@@ -271,6 +289,23 @@ impl VerificationReport {
                 self.unformatted.join(", ")
             ));
         }
+        for c in self
+            .checks
+            .iter()
+            .filter(|c| c.status != StepStatus::Passed)
+        {
+            let how = match (c.status, c.exit_code) {
+                (StepStatus::Skipped, _) => "did not run (the code does not build)".to_string(),
+                (StepStatus::TimedOut, _) => "timed out".to_string(),
+                (_, Some(code)) => format!("failed (exit {code})"),
+                _ => "failed".to_string(),
+            };
+            out.push_str(&format!("check {} {how}\n", c.name));
+            if c.status != StepStatus::Skipped && !c.output.trim().is_empty() {
+                out.push_str(c.output.trim_end());
+                out.push('\n');
+            }
+        }
         let mut seen: Vec<(&str, u32, &str)> = Vec::new();
         for d in &self.diagnostics {
             if seen.contains(&(d.file.as_str(), d.line, d.message.as_str())) {
@@ -377,6 +412,7 @@ mod summary_tests {
             base: None,
             toolchain: None,
             cgo: Vec::new(),
+            checks: Vec::new(),
         }
     }
 

@@ -12,6 +12,8 @@
 //! - [`AnthropicClient`]: Anthropic Messages API, streamed (system prompt
 //!   hoisted and cached, JSON via a forced `reply` tool).
 //! - [`OpenAiResponsesClient`]: OpenAI Responses API, streamed.
+//! - [`OllamaClient`]: Ollama's own chat API, streamed as NDJSON, with the
+//!   context window sent as `options.num_ctx`.
 //! - [`ReplayClient`]: serves a [`Recording`] without network, for tests and
 //!   for replaying a run.
 //!
@@ -22,6 +24,7 @@
 
 mod anthropic;
 mod error;
+mod ollama;
 mod openai_compat;
 mod openai_responses;
 pub mod pricing;
@@ -39,6 +42,7 @@ use std::pin::Pin;
 pub use anthropic::{AnthropicClient, AnthropicConfig};
 pub use coop_core::Usage;
 pub use error::{ProviderError, TimeoutPhase};
+pub use ollama::{OllamaClient, OllamaConfig, OllamaModel, ollama_model, ollama_root};
 pub use openai_compat::{OpenAiCompatClient, OpenAiCompatConfig};
 pub use openai_responses::{OpenAiResponsesClient, OpenAiResponsesConfig};
 pub use pricing::{ModelPrice, PriceTable};

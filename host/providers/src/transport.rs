@@ -196,11 +196,18 @@ impl Transport {
                 retry_after,
             });
         }
-        let is_json_body = resp
+        let content_type = resp
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.trim_start().starts_with("application/json"));
+            .map(|ct| ct.trim_start().to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_json_body = content_type.starts_with("application/json");
+        // Ollama streams one JSON object per line (application/x-ndjson);
+        // each line reaches the sink as an event's data.
+        let mut lines = content_type
+            .starts_with("application/x-ndjson")
+            .then(NdjsonLines::default);
 
         let mut stream = resp.bytes_stream();
         let mut raw: Vec<u8> = Vec::new();
@@ -246,8 +253,15 @@ impl Transport {
             }
             raw.extend_from_slice(&chunk);
             if !is_json_body {
-                for ev in parser.push(&chunk) {
+                let events = match lines.as_mut() {
+                    Some(l) => l.push(&chunk),
+                    None => parser.push(&chunk),
+                };
+                for ev in events {
                     sink.event(&ev).map_err(|e| self.redact_error(e))?;
+                    if sink.finished() {
+                        break;
+                    }
                 }
                 if sink.finished() {
                     break;
@@ -256,10 +270,14 @@ impl Transport {
         }
         if is_json_body {
             sink.json_body(&raw).map_err(|e| self.redact_error(e))?;
-        } else if !sink.finished()
-            && let Some(ev) = parser.finish()
-        {
-            sink.event(&ev).map_err(|e| self.redact_error(e))?;
+        } else if !sink.finished() {
+            let last = match lines.as_mut() {
+                Some(l) => l.finish(),
+                None => parser.finish(),
+            };
+            if let Some(ev) = last {
+                sink.event(&ev).map_err(|e| self.redact_error(e))?;
+            }
         }
         Ok(raw)
     }
@@ -295,6 +313,44 @@ impl Transport {
             }
         }
         Ok(self.redact(String::from_utf8_lossy(&buf).into_owned()))
+    }
+}
+
+/// Splits a newline-delimited JSON stream into one event per non-empty
+/// line (a line may span chunks; a chunk may end inside a UTF-8
+/// character, so bytes are kept until the newline).
+#[derive(Debug, Default)]
+struct NdjsonLines {
+    buf: Vec<u8>,
+}
+
+impl NdjsonLines {
+    fn push(&mut self, chunk: &[u8]) -> Vec<SseEvent> {
+        self.buf.extend_from_slice(chunk);
+        let mut out = Vec::new();
+        while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=i).collect();
+            if let Some(ev) = Self::event(&line) {
+                out.push(ev);
+            }
+        }
+        out
+    }
+
+    /// The last line when the stream ended without a newline after it.
+    fn finish(&mut self) -> Option<SseEvent> {
+        let line = std::mem::take(&mut self.buf);
+        Self::event(&line)
+    }
+
+    fn event(line: &[u8]) -> Option<SseEvent> {
+        let text = String::from_utf8_lossy(line);
+        let data = text.trim();
+        (!data.is_empty()).then(|| SseEvent {
+            event: None,
+            data: data.to_string(),
+            id: None,
+        })
     }
 }
 
@@ -336,6 +392,23 @@ pub(crate) fn server_event(err: &serde_json::Value) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ndjson_lines_across_chunks_and_a_last_line_without_newline() {
+        let mut l = NdjsonLines::default();
+        assert!(l.push(b"{\"a\":").is_empty());
+        let evs = l.push("1}\n\n{\"b\":\"\u{e9}".as_bytes());
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0].data, "{\"a\":1}");
+        // A multi-byte character split between chunks survives.
+        let bytes = "\u{2713}\"}\n{\"c\":3}".as_bytes();
+        let evs = l.push(&bytes[..1]);
+        assert!(evs.is_empty());
+        let evs = l.push(&bytes[1..]);
+        assert_eq!(evs[0].data, "{\"b\":\"\u{e9}\u{2713}\"}");
+        assert_eq!(l.finish().map(|e| e.data), Some("{\"c\":3}".to_string()));
+        assert!(l.finish().is_none());
+    }
 
     #[test]
     fn url_joining() {

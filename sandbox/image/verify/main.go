@@ -31,15 +31,17 @@ import (
 
 // Line is one JSON line on stdout.
 type Line struct {
-	Kind string `json:"kind"` // "start", "step" or "done"
+	Kind string `json:"kind"` // "start", "step", "check" or "done"
 
 	// kind == "start"
 	GoVersion   string `json:"go_version,omitempty"`
 	CacheSeedMs int64  `json:"cache_seed_ms,omitempty"`
 	CacheSeeded bool   `json:"cache_seeded,omitempty"`
 
-	// kind == "step"
+	// kind == "step" (Step) or "check" (Check: a project check's name;
+	// the fields below alike)
 	Step            string `json:"step,omitempty"`
+	Check           string `json:"check,omitempty"`
 	ExitCode        *int   `json:"exit_code,omitempty"`
 	DurationMs      int64  `json:"duration_ms"`
 	Stdout          string `json:"stdout,omitempty"`
@@ -217,6 +219,8 @@ func main() {
 	goroot := flag.String("goroot", defaultGoroot(), "GOROOT whose src/ is the standard library (-fix)")
 	var pkgs patterns
 	flag.Var(&pkgs, "pkg", "package pattern for vet, build and test, relative to -dir (repeatable; default ./...)")
+	tags := flag.String("tags", "", "build tags for vet, build and test (comma-separated)")
+	checksJSON := flag.String("checks", "", `project checks run after the tests, a JSON array of {"name": ..., "argv": [...], "timeout_ms": N}; each runs from -dir without a shell`)
 	gowork := flag.String("gowork", "", "comma-separated module directories (relative to -dir) to verify as one workspace: a go.work naming them is written to $TMPDIR and GOWORK points at it")
 	flag.Parse()
 	if len(pkgs) == 0 {
@@ -249,6 +253,23 @@ func main() {
 		}
 		seeded = ok
 	}
+	var checks []projectCheck
+	if *checksJSON != "" {
+		if err := json.Unmarshal([]byte(*checksJSON), &checks); err != nil {
+			fmt.Fprintf(os.Stderr, "coop-verify: -checks: %v\n", err)
+			os.Exit(2)
+		}
+		for _, c := range checks {
+			if c.Name == "" || len(c.Argv) == 0 || c.TimeoutMs <= 0 {
+				fmt.Fprintf(os.Stderr, "coop-verify: -checks: %q needs a name, argv and timeout_ms\n", c.Name)
+				os.Exit(2)
+			}
+		}
+	}
+	var tagArgs []string
+	if *tags != "" {
+		tagArgs = []string{"-tags=" + *tags}
+	}
 	if *gowork != "" {
 		if err := writeGoWork(*dir, *gowork); err != nil {
 			fmt.Fprintf(os.Stderr, "coop-verify: writing the workspace file: %v\n", err)
@@ -272,21 +293,36 @@ func main() {
 		return l
 	}
 	emit(check(gofmtStep(*stepTimeout, *capBytes, *dir)))
-	emit(check(run("vet", *stepTimeout, *capBytes, *dir, "go", append([]string{"vet"}, pkgs...)...)))
+	goArgs := func(first ...string) []string {
+		return append(append(first, tagArgs...), pkgs...)
+	}
+	emit(check(run("vet", *stepTimeout, *capBytes, *dir, "go", goArgs("vet")...)))
 	// -o /dev/null: compile and link everything but write nothing into the
 	// worktree (a single main package would otherwise leave a binary there).
-	build := run("build", *stepTimeout, *capBytes, *dir, "go", append([]string{"build", "-o", "/dev/null"}, pkgs...)...)
+	build := run("build", *stepTimeout, *capBytes, *dir, "go", goArgs("build", "-o", "/dev/null")...)
 	emit(check(build))
 	buildOK := build.ExitCode != nil && *build.ExitCode == 0 && !build.TimedOut
 	if buildOK {
 		// -timeout below the step timeout makes go test itself report the
 		// hung test by name (with a goroutine dump) instead of being killed
 		// silently.
-		emit(check(run("test", *stepTimeout, *testCap, *dir, "go", append([]string{"test", "-json", "-timeout", tt.String()}, pkgs...)...)))
+		emit(check(run("test", *stepTimeout, *testCap, *dir, "go", goArgs("test", "-json", "-timeout", tt.String())...)))
 	} else {
 		// Tests cannot run when the code does not build; go test would only
 		// repeat the build errors.
 		emit(check(Line{Kind: "step", Step: "test", Skipped: true}))
+	}
+	// The team's own checks, in the configured order: after the tests,
+	// and only on code that builds (they would repeat the compile errors).
+	for _, c := range checks {
+		var l Line
+		if buildOK {
+			l = run("", time.Duration(c.TimeoutMs)*time.Millisecond, *capBytes, *dir, c.Argv[0], c.Argv[1:]...)
+		} else {
+			l = Line{Skipped: true}
+		}
+		l.Kind, l.Step, l.Check = "check", "", c.Name
+		emit(check(l))
 	}
 	emit(Line{Kind: "done"})
 	// The exit status is a second channel the code under test cannot reach
@@ -298,6 +334,13 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// projectCheck is one of the team's own checks ([verify] commands).
+type projectCheck struct {
+	Name      string   `json:"name"`
+	Argv      []string `json:"argv"`
+	TimeoutMs int64    `json:"timeout_ms"`
 }
 
 // patterns collects repeated -pkg flags.
