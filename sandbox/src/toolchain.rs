@@ -177,7 +177,37 @@ impl Sandbox {
                             buildable: buildable.map(|b| b.to_string()),
                         });
                     }
-                    self.build_go_image(&wanted).await?;
+                    if let Err(e) = self.build_go_image(&wanted).await {
+                        // A toolchain older than the default builds the
+                        // module too (the go line is a minimum), so a
+                        // failed build (no PyPI, no docker CLI) falls back
+                        // to the default, said in the report and on
+                        // stderr, instead of failing every run. A newer
+                        // one cannot: the default would refuse the module.
+                        let default = GoVersion::parse(DEFAULT_GO);
+                        if default
+                            .as_ref()
+                            .is_none_or(|d| wanted.major != d.major || wanted.minor >= d.minor)
+                        {
+                            return Err(e);
+                        }
+                        let note = format!(
+                            "{} asks for Go {}, and building its image failed ({e}); verified with the default Go {DEFAULT_GO} instead (build it with `sandbox/build-image.sh --go {}`)",
+                            req.describe(),
+                            wanted.minor_string(),
+                            wanted.minor_string()
+                        );
+                        tracing::warn!("{note}");
+                        eprintln!("coop: warning: {note}");
+                        return Ok(Toolchain {
+                            image: cfg.image.clone(),
+                            go: GoToolchain {
+                                version: None,
+                                requirement: Some(req.describe()),
+                                note: Some(note),
+                            },
+                        });
+                    }
                 }
             }
         }

@@ -141,3 +141,34 @@ async fn a_missing_go_version_is_a_clear_error_naming_the_command_that_builds_it
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_first_need_build_of_an_older_go_falls_back_to_the_default_and_says_so() {
+    // No images in this repository, and no time to build one: the build
+    // fails every time.
+    let image = format!("coop-go-absent-{}:1.27.3", std::process::id());
+    let sb = Sandbox::connect(SandboxConfig {
+        image: image.clone(),
+        image_build_timeout: Duration::from_millis(1),
+        ..cfg()
+    })
+    .await
+    .unwrap();
+    let m = module("go 1.22", "1.22");
+    let t = sb.toolchain_for(m.path()).await.unwrap();
+    assert_eq!(t.image, image);
+    let note = t.go.note.unwrap();
+    assert!(
+        note.contains("Go 1.22")
+            && note.contains("building its image failed")
+            && note.contains("sandbox/build-image.sh --go 1.22"),
+        "{note}"
+    );
+    // A newer Go than the default cannot fall back: the default would
+    // refuse the module.
+    let m = module("go 1.28", "1.28");
+    assert!(matches!(
+        sb.toolchain_for(m.path()).await.unwrap_err(),
+        SandboxError::GoToolchainMissing { .. }
+    ));
+}
