@@ -425,8 +425,9 @@ fn tail(s: &str, max: usize) -> String {
 pub struct Sandbox {
     docker: Docker,
     cfg: SandboxConfig,
-    /// One first-need image build at a time.
-    image_build: tokio::sync::Mutex<()>,
+    /// One first-need image build at a time; the Go versions whose build
+    /// failed, with the reason.
+    image_build: tokio::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 async fn with_timeout<T>(
@@ -482,7 +483,7 @@ impl Sandbox {
             Ok(Ok(_)) => Ok(Self {
                 docker,
                 cfg,
-                image_build: tokio::sync::Mutex::new(()),
+                image_build: tokio::sync::Mutex::new(std::collections::BTreeMap::new()),
             }),
             Ok(Err(e)) => Err(SandboxError::DockerUnavailable {
                 reason: e.to_string(),

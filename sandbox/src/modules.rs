@@ -891,7 +891,17 @@ impl crate::Sandbox {
             if needs.missing_from(&dl.cache_dir).is_empty() {
                 break;
             }
-            let report = self.download_modules(&path.join(dir)).await?;
+            // The workspace's toolchain, not each module's own: one image
+            // for the whole verification.
+            let image = self.toolchain_for(path).await?.image;
+            let report = self
+                .run_download(
+                    &path.join(dir),
+                    vec!["mod".into(), "download".into()],
+                    Some(image),
+                )
+                .await
+                .map(|(r, _)| r)?;
             if !report.ok() {
                 tracing::warn!(module = %dir, error = %report.failure(), "module download failed");
             }
@@ -942,7 +952,7 @@ impl crate::Sandbox {
         &self,
         worktree: &Path,
     ) -> Result<DownloadReport, crate::SandboxError> {
-        self.run_download(worktree, vec!["mod".into(), "download".into()])
+        self.run_download(worktree, vec!["mod".into(), "download".into()], None)
             .await
             .map(|(r, _)| r)
     }
@@ -956,13 +966,15 @@ impl crate::Sandbox {
         worktree: &Path,
         args: Vec<String>,
     ) -> Result<(DownloadReport, crate::ContainerRun), crate::SandboxError> {
-        self.run_download(worktree, args).await
+        self.run_download(worktree, args, None).await
     }
 
     async fn run_download(
         &self,
         worktree: &Path,
         args: Vec<String>,
+        // The image to run in; None: the one worktree's go.mod asks for.
+        image: Option<String>,
     ) -> Result<(DownloadReport, crate::ContainerRun), crate::SandboxError> {
         let started = std::time::Instant::now();
         let Some(dl) = &self.cfg.download else {
@@ -1037,7 +1049,10 @@ impl crate::Sandbox {
         }
         // go mod download refuses a go line newer than its toolchain: the
         // same Go as verification.
-        let image = self.toolchain_for(&root).await?.image;
+        let image = match image {
+            Some(i) => i,
+            None => self.toolchain_for(&root).await?.image,
+        };
         let job = crate::ContainerJob {
             image,
             cmd: args,

@@ -270,8 +270,26 @@ impl Sandbox {
     /// PyPI reachable). One build at a time per sandbox; a build another
     /// caller finished meanwhile is found by the re-check that follows.
     async fn build_go_image(&self, wanted: &GoVersion) -> Result<(), SandboxError> {
-        let _one = self.image_build.lock().await;
+        let mut failed = self.image_build.lock().await;
         let minor = wanted.minor_string();
+        // A build that failed is not tried again by this sandbox: every
+        // verification of a run would otherwise wait for it again.
+        if let Some(reason) = failed.get(&minor) {
+            return Err(SandboxError::ImageBuild {
+                version: minor,
+                reason: format!("an earlier build failed: {reason}"),
+            });
+        }
+        let result = self.run_image_build(&minor).await;
+        if let Err(SandboxError::ImageBuild { reason, .. }) = &result {
+            failed.insert(minor, reason.clone());
+        }
+        result
+    }
+
+    /// One run of the embedded build script for Go `minor`.
+    async fn run_image_build(&self, minor: &str) -> Result<(), SandboxError> {
+        let minor = minor.to_string();
         let fail = |reason: String| SandboxError::ImageBuild {
             version: minor.clone(),
             reason,

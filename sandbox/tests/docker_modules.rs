@@ -469,3 +469,58 @@ async fn the_download_container_sees_only_go_mod_and_go_sum_and_writes_only_its_
         "{written:?}"
     );
 }
+
+/// Layouts (sandbox/src/layout.rs): the same app in a subdirectory of the
+/// repository, next to a second module of its own without a go.work. The
+/// download step runs for the module that needs something, with the
+/// workspace's toolchain, and verification of both is offline.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_module_in_a_subdirectory_gets_its_dependencies_through_the_download_step() {
+    let p = proxy(&deps()).await;
+    let cache = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    for (path, body) in [
+        ("services/app/go.mod", GO_MOD.to_string()),
+        ("services/app/go.sum", go_sum()),
+        ("services/app/main.go", MAIN_GO.to_string()),
+        ("services/app/main_test.go", MAIN_TEST_GO.to_string()),
+        (
+            "tools/go.mod",
+            "module example.com/tools\n\ngo 1.27\n".to_string(),
+        ),
+        (
+            "tools/tools.go",
+            "package tools\n\n// Version is the tools' version.\nconst Version = \"1\"\n"
+                .to_string(),
+        ),
+    ] {
+        let f = repo.path().join(path);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, body).unwrap();
+    }
+    chmod_world_readable(repo.path());
+    let sb = sandbox(SandboxConfig {
+        download: Some(download(cache.path(), &p.url)),
+        ..cfg()
+    })
+    .await;
+    let r = sb.verify(repo.path()).await.unwrap();
+    assert!(r.passed, "{}", summary(&r));
+    assert!(
+        r.packages.iter().any(|p| p.package == "example.com/app"),
+        "{:?}",
+        r.packages
+    );
+    let got = p.requests.lock().unwrap().clone();
+    assert!(
+        got.iter().any(|r| r == "/example.test/greet/@v/v1.0.0.zip"),
+        "{got:?}"
+    );
+    assert!(
+        cache
+            .path()
+            .join("example.test/greet@v1.0.0/greet.go")
+            .exists(),
+        "the download step filled coop's cache"
+    );
+}

@@ -164,6 +164,14 @@ async fn a_failed_first_need_build_of_an_older_go_falls_back_to_the_default_and_
             && note.contains("sandbox/build-image.sh --go 1.22"),
         "{note}"
     );
+    // The failed build is not tried again by the same sandbox.
+    let started = std::time::Instant::now();
+    let again = sb.toolchain_for(m.path()).await.unwrap();
+    assert!(
+        again.go.note.unwrap().contains("an earlier build failed"),
+        "the second call reuses the failure"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
     // A newer Go than the default cannot fall back: the default would
     // refuse the module.
     let m = module("go 1.28", "1.28");
