@@ -13,6 +13,9 @@ bash plugins/build.sh
 bash plugins/hostile/build.sh
 bash plugins/router-py/build.sh
 cargo build --locked -p coop-cli
+# Formatting and lints are part of the tests: a warning fails them.
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
 # The benchmark tasks themselves: each repo is clean, acceptance fails on it
 # and passes on its reference solution (and on the hand-written fixtures).
 bash examples/check.sh --reference --fixtures

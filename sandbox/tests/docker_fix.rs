@@ -24,8 +24,8 @@ async fn sandbox(tag: &str) -> Sandbox {
         labels: vec![(TEST_LABEL.to_string(), format!("docker_fix-{tag}"))],
         ..Default::default()
     };
-    let sb = common::sandbox(cfg).await;
-    sb
+
+    common::sandbox(cfg).await
 }
 
 /// Every container of this test was removed by `fix`/`verify` themselves.

@@ -279,17 +279,17 @@ impl ModelServer {
             let mut reply = ScriptedReply::text(text);
             // Role prompts open with "You are the <Role>": checking it makes
             // the server refuse a reply meant for another role.
-            if let Some(p) = ex.get("purpose").and_then(Value::as_str) {
-                if ["architect", "implementer", "reviewer", "navigator"].contains(&p) {
-                    let mut c = p.chars();
-                    let cap: String = c
-                        .next()
-                        .map(|f| f.to_ascii_uppercase())
-                        .into_iter()
-                        .chain(c)
-                        .collect();
-                    reply = reply.expect_system_contains(format!("You are the {cap}"));
-                }
+            if let Some(p) = ex.get("purpose").and_then(Value::as_str)
+                && ["architect", "implementer", "reviewer", "navigator"].contains(&p)
+            {
+                let mut c = p.chars();
+                let cap: String = c
+                    .next()
+                    .map(|f| f.to_ascii_uppercase())
+                    .into_iter()
+                    .chain(c)
+                    .collect();
+                reply = reply.expect_system_contains(format!("You are the {cap}"));
             }
             if let Some(u) = ex.get("usage").filter(|u| u.is_object()) {
                 let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
@@ -621,6 +621,25 @@ async fn produce(
     }
 }
 
+/// A deterministic stand-in for a BPE tokenizer: one token per 4 characters
+/// of a word (rounded up), one per other non-space character.
+pub fn stand_in_token_count(text: &str) -> u64 {
+    let mut n = 0u64;
+    let mut word = 0u64;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word += 1;
+            continue;
+        }
+        n += word.div_ceil(4);
+        word = 0;
+        if !c.is_whitespace() {
+            n += 1;
+        }
+    }
+    n + word.div_ceil(4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,23 +659,4 @@ mod tests {
         assert!(evs[evs.len() - 2].contains("\"finish_reason\":\"stop\""));
         assert!(evs[evs.len() - 2].contains("\"prompt_tokens\":3"));
     }
-}
-
-/// A deterministic stand-in for a BPE tokenizer: one token per 4 characters
-/// of a word (rounded up), one per other non-space character.
-pub fn stand_in_token_count(text: &str) -> u64 {
-    let mut n = 0u64;
-    let mut word = 0u64;
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word += 1;
-            continue;
-        }
-        n += word.div_ceil(4);
-        word = 0;
-        if !c.is_whitespace() {
-            n += 1;
-        }
-    }
-    n + word.div_ceil(4)
 }

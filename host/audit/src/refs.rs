@@ -104,7 +104,7 @@ pub fn verify_references(run_dir: &Path) -> Result<RefReport, AuditError> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     report.issues.push(issue(RefIssueKind::Missing))
                 }
-                Err(e) => return Err(AuditError::io(&run_dir.join(rel), e)),
+                Err(e) => return Err(AuditError::io(run_dir.join(rel), e)),
                 Ok(bytes) => {
                     let actual = sha256_hex(&bytes);
                     if actual != recorded {

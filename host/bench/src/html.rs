@@ -232,9 +232,9 @@ pub fn render_html(r: &Report) -> String {
     if let Some(p) = &r.meta.replayed_from {
         let _ = write!(s, "<li>replayed from <code>{}</code></li>", escape(p));
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<li>started {}, coop {}</li></ul>\n",
+        "<li>started {}, coop {}</li></ul>",
         escape(&r.meta.started_at),
         escape(&r.meta.coop_version)
     );

@@ -140,7 +140,7 @@ fn compare_reports_every_field_that_drifted_and_ignores_time() {
     );
 
     let drift = compare_all(
-        &[a.clone()],
+        std::slice::from_ref(&a),
         &[a.clone(), row("09", "docs", "solo", true, 1, 1, 1)],
     );
     assert_eq!(drift.len(), 1);

@@ -116,8 +116,11 @@ pub fn discover(examples: &Path, filters: &[String]) -> Result<Vec<TaskSpec>> {
         let e = e?;
         let id = e.file_name().to_string_lossy().to_string();
         let b = id.as_bytes();
-        if !(b.len() > 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'-')
-            || !e.path().is_dir()
+        if !(b.len() > 3
+            && b[0].is_ascii_digit()
+            && b[1].is_ascii_digit()
+            && b[2] == b'-'
+            && e.path().is_dir())
         {
             continue;
         }
@@ -654,15 +657,15 @@ pub async fn bench(opts: BenchOptions) -> Result<BenchResult> {
         report_dir.join("report.html"),
         render_html(&report).as_bytes(),
     )?;
-    if let Some(set) = &opts.record_set {
-        if !interrupted {
-            let mut r = report.clone();
-            for row in &mut r.rows {
-                row.run_dir = None;
-            }
-            coop_audit::write_atomic(set.join("bench.json"), &serde_json::to_vec_pretty(&r)?)?;
-            coop_audit::write_atomic(set.join("report.md"), render_markdown(&r).as_bytes())?;
+    if let Some(set) = &opts.record_set
+        && !interrupted
+    {
+        let mut r = report.clone();
+        for row in &mut r.rows {
+            row.run_dir = None;
         }
+        coop_audit::write_atomic(set.join("bench.json"), &serde_json::to_vec_pretty(&r)?)?;
+        coop_audit::write_atomic(set.join("report.md"), render_markdown(&r).as_bytes())?;
     }
     Ok(BenchResult {
         report,
@@ -788,16 +791,16 @@ fn verdict(row: &Row) -> &'static str {
 fn describe_models(cfg: &Config) -> String {
     let mut parts = Vec::new();
     for r in coop_core::Role::ALL {
-        if let Ok(slot) = cfg.role_slot(r) {
-            if let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p)) {
-                parts.push(format!(
-                    "{}: {} ({} at {})",
-                    r.as_str(),
-                    p.model,
-                    p.kind,
-                    p.base_url
-                ));
-            }
+        if let Ok(slot) = cfg.role_slot(r)
+            && let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p))
+        {
+            parts.push(format!(
+                "{}: {} ({} at {})",
+                r.as_str(),
+                p.model,
+                p.kind,
+                p.base_url
+            ));
         }
     }
     parts.join("; ")

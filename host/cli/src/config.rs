@@ -746,12 +746,12 @@ impl Config {
                     "unknown role `{name}` (roles are architect, implementer, reviewer, navigator)"
                 )));
             }
-            if let Some(p) = &slot.provider {
-                if !self.providers.contains_key(p) {
-                    return Err(ConfigError::Invalid(format!(
-                        "role `{name}` uses provider `{p}`, which is not defined"
-                    )));
-                }
+            if let Some(p) = &slot.provider
+                && !self.providers.contains_key(p)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "role `{name}` uses provider `{p}`, which is not defined"
+                )));
             }
         }
         for (name, p) in &self.providers {

@@ -345,10 +345,10 @@ pub async fn fit(
     let mut working_set = Vec::new();
     let mut whole_files: Vec<String> = Vec::new();
     for (c, keep) in cands.iter().zip(&plan.keep) {
-        if let (Kind::File(item), true) = (&c.kind, keep) {
-            if item.decl.is_none() {
-                whole_files.push(item.path.clone());
-            }
+        if let (Kind::File(item), true) = (&c.kind, keep)
+            && item.decl.is_none()
+        {
+            whole_files.push(item.path.clone());
         }
     }
     let mut dropped = Vec::new();

@@ -653,8 +653,7 @@ fn real_main(cli: Cli) -> Result<i32> {
             let config = load_config(&cli)?;
             let text = std::fs::read_to_string(set)
                 .with_context(|| format!("cannot read {}", set.display()))?;
-            let cases =
-                coop_router::eval::parse_jsonl(&text).map_err(|e| run::SetupError::BadInput(e))?;
+            let cases = coop_router::eval::parse_jsonl(&text).map_err(run::SetupError::BadInput)?;
             let selected = coop_router::eval::select_split(&cases, split.as_deref());
             let (host, router, slot) = router_host(&config, &plugin_dir(&config)?, None)?;
             let mut failure = None;

@@ -412,13 +412,13 @@ fn load_plugins(
     for r in Role::ALL {
         let slot = cfg.role_slot(r)?;
         let p = cfg.load_slot(host, dir, slot, Some(repo_root))?;
-        if let Some(pr) = &p.manifest.role {
-            if pr != r.as_str() {
-                tracing::warn!(
-                    "plugin {} declares role {pr} but plays {r}",
-                    p.manifest.name
-                );
-            }
+        if let Some(pr) = &p.manifest.role
+            && pr != r.as_str()
+        {
+            tracing::warn!(
+                "plugin {} declares role {pr} but plays {r}",
+                p.manifest.name
+            );
         }
         roles.insert(r, p);
     }
@@ -527,12 +527,11 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
     }
     let mut redactor = Redactor::default();
     for r in Role::ALL {
-        if let Ok(slot) = cfg.role_slot(r) {
-            if let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p)) {
-                if let Some(key) = p.api_key_env.as_ref().and_then(|v| std::env::var(v).ok()) {
-                    redactor.add_literal(&key);
-                }
-            }
+        if let Ok(slot) = cfg.role_slot(r)
+            && let Some(p) = slot.provider.as_ref().and_then(|p| cfg.providers.get(p))
+            && let Some(key) = p.api_key_env.as_ref().and_then(|v| std::env::var(v).ok())
+        {
+            redactor.add_literal(&key);
         }
     }
     let audit = AuditLog::create(run_dir.join("audit.jsonl"))?.with_redactor(redactor.clone());
@@ -1009,17 +1008,17 @@ pub async fn run(mut opts: RunOptions) -> Result<RunSummary> {
                             }
                             // A failure may already be on the base commit:
                             // judge against it (verified once per run).
-                            if !r.passed && r.missing.is_empty() {
-                                if let Some(base) = base_verification(
+                            if !r.passed
+                                && r.missing.is_empty()
+                                && let Some(base) = base_verification(
                                     &sandbox,
                                     &worktree,
                                     &run_dir,
                                     &mut base_report,
                                 )
                                 .await
-                                {
-                                    r.judge_against_base(base);
-                                }
+                            {
+                                r.judge_against_base(base);
                             }
                             Ok(r)
                         }

@@ -375,17 +375,17 @@ impl RoleServices for Services {
         );
         {
             let mut acc = s.accounting();
-            if let (Some(limit), Some(worst)) = (s.budget_usd, worst_usd) {
-                if acc.spent_usd + worst > limit {
-                    acc.budget_hit = true;
-                    let msg = format!(
-                        "this call could cost up to ${worst:.4}; ${:.4} of the budget of ${limit:.2} are spent",
-                        acc.spent_usd
-                    );
-                    drop(acc);
-                    s.audit("budget-exceeded", json!({"role": role.as_str(), "kind": "money", "worst_usd": worst, "budget_usd": limit}));
-                    return Err(ModelCallError::BudgetExceeded(msg));
-                }
+            if let (Some(limit), Some(worst)) = (s.budget_usd, worst_usd)
+                && acc.spent_usd + worst > limit
+            {
+                acc.budget_hit = true;
+                let msg = format!(
+                    "this call could cost up to ${worst:.4}; ${:.4} of the budget of ${limit:.2} are spent",
+                    acc.spent_usd
+                );
+                drop(acc);
+                s.audit("budget-exceeded", json!({"role": role.as_str(), "kind": "money", "worst_usd": worst, "budget_usd": limit}));
+                return Err(ModelCallError::BudgetExceeded(msg));
             }
             if acc.used_tokens + estimate > s.budget_tokens {
                 acc.budget_hit = true;
@@ -458,12 +458,11 @@ impl RoleServices for Services {
                 if let Err(e) = write_atomic(s.run_dir.join(&rel), &bytes) {
                     tracing::error!("cannot write {rel}: {e}");
                 }
-                if let Ok(rec) = s.recorder.snapshot().to_json_pretty() {
-                    if let Err(e) =
+                if let Ok(rec) = s.recorder.snapshot().to_json_pretty()
+                    && let Err(e) =
                         write_atomic(&s.recording_path, s.redactor.redact(&rec).as_bytes())
-                    {
-                        tracing::error!("cannot write recording: {e}");
-                    }
+                {
+                    tracing::error!("cannot write recording: {e}");
                 }
                 s.audit(
                     "model-call",

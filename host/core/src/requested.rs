@@ -40,11 +40,9 @@ pub fn requested_decls(task: &str) -> Vec<RequestedDecl> {
         }
     };
     for (code, inline) in code_regions(task) {
-        if inline {
-            if let Some(name) = span_call_name(code) {
-                push(name, code);
-                continue;
-            }
+        if inline && let Some(name) = span_call_name(code) {
+            push(name, code);
+            continue;
         }
         for line in code.lines() {
             if let Some(name) = declared_name(line) {

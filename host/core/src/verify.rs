@@ -330,11 +330,11 @@ impl VerificationReport {
                 for l in t.output.trim_end().lines() {
                     out.push_str(l);
                     out.push('\n');
-                    if let Some((file, n)) = go_file_ref(l) {
-                        if !quoted.contains(&(file.to_string(), n)) {
-                            quote(&mut out, file, n);
-                            quoted.push((file.to_string(), n));
-                        }
+                    if let Some((file, n)) = go_file_ref(l)
+                        && !quoted.contains(&(file.to_string(), n))
+                    {
+                        quote(&mut out, file, n);
+                        quoted.push((file.to_string(), n));
                     }
                 }
             }
@@ -344,14 +344,15 @@ impl VerificationReport {
             }
         }
         for s in &self.steps {
-            if s.status == StepStatus::Failed || s.status == StepStatus::TimedOut {
-                if s.step != VerifyStep::Test && self.diagnostics.iter().all(|d| d.step != s.step) {
-                    out.push_str(&format!(
-                        "{} output:\n{}\n",
-                        s.step.as_str(),
-                        s.output.trim_end()
-                    ));
-                }
+            if (s.status == StepStatus::Failed || s.status == StepStatus::TimedOut)
+                && s.step != VerifyStep::Test
+                && self.diagnostics.iter().all(|d| d.step != s.step)
+            {
+                out.push_str(&format!(
+                    "{} output:\n{}\n",
+                    s.step.as_str(),
+                    s.output.trim_end()
+                ));
             }
         }
         truncate_chars(&mask_durations(&out), max_chars)

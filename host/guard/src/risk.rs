@@ -308,19 +308,19 @@ fn imports(text: &str) -> Vec<&str> {
             t
         } else if let Some(rest) = t.strip_prefix("import") {
             let rest = rest.trim_start();
-            if rest.starts_with('(') {
+            if let Some(after) = rest.strip_prefix('(') {
                 in_block = true;
-                rest[1..].trim()
+                after.trim()
             } else {
                 rest
             }
         } else {
             continue;
         };
-        if let Some(start) = spec.find('"') {
-            if let Some(len) = spec[start + 1..].find('"') {
-                out.push(&spec[start + 1..start + 1 + len]);
-            }
+        if let Some(start) = spec.find('"')
+            && let Some(len) = spec[start + 1..].find('"')
+        {
+            out.push(&spec[start + 1..start + 1 + len]);
         }
     }
     out

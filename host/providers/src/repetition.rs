@@ -57,10 +57,9 @@ impl RepetitionGuard {
             if let Some(off) = text.as_bytes()[keep.saturating_sub(1)..]
                 .iter()
                 .position(|&b| b == b'\n')
+                && off <= l.period
             {
-                if off <= l.period {
-                    keep = keep.saturating_sub(1) + off + 1;
-                }
+                keep = keep.saturating_sub(1) + off + 1;
             }
             Loop {
                 period: l.period,

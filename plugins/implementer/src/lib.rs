@@ -370,13 +370,13 @@ fn has_word(text: &str, word: &str) -> bool {
 /// retry can use SEARCH/REPLACE instead.
 pub fn check_reply(reply: TextReply, partial: &[String]) -> Result<TextReply, String> {
     for e in &reply.edits {
-        if let TextEdit::Whole { path, .. } = e {
-            if partial.contains(path) {
-                return Err(format!(
-                    "{path} was shown to you only in part (or is long), so a whole-file block would delete the rest of it; \
+        if let TextEdit::Whole { path, .. } = e
+            && partial.contains(path)
+        {
+            return Err(format!(
+                "{path} was shown to you only in part (or is long), so a whole-file block would delete the rest of it; \
                      change it with SEARCH/REPLACE blocks"
-                ));
-            }
+            ));
         }
     }
     Ok(reply)
@@ -615,14 +615,14 @@ fn package_of(content: &str) -> Option<String> {
 /// `layout` where that is unambiguous; otherwise the reply is refused with
 /// the line of the block.
 pub fn parse_any(text: &str, partial: &[String], layout: &Layout) -> Result<Parsed, String> {
-    if text.trim_start().starts_with('{') {
-        if let Ok(r) = parse_reply(text) {
-            let (reply, deletes) = from_json(r);
-            return Ok(Parsed {
-                reply: check_reply(reply, &[])?,
-                deletes,
-            });
-        }
+    if text.trim_start().starts_with('{')
+        && let Ok(r) = parse_reply(text)
+    {
+        let (reply, deletes) = from_json(r);
+        return Ok(Parsed {
+            reply: check_reply(reply, &[])?,
+            deletes,
+        });
     }
     let mut reply = parse_text_edits(text).map_err(|e| e.to_string())?;
     // A Go block whose content says it is a test file (or is not) while its

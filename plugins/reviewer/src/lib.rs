@@ -140,7 +140,7 @@ pub fn parse_reply(reply: &str) -> Result<Review, String> {
         }
         _ => {}
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Ok(Review {
         verdict,
         summary: r.summary,

@@ -103,13 +103,13 @@ fn err(line: usize, message: impl Into<String>) -> FormatError {
 fn path_in_prose(line: &str) -> Option<String> {
     let mut found: Option<String> = None;
     for (k, part) in line.split('`').enumerate() {
-        if k % 2 == 1 {
-            if let Some(p) = path_of_line(part).filter(|p| p.contains('/') || p.contains('.')) {
-                if found.as_ref().is_some_and(|f| *f != p) {
-                    return None;
-                }
-                found = Some(p);
+        if k % 2 == 1
+            && let Some(p) = path_of_line(part).filter(|p| p.contains('/') || p.contains('.'))
+        {
+            if found.as_ref().is_some_and(|f| *f != p) {
+                return None;
             }
+            found = Some(p);
         }
     }
     found
@@ -440,11 +440,11 @@ pub fn parse_text_edits(reply: &str) -> Result<TextReply, FormatError> {
                 continue;
             }
             let mut path = path_of_info(info).or_else(|| pending.take());
-            if let Some(first) = body.first().and_then(|l| path_of_comment(l)) {
-                if path.is_none() || path.as_deref() == Some(first.as_str()) {
-                    path = Some(first);
-                    body = &body[1..];
-                }
+            if let Some(first) = body.first().and_then(|l| path_of_comment(l))
+                && (path.is_none() || path.as_deref() == Some(first.as_str()))
+            {
+                path = Some(first);
+                body = &body[1..];
             }
             pending = None;
             let lang = info

@@ -163,10 +163,11 @@ pub fn ask_structured_as<T, A: Into<Answer>>(
     // is a sequence of independent blocks, and only the last, unfinished
     // one is lost. (Asked again "much shorter", a small model gave the same
     // long reply, or echoed the cut one.)
-    if first.truncated && form == ReplyForm::TextEdits {
-        if let Some(v) = complete_blocks(&first.text).and_then(|head| parse(&head).ok()) {
-            return Ok((v, 1));
-        }
+    if first.truncated
+        && form == ReplyForm::TextEdits
+        && let Some(v) = complete_blocks(&first.text).and_then(|head| parse(&head).ok())
+    {
+        return Ok((v, 1));
     }
     on_retry(&first_err);
     if first.truncated && form == ReplyForm::TextEdits {
@@ -376,7 +377,7 @@ mod tests {
         // Complete blocks before the cut: used, no second call.
         let mut n = 0;
         let parse = |t: &str| {
-            if t.contains("```") && t.matches("```").count() % 2 == 0 {
+            if t.contains("```") && t.matches("```").count().is_multiple_of(2) {
                 Ok(t.to_string())
             } else {
                 Err("unclosed".to_string())

@@ -1615,7 +1615,7 @@ fn a_failing_change_is_fixed_in_place_repair_tries_times_then_started_over() {
                 );
                 for (i, (fresh, h)) in tries.iter().enumerate() {
                     // Runs of `repair_tries` fixes in place, each followed by a start over.
-                    let expect_fresh = (i as u32 + 1) % (repair_tries + 1) == 0;
+                    let expect_fresh = (i as u32 + 1).is_multiple_of(repair_tries + 1);
                     assert_eq!(
                         *fresh,
                         expect_fresh,
