@@ -107,6 +107,19 @@ fn line_label(l: &VerifierLine) -> String {
     }
 }
 
+/// What a step or check line says of its command's outcome.
+fn line_status(l: &VerifierLine) -> StepStatus {
+    if l.skipped {
+        StepStatus::Skipped
+    } else if l.timed_out {
+        StepStatus::TimedOut
+    } else if l.error.is_some() || l.exit_code != Some(0) {
+        StepStatus::Failed
+    } else {
+        StepStatus::Passed
+    }
+}
+
 /// [`check_transcript_with`] for a verification without project checks.
 pub fn check_transcript(run: &ContainerRun) -> Result<Vec<VerifierLine>, TranscriptFault> {
     check_transcript_with(run, &[])
@@ -562,15 +575,7 @@ pub fn build_report_with(
             continue;
         };
 
-        let mut status = if l.skipped {
-            StepStatus::Skipped
-        } else if l.timed_out {
-            StepStatus::TimedOut
-        } else if l.error.is_some() || l.exit_code != Some(0) {
-            StepStatus::Failed
-        } else {
-            StepStatus::Passed
-        };
+        let mut status = line_status(l);
         let mut output_src = (l.stdout.clone(), l.stderr.clone());
         let mut truncated = l.stdout_truncated || l.stderr_truncated;
         match step {
@@ -635,15 +640,7 @@ pub fn build_report_with(
             });
             continue;
         };
-        let status = if l.skipped {
-            StepStatus::Skipped
-        } else if l.timed_out {
-            StepStatus::TimedOut
-        } else if l.error.is_some() || l.exit_code != Some(0) {
-            StepStatus::Failed
-        } else {
-            StepStatus::Passed
-        };
+        let status = line_status(l);
         let mut err = l.stderr.clone();
         if let Some(e) = &l.error {
             err.push_str(&format!("\ncoop-verify: {e}"));
